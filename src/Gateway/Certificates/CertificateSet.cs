@@ -1,0 +1,62 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using Gateway.Configuration;
+using Gateway.Sni;
+
+namespace Gateway.Certificates;
+
+/// <summary>
+/// The certificates of one config generation, by SNI, each with its TLS options built once so a handshake
+/// costs a table lookup. Hosts without a configured certificate get the self-signed fallback.
+/// </summary>
+internal sealed class CertificateSet
+{
+    private static readonly List<SslApplicationProtocol> HttpProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
+
+    private readonly HostTable<SslServerAuthenticationOptions> _byHost;
+    private readonly SslServerAuthenticationOptions _fallback;
+
+    private CertificateSet(HostTable<SslServerAuthenticationOptions> byHost, SslServerAuthenticationOptions fallback)
+    {
+        _byHost = byHost;
+        _fallback = fallback;
+    }
+
+    public static CertificateSet Load(TlsConfig tls, SslStreamCertificateContext fallback, ConfigErrors errors)
+    {
+        var entries = new List<KeyValuePair<HostPattern, SslServerAuthenticationOptions>>();
+        foreach (var file in tls.Certificates)
+        {
+            try
+            {
+                var context = PemCertificate.Load(file.CertificatePath, file.KeyPath);
+                entries.Add(new(file.Host, CreateOptions(context, tls)));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                errors.Add(file.ConfigPath, $"cannot read the certificate files: {e.Message}");
+            }
+            catch (CryptographicException e)
+            {
+                errors.Add(file.ConfigPath, $"'{file.CertificatePath}' with key '{file.KeyPath}' is not a usable PEM certificate and matching private key: {e.Message}");
+            }
+        }
+
+        return new CertificateSet(new HostTable<SslServerAuthenticationOptions>(entries), CreateOptions(fallback, tls));
+    }
+
+    /// <summary>The options for a handshake; shared across connections, so nothing may mutate them.</summary>
+    public SslServerAuthenticationOptions Select(string? serverName) => _byHost.Match(serverName) ?? _fallback;
+
+    private static SslServerAuthenticationOptions CreateOptions(SslStreamCertificateContext context, TlsConfig tls) => new()
+    {
+        ServerCertificateContext = context,
+        EnabledSslProtocols = tls.MinProtocol == TlsMinProtocol.Tls13 ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13,
+        AllowTlsResume = tls.AllowResumption,
+        // Set explicitly: Kestrel fills in ALPN itself when this is null, which would mutate a shared instance.
+        ApplicationProtocols = HttpProtocols,
+        ClientCertificateRequired = false,
+        CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+    };
+}

@@ -1,0 +1,35 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Gateway.Certificates;
+
+/// <summary>Loads a PEM chain (leaf first, then intermediates) and its key into a context that sends the chain.</summary>
+internal static class PemCertificate
+{
+    public static SslStreamCertificateContext Load(string certificatePath, string keyPath)
+    {
+        var chainPem = File.ReadAllText(certificatePath);
+        var keyPem = File.ReadAllText(keyPath);
+        return Create(chainPem, keyPem);
+    }
+
+    /// <exception cref="CryptographicException">The PEM holds no certificate, no usable key, or a key that does not match.</exception>
+    public static SslStreamCertificateContext Create(string chainPem, string keyPem)
+    {
+        var leaf = X509Certificate2.CreateFromPem(chainPem, keyPem);
+        var chain = new X509Certificate2Collection();
+        chain.ImportFromPem(chainPem);
+        var intermediates = new X509Certificate2Collection();
+        foreach (var certificate in chain)
+        {
+            if (certificate.Thumbprint != leaf.Thumbprint)
+            {
+                intermediates.Add(certificate);
+            }
+        }
+
+        // offline: never fetch missing intermediates (AIA) from the network at handshake time.
+        return SslStreamCertificateContext.Create(leaf, intermediates, offline: true);
+    }
+}

@@ -1,0 +1,28 @@
+namespace Gateway.Configuration;
+
+/// <summary>
+/// Every problem found in one pass over the configuration, each with the config path it belongs to,
+/// so an operator fixes them all at once instead of one per restart.
+/// </summary>
+internal sealed class ConfigErrors
+{
+    private readonly List<ConfigError> _errors = [];
+
+    public IReadOnlyList<ConfigError> All => _errors;
+
+    public bool Any => _errors.Count > 0;
+
+    public void Add(string path, string message) => _errors.Add(new ConfigError(path, message));
+}
+
+internal sealed record ConfigError(string Path, string Message)
+{
+    public override string ToString() => $"{Path}: {Message}";
+}
+
+/// <summary>Thrown at startup when the configuration cannot be used; carries the full list.</summary>
+internal sealed class ConfigValidationException(IReadOnlyList<ConfigError> errors)
+    : Exception("The configuration is invalid:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)))
+{
+    public IReadOnlyList<ConfigError> Errors { get; } = errors;
+}

@@ -1,0 +1,114 @@
+using System.Globalization;
+
+namespace Gateway.Configuration;
+
+/// <summary>
+/// Typed reads from an <see cref="IConfigurationSection"/> that never throw: a bad value is recorded
+/// with its full path and the default is used so the rest of the file is still checked.
+/// </summary>
+internal static class ConfigReader
+{
+    public static string? ReadString(IConfigurationSection section, string key)
+    {
+        var value = section[key];
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+
+    public static TimeSpan ReadDuration(IConfigurationSection section, string key, TimeSpan defaultValue, ConfigErrors errors, TimeSpan? min = null, TimeSpan? max = null)
+    {
+        var raw = ReadString(section, key);
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        if (!Duration.TryParse(raw, out var value))
+        {
+            errors.Add(Path(section, key), $"'{raw}' is not a duration; write it as hh:mm:ss (\"00:00:05\") or with a unit (\"500ms\", \"5s\", \"30m\", \"1h\", \"1d\")");
+            return defaultValue;
+        }
+
+        min ??= TimeSpan.Zero;
+        if (value < min || (max is { } upper && value > upper))
+        {
+            errors.Add(Path(section, key), max is { } m
+                ? $"{raw} is out of range; it must be between {Duration.Format(min.Value)} and {Duration.Format(m)}"
+                : $"{raw} is out of range; it must be at least {Duration.Format(min.Value)}");
+            return defaultValue;
+        }
+
+        return value;
+    }
+
+    public static int ReadInt(IConfigurationSection section, string key, int defaultValue, int min, int max, ConfigErrors errors)
+    {
+        var raw = ReadString(section, key);
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            errors.Add(Path(section, key), $"'{raw}' is not a whole number");
+            return defaultValue;
+        }
+
+        if (value < min || value > max)
+        {
+            errors.Add(Path(section, key), $"{value} is out of range; it must be between {min} and {max}");
+            return defaultValue;
+        }
+
+        return value;
+    }
+
+    public static bool ReadBool(IConfigurationSection section, string key, bool defaultValue, ConfigErrors errors)
+    {
+        var raw = ReadString(section, key);
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        if (!bool.TryParse(raw, out var value))
+        {
+            errors.Add(Path(section, key), $"'{raw}' is not true or false");
+            return defaultValue;
+        }
+
+        return value;
+    }
+
+    public static T ReadEnum<T>(IConfigurationSection section, string key, T defaultValue, ConfigErrors errors)
+        where T : struct, Enum
+    {
+        var raw = ReadString(section, key);
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        if (!Enum.TryParse<T>(raw, ignoreCase: true, out var value) || !Enum.IsDefined(value) || int.TryParse(raw, out _))
+        {
+            errors.Add(Path(section, key), $"'{raw}' is not one of: {string.Join(", ", Enum.GetNames<T>())}");
+            return defaultValue;
+        }
+
+        return value;
+    }
+
+    /// <summary>Reports keys that nothing reads: a misspelt key silently ignored is worse than a refused file.</summary>
+    public static void RejectUnknownKeys(IConfigurationSection section, ConfigErrors errors, params string[] known)
+    {
+        foreach (var child in section.GetChildren())
+        {
+            if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add(child.Path, $"unknown key '{child.Key}'; expected one of: {string.Join(", ", known)}");
+            }
+        }
+    }
+
+    public static string Path(IConfigurationSection section, string key) => section.Path + ":" + key;
+}

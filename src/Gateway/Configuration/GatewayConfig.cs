@@ -1,0 +1,50 @@
+namespace Gateway.Configuration;
+
+/// <summary>
+/// One immutable generation of the <c>Gateway</c> section, already validated. Runtime state
+/// (open tunnels, health, certificates in memory) lives elsewhere and outlives it.
+/// </summary>
+internal sealed record GatewayConfig(
+    ListenersConfig Listeners,
+    ClientHelloConfig ClientHello,
+    PassthroughConfig Passthrough,
+    TlsConfig Tls,
+    string CertificatesPath);
+
+/// <param name="Https">The :443 listener: ClientHello router, then passthrough or TLS termination.</param>
+/// <param name="Http">The :80 listener that redirects to https; null when switched off.</param>
+/// <param name="HttpsPublicPort">The port clients reach <paramref name="Https"/> on, used in redirects.</param>
+internal sealed record ListenersConfig(HostPort Https, HostPort? Http, int HttpsPublicPort);
+
+/// <param name="Timeout">How long a new connection may take to send its whole ClientHello (HAProxy's inspect-delay).</param>
+/// <param name="MaxBytes">The most bytes the ClientHello may occupy, record headers included.</param>
+internal sealed record ClientHelloConfig(TimeSpan Timeout, int MaxBytes);
+
+internal sealed record PassthroughConfig(
+    IReadOnlyDictionary<string, PassthroughRouteConfig> Routes,
+    IReadOnlyDictionary<string, PassthroughClusterConfig> Clusters);
+
+internal sealed record PassthroughRouteConfig(string RouteId, IReadOnlyList<HostPattern> Hosts, string ClusterId);
+
+/// <param name="ConnectTimeout">Bound on dialing one destination.</param>
+/// <param name="IdleTimeout">A tunnel with no bytes either way for this long is closed (ActiveSync holds requests ~45 min).</param>
+internal sealed record PassthroughClusterConfig(
+    string ClusterId,
+    IReadOnlyList<DestinationConfig> Destinations,
+    TimeSpan ConnectTimeout,
+    TimeSpan IdleTimeout);
+
+internal sealed record DestinationConfig(string DestinationId, HostPort Address);
+
+internal enum TlsMinProtocol
+{
+    Tls12,
+    Tls13,
+}
+
+/// <param name="AllowResumption">Session tickets and session-id resumption; off by default like HAProxy's no-tls-tickets.</param>
+internal sealed record TlsConfig(TlsMinProtocol MinProtocol, bool AllowResumption, IReadOnlyList<CertificateFileConfig> Certificates);
+
+/// <param name="CertificatePath">PEM file: the leaf first, then its intermediates.</param>
+/// <param name="KeyPath">PEM file with the private key (PKCS#8, RSA or EC).</param>
+internal sealed record CertificateFileConfig(HostPattern Host, string CertificatePath, string KeyPath, string ConfigPath);

@@ -1,0 +1,129 @@
+namespace Gateway.Configuration;
+
+/// <summary>
+/// Reads the <c>Gateway</c> section into a <see cref="GatewayConfig"/>, checking everything and reporting
+/// every error with its path. Relative file paths are resolved against <c>baseDirectory</c> (the config
+/// file's folder), so a config means the same thing whatever the working directory.
+/// </summary>
+internal static class GatewayConfigLoader
+{
+    public const string SectionName = "Gateway";
+
+    public static GatewayConfig? Load(IConfiguration root, string baseDirectory, ConfigErrors errors)
+    {
+        var section = root.GetSection(SectionName);
+        ConfigReader.RejectUnknownKeys(section, errors, "Listeners", "ClientHello", "Passthrough", "Tls", "Certificates");
+
+        var listeners = ReadListeners(section.GetSection("Listeners"), errors);
+        var clientHello = ReadClientHello(section.GetSection("ClientHello"), errors);
+        var passthrough = PassthroughConfigReader.Read(section.GetSection("Passthrough"), errors);
+        var tls = ReadTls(section.GetSection("Tls"), baseDirectory, errors);
+
+        var certificates = section.GetSection("Certificates");
+        ConfigReader.RejectUnknownKeys(certificates, errors, "Path");
+        var certificatesPath = Path.GetFullPath(ConfigReader.ReadString(certificates, "Path") ?? "certs", baseDirectory);
+
+        return errors.Any || listeners is null
+            ? null
+            : new GatewayConfig(listeners, clientHello, passthrough, tls, certificatesPath);
+    }
+
+    private static ListenersConfig? ReadListeners(IConfigurationSection section, ConfigErrors errors)
+    {
+        ConfigReader.RejectUnknownKeys(section, errors, "Https", "Http", "HttpsPublicPort");
+        var https = ReadListenAddress(section, "Https", "127.0.0.1:8443", required: true, errors);
+        var http = ReadListenAddress(section, "Http", "127.0.0.1:8080", required: false, errors);
+        var publicPort = ConfigReader.ReadInt(section, "HttpsPublicPort", https?.Port ?? 443, 1, 65535, errors);
+        if (https is not null && http is not null && https.Port != 0 && https.Port == http.Port && https.Host == http.Host)
+        {
+            errors.Add(section.Path + ":Http", $"{http} is also the Https listener; they need different ports");
+        }
+
+        return https is null ? null : new ListenersConfig(https, http, publicPort);
+    }
+
+    private static HostPort? ReadListenAddress(IConfigurationSection section, string key, string defaultValue, bool required, ConfigErrors errors)
+    {
+        var raw = section[key];
+        if (raw is null)
+        {
+            raw = defaultValue;
+        }
+        else if (raw.Trim().Length == 0 || raw.Trim().Equals("off", StringComparison.OrdinalIgnoreCase))
+        {
+            if (required)
+            {
+                errors.Add(ConfigReader.Path(section, key), "this listener cannot be switched off");
+            }
+
+            return null;
+        }
+
+        if (!HostPort.TryParse(raw, out var address, out var error))
+        {
+            errors.Add(ConfigReader.Path(section, key), error!);
+            return null;
+        }
+
+        if (address!.Address is null && !address.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add(ConfigReader.Path(section, key), $"'{address.Host}' is not an IP address; a listener binds an IP (\"0.0.0.0\", \"[::]\", \"127.0.0.1\") or \"localhost\"");
+            return null;
+        }
+
+        return address;
+    }
+
+    private static ClientHelloConfig ReadClientHello(IConfigurationSection section, ConfigErrors errors)
+    {
+        ConfigReader.RejectUnknownKeys(section, errors, "Timeout", "MaxBytes");
+        return new ClientHelloConfig(
+            ConfigReader.ReadDuration(section, "Timeout", TimeSpan.FromSeconds(5), errors, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5)),
+            // 512 bytes fits no real hello; 64 KiB is the most a ClientHello may usefully be (Go's maxHandshake).
+            ConfigReader.ReadInt(section, "MaxBytes", 16384, 512, 65536 + 5 * 5, errors));
+    }
+
+    private static TlsConfig ReadTls(IConfigurationSection section, string baseDirectory, ConfigErrors errors)
+    {
+        ConfigReader.RejectUnknownKeys(section, errors, "MinProtocol", "AllowResumption", "Certificates");
+        var certificates = new List<CertificateFileConfig>();
+        var seen = new Dictionary<HostPattern, string>();
+        foreach (var entry in section.GetSection("Certificates").GetChildren())
+        {
+            ConfigReader.RejectUnknownKeys(entry, errors, "CertificatePath", "KeyPath");
+            if (!HostPattern.TryParse(entry.Key, out var host, out var error))
+            {
+                errors.Add(entry.Path, error!);
+                continue;
+            }
+
+            if (!seen.TryAdd(host, entry.Path))
+            {
+                errors.Add(entry.Path, $"host '{host}' already has a certificate at {seen[host]}");
+                continue;
+            }
+
+            var certificate = ConfigReader.ReadString(entry, "CertificatePath");
+            var key = ConfigReader.ReadString(entry, "KeyPath");
+            if (certificate is null)
+            {
+                errors.Add(entry.Path + ":CertificatePath", "the PEM certificate file (leaf first, then intermediates) is required");
+            }
+
+            if (key is null)
+            {
+                errors.Add(entry.Path + ":KeyPath", "the PEM private key file is required");
+            }
+
+            if (certificate is not null && key is not null)
+            {
+                certificates.Add(new CertificateFileConfig(host, Path.GetFullPath(certificate, baseDirectory), Path.GetFullPath(key, baseDirectory), entry.Path));
+            }
+        }
+
+        return new TlsConfig(
+            ConfigReader.ReadEnum(section, "MinProtocol", TlsMinProtocol.Tls12, errors),
+            ConfigReader.ReadBool(section, "AllowResumption", false, errors),
+            certificates);
+    }
+}

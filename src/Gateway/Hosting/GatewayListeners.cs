@@ -1,0 +1,39 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Gateway.Hosting;
+
+/// <summary>
+/// The listeners as bound. Listening on port 0 picks a free port; this says which one
+/// (tests and logs need it), once the server has started.
+/// </summary>
+internal sealed class GatewayListeners
+{
+    public const string ItemKey = "Gateway.Listener";
+
+    private ListenOptions? _https;
+    private ListenOptions? _http;
+
+    public IPEndPoint? Https => _https?.IPEndPoint;
+
+    public IPEndPoint? Http => _http?.IPEndPoint;
+
+    public void Register(ListenerKind kind, ListenOptions options)
+    {
+        // localhost binds twice (IPv4 and IPv6); either answers.
+        if (kind == ListenerKind.Https)
+        {
+            _https ??= options;
+        }
+        else
+        {
+            _http ??= options;
+        }
+
+        options.Use(next => connection =>
+        {
+            connection.Items[ItemKey] = kind;
+            return next(connection);
+        });
+    }
+}

@@ -1,0 +1,93 @@
+using Gateway.Configuration;
+using Gateway.Metrics;
+using Gateway.Tunnel;
+using Microsoft.AspNetCore.Connections;
+
+namespace Gateway.Sni;
+
+/// <summary>
+/// The first connection middleware on the HTTPS listener: decides once per connection, from the
+/// ClientHello alone, whether the connection is tunnelled raw (L4) or handed on to TLS termination (L7).
+/// </summary>
+internal sealed partial class ClientHelloRouter
+{
+    /// <summary>Connection item holding the <see cref="ClientHelloInfo"/> for the stages after the router.</summary>
+    public const string ClientHelloItem = "Gateway.ClientHello";
+
+    private readonly ConnectionDelegate _next;
+    private readonly GatewaySnapshotStore _snapshots;
+    private readonly TunnelHandler _tunnels;
+    private readonly GatewayMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public ClientHelloRouter(ConnectionDelegate next, GatewaySnapshotStore snapshots, TunnelHandler tunnels, GatewayMetrics metrics, TimeProvider time, ILogger<ClientHelloRouter> logger)
+    {
+        _next = next;
+        _snapshots = snapshots;
+        _tunnels = tunnels;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async Task OnConnectionAsync(ConnectionContext connection)
+    {
+        var snapshot = _snapshots.Current;
+        var limits = snapshot.Config.ClientHello;
+
+        // Matching order, decided once per connection:
+        //  1. Wait (bounded by ClientHello:Timeout and ClientHello:MaxBytes) for a complete ClientHello,
+        //     reassembled across TCP segments and TLS records. Anything else is closed here: not TLS,
+        //     SSLv2-style, malformed, too large, too slow, or closed early.
+        //  2. SNI equal to a passthrough host (case-insensitive, trailing dot ignored) -> tunnel.
+        //  3. SNI under a passthrough wildcard, longest suffix first -> tunnel.
+        //     Steps 2-3 ignore ALPN: a passthrough host's acme-tls/1 challenge belongs to its backend.
+        //  4. Everything else -> TLS termination and the HTTP pipeline: no SNI, unknown SNI, L7 hosts.
+        (PeekEnd End, ClientHelloResult Result) peek;
+        using (var timeout = new CancellationTokenSource(limits.Timeout, _time))
+        {
+            peek = await ClientHelloReader.PeekAsync(connection.Transport.Input, limits.MaxBytes, timeout.Token);
+        }
+
+        if (peek.End != PeekEnd.Parsed || peek.Result.Status != ClientHelloStatus.Complete)
+        {
+            Reject(connection, peek.End, peek.Result);
+            return;
+        }
+
+        var hello = peek.Result.Hello!;
+        if (snapshot.Passthrough.Match(hello.ServerName) is { } route)
+        {
+            await _tunnels.RunAsync(connection, route, hello);
+            return;
+        }
+
+        _metrics.ConnectionRouted(ConnectionOutcomes.Terminated);
+        connection.Items[ClientHelloItem] = hello;
+        await _next(connection);
+    }
+
+    private void Reject(ConnectionContext connection, PeekEnd end, ClientHelloResult result)
+    {
+        var outcome = end switch
+        {
+            PeekEnd.TimedOut => ConnectionOutcomes.HelloTimeout,
+            PeekEnd.ClosedEarly => ConnectionOutcomes.ClosedEarly,
+            _ => result.Status switch
+            {
+                ClientHelloStatus.NotTls => ConnectionOutcomes.NotTls,
+                ClientHelloStatus.TooLarge => ConnectionOutcomes.TooLarge,
+                _ => ConnectionOutcomes.Invalid,
+            },
+        };
+        _metrics.ConnectionRouted(outcome);
+        Log.HelloRejected(_logger, connection.ConnectionId, connection.RemoteEndPoint, outcome, result.Reason ?? "");
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Connection {ConnectionId} from {RemoteEndPoint} closed before routing: {Outcome} {Reason}", EventName = "HelloRejected")]
+        public static partial void HelloRejected(ILogger logger, string connectionId, System.Net.EndPoint? remoteEndPoint, string outcome, string reason);
+    }
+}

@@ -1,0 +1,18 @@
+namespace Gateway.Tunnel;
+
+/// <summary>Why a tunnel ended, as written in the log (HAProxy's termination state, in words).</summary>
+internal enum TunnelEnd
+{
+    /// <summary>The client finished sending (FIN), then the backend finished too.</summary>
+    ClientClosed,
+
+    /// <summary>The backend finished sending (FIN); the client connection is closed after the last byte.</summary>
+    BackendClosed,
+
+    ClientError,
+    BackendError,
+    IdleTimeout,
+
+    /// <summary>Closed from inside the gateway (shutdown).</summary>
+    Aborted,
+}
