@@ -59,7 +59,12 @@ internal static class GatewayApplication
                 var store = services.GetRequiredService<GatewaySnapshotStore>();
                 https.UseHttps(new TlsHandshakeCallbackOptions
                 {
-                    OnConnection = context => ValueTask.FromResult(store.Current.Certificates.Select(context.ClientHelloInfo.ServerName)),
+                    // The router's SNI, not SslStream's: SslStream reads only the first TLS record, so a
+                    // ClientHello fragmented across records would otherwise get the fallback certificate.
+                    OnConnection = context => ValueTask.FromResult(store.Current.Certificates.Select(
+                        context.Connection.Items.TryGetValue(ClientHelloRouter.ClientHelloItem, out var hello) && hello is ClientHelloInfo info
+                            ? info.ServerName
+                            : context.ClientHelloInfo.ServerName)),
                 });
             });
 

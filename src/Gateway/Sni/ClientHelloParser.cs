@@ -11,6 +11,7 @@ namespace Gateway.Sni;
 /// <item>A first record whose version major byte is not 3 (or minor above 4) is NotTls; on a later record it is Invalid.</item>
 /// <item>A handshake record that carries bytes past the end of the ClientHello is Invalid: a client sends nothing else
 /// until the server answers. It is detected from the record header, before those bytes arrive.</item>
+/// <item>A declared handshake length below the smallest possible ClientHello (41 body bytes) is Invalid at once.</item>
 /// <item>An empty extensions block (length 0) is accepted, as RFC 5246 7.4.1.2 allows.</item>
 /// <item>Bytes after the last record carrying the hello are ignored; <see cref="ClientHelloInfo.RecordBytes"/> says where it ends.</item>
 /// </list>

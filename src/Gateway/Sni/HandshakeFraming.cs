@@ -20,8 +20,9 @@ internal static class HandshakeFraming
     private const int MaxFragmentLength = 1 << 14;
     private const int MaxHandshakeBodyLength = 1 << 16;
 
-    // legacy_version(2) + random(32) + session id, cipher suites and compression vectors at their minimum (1 + 2 + 1).
-    private const int MinClientHelloBodyLength = 2 + 32 + 1 + 2 + 1;
+    // legacy_version, random, an empty session id, one cipher suite, one compression method: anything shorter can
+    // be rejected from its header instead of waiting for bytes that cannot make it valid.
+    private const int MinClientHelloBodyLength = 2 + 32 + 1 + (2 + 2) + (1 + 1);
 
     /// <summary>
     /// Walks records from offset 0. Returns null with <paramref name="layout"/> filled once the whole hello is present,

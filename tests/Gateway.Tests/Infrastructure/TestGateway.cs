@@ -1,0 +1,69 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Gateway.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Gateway.Tunnel;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// A real gateway in this process, configured through a real config file, listening on loopback port 0.
+/// </summary>
+public sealed class TestGateway : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestGateway(WebApplication app, string directory)
+    {
+        _app = app;
+        Directory = directory;
+    }
+
+    public string Directory { get; }
+
+    public IPEndPoint Https => _app.Services.GetRequiredService<GatewayListeners>().Https!;
+
+    public IPEndPoint Http => _app.Services.GetRequiredService<GatewayListeners>().Http!;
+
+    public IServiceProvider Services => _app.Services;
+
+    internal int ActiveTunnels => _app.Services.GetRequiredService<TunnelHandler>().ActiveTunnels;
+
+    /// <summary>Starts a gateway; <paramref name="gateway"/> is merged into a minimal loopback "Gateway" section.</summary>
+    public static async Task<TestGateway> StartAsync(JsonObject? gateway = null, JsonObject? reverseProxy = null, params string[] args)
+    {
+        var directory = System.IO.Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        var section = new JsonObject
+        {
+            ["Listeners"] = new JsonObject { ["Https"] = "127.0.0.1:0", ["Http"] = "127.0.0.1:0" },
+        };
+        foreach (var (key, value) in gateway ?? [])
+        {
+            section[key] = value?.DeepClone();
+        }
+
+        var root = new JsonObject
+        {
+            ["Gateway"] = section,
+            ["ReverseProxy"] = reverseProxy?.DeepClone() ?? new JsonObject(),
+            ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Warning", ["Gateway"] = "Warning" } },
+        };
+        var configFile = Path.Combine(directory, "appsettings.json");
+        await File.WriteAllTextAsync(configFile, root.ToJsonString());
+
+        var app = GatewayApplication.Build(["--config", configFile, .. args]);
+        await app.StartAsync();
+        return new TestGateway(app, directory);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            await _app.StopAsync(stop.Token);
+        }
+
+        await _app.DisposeAsync();
+    }
+}
