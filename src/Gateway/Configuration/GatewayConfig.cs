@@ -13,8 +13,8 @@ internal sealed record GatewayConfig(
 
 /// <param name="Https">The :443 listener: ClientHello router, then passthrough or TLS termination.</param>
 /// <param name="Http">The :80 listener that redirects to https; null when switched off.</param>
-/// <param name="HttpsPublicPort">The port clients reach <paramref name="Https"/> on, used in redirects.</param>
-internal sealed record ListenersConfig(HostPort Https, HostPort? Http, int HttpsPublicPort);
+/// <param name="HttpsPublicPort">The port clients reach <paramref name="Https"/> on, used in redirects; null means the listener's own port.</param>
+internal sealed record ListenersConfig(HostPort Https, HostPort? Http, int? HttpsPublicPort);
 
 /// <param name="Timeout">How long a new connection may take to send its whole ClientHello (HAProxy's inspect-delay).</param>
 /// <param name="MaxBytes">The most bytes the ClientHello may occupy, record headers included.</param>

@@ -33,7 +33,9 @@ internal static class GatewayConfigLoader
         ConfigReader.RejectUnknownKeys(section, errors, "Https", "Http", "HttpsPublicPort");
         var https = ReadListenAddress(section, "Https", "127.0.0.1:8443", required: true, errors);
         var http = ReadListenAddress(section, "Http", "127.0.0.1:8080", required: false, errors);
-        var publicPort = ConfigReader.ReadInt(section, "HttpsPublicPort", https?.Port ?? 443, 1, 65535, errors);
+        int? publicPort = ConfigReader.ReadString(section, "HttpsPublicPort") is null
+            ? null
+            : ConfigReader.ReadInt(section, "HttpsPublicPort", 443, 1, 65535, errors);
         if (https is not null && http is not null && https.Port != 0 && https.Port == http.Port && https.Host == http.Host)
         {
             errors.Add(section.Path + ":Http", $"{http} is also the Https listener; they need different ports");

@@ -13,11 +13,13 @@ internal sealed class HttpsRedirectMiddleware
 {
     private readonly RequestDelegate _next;
     private readonly GatewaySnapshotStore _snapshots;
+    private readonly GatewayListeners _listeners;
 
-    public HttpsRedirectMiddleware(RequestDelegate next, GatewaySnapshotStore snapshots)
+    public HttpsRedirectMiddleware(RequestDelegate next, GatewaySnapshotStore snapshots, GatewayListeners listeners)
     {
         _next = next;
         _snapshots = snapshots;
+        _listeners = listeners;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -35,7 +37,7 @@ internal sealed class HttpsRedirectMiddleware
             return Task.CompletedTask;
         }
 
-        var port = _snapshots.Current.Config.Listeners.HttpsPublicPort;
+        var port = _snapshots.Current.Config.Listeners.HttpsPublicPort ?? _listeners.Https?.Port ?? 443;
         var authority = port == 443 ? host.Host : host.Host + ":" + port.ToString(CultureInfo.InvariantCulture);
 
         // The raw target keeps the path exactly as the client sent it (encoding included);

@@ -47,7 +47,7 @@ public sealed class TestGateway : IAsyncDisposable
         {
             ["Gateway"] = section,
             ["ReverseProxy"] = reverseProxy?.DeepClone() ?? new JsonObject(),
-            ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Warning", ["Gateway"] = "Warning" } },
+            ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Warning", ["Gateway"] = Environment.GetEnvironmentVariable("GATEWAY_TEST_LOG") ?? "Warning" } },
         };
         var configFile = Path.Combine(directory, "appsettings.json");
         await File.WriteAllTextAsync(configFile, root.ToJsonString());

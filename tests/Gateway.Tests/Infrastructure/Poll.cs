@@ -1,0 +1,19 @@
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>Waits for a condition instead of sleeping a guessed time; fails with a message when it never holds.</summary>
+public static class Poll
+{
+    public static async Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out waiting until {what}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+}
