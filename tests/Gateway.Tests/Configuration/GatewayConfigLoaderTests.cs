@@ -1,0 +1,118 @@
+using Gateway.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace Gateway.Tests.Configuration;
+
+public sealed class GatewayConfigLoaderTests
+{
+    [Fact]
+    public void Defaults_are_loopback_listeners_and_the_haproxy_timeouts()
+    {
+        var config = Load(new Dictionary<string, string?>(), out var errors);
+
+        Assert.False(errors.Any, string.Join("\n", errors.All));
+        Assert.Equal("127.0.0.1:8443", config!.Listeners.Https.ToString());
+        Assert.Equal("127.0.0.1:8080", config.Listeners.Http!.ToString());
+        Assert.Null(config.Listeners.HttpsPublicPort);
+        Assert.Equal(TimeSpan.FromSeconds(5), config.ClientHello.Timeout);
+        Assert.Equal(16384, config.ClientHello.MaxBytes);
+        Assert.Equal(TlsMinProtocol.Tls12, config.Tls.MinProtocol);
+        Assert.False(config.Tls.AllowResumption);
+        Assert.Equal(Path.GetFullPath("/etc/gateway/certs"), config.CertificatesPath);
+    }
+
+    [Fact]
+    public void A_passthrough_route_resolves_its_cluster_with_defaults()
+    {
+        var config = Load(new()
+        {
+            ["Gateway:Passthrough:Routes:exchange:Hosts:0"] = "Exchange.Example.",
+            ["Gateway:Passthrough:Routes:exchange:Hosts:1"] = "*.dag.example",
+            ["Gateway:Passthrough:Routes:exchange:ClusterId"] = "exchange",
+            ["Gateway:Passthrough:Clusters:exchange:Destinations:one:Address"] = "127.0.0.1:9443",
+            ["Gateway:Passthrough:Clusters:exchange:Destinations:two:Address"] = "[::1]:9443",
+        }, out var errors);
+
+        Assert.False(errors.Any, string.Join("\n", errors.All));
+        var route = config!.Passthrough.Routes["exchange"];
+        Assert.Equal(["exchange.example", "*.dag.example"], route.Hosts.Select(h => h.Value));
+        var cluster = config.Passthrough.Clusters["exchange"];
+        Assert.Equal(TimeSpan.FromSeconds(10), cluster.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromHours(1), cluster.IdleTimeout);
+        Assert.Equal("[::1]:9443", cluster.Destinations[1].Address.ToString());
+    }
+
+    [Fact]
+    public void Every_error_is_reported_at_once_with_its_path()
+    {
+        Load(new()
+        {
+            ["Gateway:Listeners:Https"] = "443",
+            ["Gateway:Listeners:Http"] = "example.com:80",
+            ["Gateway:ClientHello:Timeout"] = "five seconds",
+            ["Gateway:ClientHello:MaxBytes"] = "100",
+            ["Gateway:ClientHello:Timout"] = "00:00:01",
+            ["Gateway:Passthrough:Routes:exchange:Hosts:0"] = "exchange.example",
+            ["Gateway:Passthrough:Routes:exchange:ClusterId"] = "exch",
+            ["Gateway:Passthrough:Routes:owa:Hosts:0"] = "EXCHANGE.example",
+            ["Gateway:Passthrough:Routes:owa:Hosts:1"] = "bad host",
+            ["Gateway:Passthrough:Routes:owa:Hosts:2"] = "a.*.example",
+            ["Gateway:Passthrough:Routes:owa:ClusterId"] = "exchange",
+            ["Gateway:Passthrough:Clusters:exchange:Destinations:one:Address"] = "127.0.0.2",
+            ["Gateway:Passthrough:Clusters:exchange:Destinations:two:Address"] = "127.0.0.1:70000",
+            ["Gateway:Passthrough:Clusters:exchange:IdleTimeout"] = "-1s",
+            ["Gateway:Tls:MinProtocol"] = "Ssl3",
+            ["Gateway:Tls:Certificates:app.example:CertificatePath"] = "app.pem",
+        }, out var errors);
+
+        var messages = errors.All.Select(e => e.ToString()).ToList();
+        AssertError(messages, "Gateway:Listeners:Https", "not \"host:port\"");
+        AssertError(messages, "Gateway:Listeners:Http", "not an IP address");
+        AssertError(messages, "Gateway:ClientHello:Timeout", "not a duration");
+        AssertError(messages, "Gateway:ClientHello:MaxBytes", "between 512 and");
+        AssertError(messages, "Gateway:ClientHello:Timout", "unknown key 'Timout'");
+        AssertError(messages, "Gateway:Passthrough:Routes:exchange:ClusterId", "cluster 'exch' does not exist");
+        AssertError(messages, "Gateway:Passthrough:Routes:owa:Hosts:0", "already routed by passthrough route 'exchange'");
+        AssertError(messages, "Gateway:Passthrough:Routes:owa:Hosts:1", "not a valid host name");
+        AssertError(messages, "Gateway:Passthrough:Routes:owa:Hosts:2", "wildcards are allowed only as a leading");
+        AssertError(messages, "Gateway:Passthrough:Clusters:exchange:Destinations:one:Address", "not \"host:port\"");
+        AssertError(messages, "Gateway:Passthrough:Clusters:exchange:Destinations:two:Address", "not a port number");
+        AssertError(messages, "Gateway:Passthrough:Clusters:exchange:IdleTimeout", "not a duration");
+        AssertError(messages, "Gateway:Tls:MinProtocol", "not one of: Tls12, Tls13");
+        AssertError(messages, "Gateway:Tls:Certificates:app.example:KeyPath", "required");
+        Assert.Equal(14, messages.Count);
+    }
+
+    [Theory]
+    [InlineData("00:00:05", 5_000)]
+    [InlineData("500ms", 500)]
+    [InlineData("5s", 5_000)]
+    [InlineData("1.5m", 90_000)]
+    [InlineData("1h", 3_600_000)]
+    [InlineData("1d", 86_400_000)]
+    public void Durations_take_timespan_or_unit_forms(string text, int milliseconds)
+    {
+        Assert.True(Duration.TryParse(text, out var value));
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), value);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("s")]
+    [InlineData("5x")]
+    [InlineData("-5s")]
+    [InlineData("NaNs")]
+    [InlineData("1e300d")]
+    public void Bad_durations_are_refused(string text) => Assert.False(Duration.TryParse(text, out _));
+
+    private static void AssertError(List<string> messages, string path, string fragment) =>
+        Assert.True(messages.Any(m => m.StartsWith(path + ": ", StringComparison.Ordinal) && m.Contains(fragment, StringComparison.Ordinal)),
+            $"no error at {path} containing '{fragment}'; got:\n{string.Join("\n", messages)}");
+
+    private static GatewayConfig? Load(Dictionary<string, string?> values, out ConfigErrors errors)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        errors = new ConfigErrors();
+        return GatewayConfigLoader.Load(configuration, "/etc/gateway", errors);
+    }
+}
