@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Gateway.Hosting;
-using Microsoft.AspNetCore.Builder;
 using Gateway.Tunnel;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Infrastructure;
