@@ -3,7 +3,12 @@ using Gateway.Hosting;
 
 try
 {
-    var app = GatewayApplication.Build(args);
+    if (args.Contains("--check"))
+    {
+        return await GatewayApplication.CheckAsync(args, Console.Out);
+    }
+
+    var app = await GatewayApplication.BuildAsync(args);
     await app.RunAsync();
     return 0;
 }

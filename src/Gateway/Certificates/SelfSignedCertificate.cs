@@ -34,6 +34,13 @@ internal static class SelfSignedCertificate
         return PemCertificate.Create(certificatePem, keyPem);
     }
 
+    /// <summary>A fallback that lives only in memory, for dry runs that must not write to disk.</summary>
+    public static SslStreamCertificateContext CreateEphemeral(TimeProvider time)
+    {
+        var (certificatePem, keyPem) = Generate(time.GetUtcNow());
+        return PemCertificate.Create(certificatePem, keyPem);
+    }
+
     private static SslStreamCertificateContext? TryLoad(string certificatePath, string keyPath, TimeProvider time)
     {
         if (!File.Exists(certificatePath) || !File.Exists(keyPath))

@@ -9,7 +9,11 @@ internal sealed record GatewayConfig(
     ClientHelloConfig ClientHello,
     PassthroughConfig Passthrough,
     TlsConfig Tls,
-    string CertificatesPath);
+    string CertificatesPath,
+    ReloadConfig Reload);
+
+/// <param name="CloseRemovedAfter">How long tunnels of a route removed by a reload may keep running; null: until they end.</param>
+internal sealed record ReloadConfig(TimeSpan? CloseRemovedAfter);
 
 /// <param name="Https">The :443 listener: ClientHello router, then passthrough or TLS termination.</param>
 /// <param name="Http">The :80 listener that redirects to https; null when switched off.</param>

@@ -12,7 +12,7 @@ internal static class GatewayConfigLoader
     public static GatewayConfig? Load(IConfiguration root, string baseDirectory, ConfigErrors errors)
     {
         var section = root.GetSection(SectionName);
-        ConfigReader.RejectUnknownKeys(section, errors, "Listeners", "ClientHello", "Passthrough", "Tls", "Certificates");
+        ConfigReader.RejectUnknownKeys(section, errors, "Listeners", "ClientHello", "Passthrough", "Tls", "Certificates", "Reload");
 
         var listeners = ReadListeners(section.GetSection("Listeners"), errors);
         var clientHello = ReadClientHello(section.GetSection("ClientHello"), errors);
@@ -23,9 +23,15 @@ internal static class GatewayConfigLoader
         ConfigReader.RejectUnknownKeys(certificates, errors, "Path");
         var certificatesPath = Path.GetFullPath(ConfigReader.ReadString(certificates, "Path") ?? "certs", baseDirectory);
 
+        var reload = section.GetSection("Reload");
+        ConfigReader.RejectUnknownKeys(reload, errors, "CloseRemovedAfter");
+        TimeSpan? closeRemovedAfter = ConfigReader.ReadString(reload, "CloseRemovedAfter") is null
+            ? null
+            : ConfigReader.ReadDuration(reload, "CloseRemovedAfter", TimeSpan.Zero, errors);
+
         return errors.Any || listeners is null
             ? null
-            : new GatewayConfig(listeners, clientHello, passthrough, tls, certificatesPath);
+            : new GatewayConfig(listeners, clientHello, passthrough, tls, certificatesPath, new ReloadConfig(closeRemovedAfter));
     }
 
     private static ListenersConfig? ReadListeners(IConfigurationSection section, ConfigErrors errors)

@@ -1,19 +1,22 @@
 using Gateway.Certificates;
+using Gateway.Proxy;
 using Gateway.Sni;
 
 namespace Gateway.Configuration;
 
 /// <summary>
-/// A config generation compiled for the hot path: the passthrough host table and the certificates.
+/// A config generation compiled for the hot path: the passthrough host table, the certificates, and the
+/// YARP routes and clusters that the L7 side is fed from the same generation.
 /// Built completely before it is published, so a connection sees one generation or the next, never a mix.
 /// </summary>
 internal sealed class GatewaySnapshot
 {
-    public GatewaySnapshot(int generation, GatewayConfig config, CertificateSet certificates)
+    public GatewaySnapshot(int generation, GatewayConfig config, CertificateSet certificates, ProxyConfigSnapshot proxy)
     {
         Generation = generation;
         Config = config;
         Certificates = certificates;
+        Proxy = proxy;
         Passthrough = new HostTable<PassthroughRoute>(config.Passthrough.Routes.Values.SelectMany(route =>
         {
             var compiled = new PassthroughRoute(route.RouteId, config.Passthrough.Clusters[route.ClusterId]);
@@ -28,4 +31,6 @@ internal sealed class GatewaySnapshot
     public HostTable<PassthroughRoute> Passthrough { get; }
 
     public CertificateSet Certificates { get; }
+
+    public ProxyConfigSnapshot Proxy { get; }
 }

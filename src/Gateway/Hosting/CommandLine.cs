@@ -1,16 +1,19 @@
 namespace Gateway.Hosting;
 
 /// <summary>Gateway's own command-line switches; everything else is left for ASP.NET Core's configuration.</summary>
-internal static class CommandLine
+/// <param name="ConfigFile">Full path of the config file ("--config FILE", default appsettings.json in the working directory).</param>
+/// <param name="Check">"--check": validate the configuration and exit, like <c>haproxy -c</c> and <c>nginx -t</c>.</param>
+/// <param name="Remaining">Arguments for the configuration's command-line source ("--Gateway:Listeners:Https=...").</param>
+internal sealed record CommandLine(string ConfigFile, bool Check, string[] Remaining)
 {
     public const string DefaultConfigFile = "appsettings.json";
 
-    /// <summary>Takes "--config FILE" or "--config=FILE" out of <paramref name="args"/>.</summary>
     /// <exception cref="ArgumentException">--config without a file name.</exception>
-    public static (string ConfigFile, string[] Remaining) ExtractConfigFile(string[] args)
+    public static CommandLine Parse(string[] args)
     {
         var configFile = DefaultConfigFile;
-        var rest = new List<string>(args.Length);
+        var check = false;
+        var remaining = new List<string>(args.Length);
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--config")
@@ -26,12 +29,18 @@ internal static class CommandLine
             {
                 configFile = args[i]["--config=".Length..];
             }
+            else if (args[i] == "--check")
+            {
+                check = true;
+            }
             else
             {
-                rest.Add(args[i]);
+                remaining.Add(args[i]);
             }
         }
 
-        return (Path.GetFullPath(configFile), rest.ToArray());
+        return new CommandLine(Path.GetFullPath(configFile), check, [.. remaining]);
     }
+
+    public string BaseDirectory => Path.GetDirectoryName(ConfigFile)!;
 }

@@ -1,11 +1,11 @@
 using Gateway.Balancing;
-using Gateway.Certificates;
 using Gateway.Configuration;
 using Gateway.Metrics;
 using Gateway.Sni;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Hosting;
 
@@ -15,34 +15,36 @@ internal static class GatewayApplication
     /// <exception cref="ConfigValidationException">The configuration cannot be used; every problem is listed.</exception>
     /// <exception cref="ArgumentException">Bad command line.</exception>
     /// <exception cref="FileNotFoundException">The config file does not exist.</exception>
-    public static WebApplication Build(string[] args, TimeProvider? time = null)
+    public static async Task<WebApplication> BuildAsync(string[] args, TimeProvider? time = null)
     {
-        var (configFile, rest) = CommandLine.ExtractConfigFile(args);
-        if (!File.Exists(configFile))
+        var commandLine = CommandLine.Parse(args);
+        if (!File.Exists(commandLine.ConfigFile))
         {
-            throw new FileNotFoundException($"The config file '{configFile}' does not exist (pass another with --config FILE).", configFile);
+            throw new FileNotFoundException($"The config file '{commandLine.ConfigFile}' does not exist (pass another with --config FILE).", commandLine.ConfigFile);
         }
 
-        var baseDirectory = Path.GetDirectoryName(configFile)!;
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = baseDirectory });
-
-        // One file, then the standard overrides: Gateway__Listeners__Https=..., --Gateway:Listeners:Https=...
-        builder.Configuration.Sources.Clear();
-        builder.Configuration
-            .AddJsonFile(configFile, optional: false, reloadOnChange: true)
-            .AddEnvironmentVariables()
-            .AddCommandLine(rest);
-
         time ??= TimeProvider.System;
-        var snapshot = LoadSnapshot(builder.Configuration, baseDirectory, time);
+        var factory = new GatewaySnapshotFactory(time);
+        var (configuration, snapshot) = await LoadAsync(commandLine, factory);
 
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = commandLine.Remaining, ContentRootPath = commandLine.BaseDirectory });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddConfiguration(configuration);
+
+        var proxyConfig = new InMemoryConfigProvider(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
         builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(commandLine);
+        builder.Services.AddSingleton(factory);
         builder.Services.AddSingleton(new GatewaySnapshotStore(snapshot));
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<GatewayListeners>();
         builder.Services.AddSingleton<IDestinationSelector, FirstDestinationSelector>();
         builder.Services.AddSingleton<TunnelHandler>();
-        builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+        builder.Services.AddSingleton(proxyConfig);
+        builder.Services.AddSingleton<IProxyConfigProvider>(proxyConfig);
+        builder.Services.AddSingleton<ConfigReloader>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ConfigReloader>());
+        builder.Services.AddReverseProxy();
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -85,28 +87,37 @@ internal static class GatewayApplication
         return app;
     }
 
-    private static GatewaySnapshot LoadSnapshot(IConfiguration configuration, string baseDirectory, TimeProvider time)
+    /// <summary><c>--check</c>: validates everything a start would, writes the verdict, starts nothing, writes nothing to disk.</summary>
+    /// <returns>0 when the configuration is usable, 2 when it is not.</returns>
+    public static async Task<int> CheckAsync(string[] args, TextWriter output)
     {
+        var commandLine = CommandLine.Parse(args);
         var errors = new ConfigErrors();
-        var config = GatewayConfigLoader.Load(configuration, baseDirectory, errors);
-        if (config is not null)
+        var configuration = ConfigSources.TryBuild(commandLine.ConfigFile, commandLine.Remaining, errors);
+        var problems = configuration is null
+            ? errors.All
+            : (await new GatewaySnapshotFactory(TimeProvider.System).BuildAsync(configuration, commandLine.BaseDirectory, 1, persistFallback: false)).Errors;
+        if (problems.Count == 0)
         {
-            try
-            {
-                var fallback = SelfSignedCertificate.LoadOrCreate(config.CertificatesPath, time);
-                var certificates = CertificateSet.Load(config.Tls, fallback, errors);
-                if (!errors.Any)
-                {
-                    return new GatewaySnapshot(1, config, certificates);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                errors.Add("Gateway:Certificates:Path", $"cannot keep the self-signed certificate in '{config.CertificatesPath}': {e.Message}");
-            }
+            await output.WriteLineAsync($"{commandLine.ConfigFile}: ok");
+            return 0;
         }
 
-        throw new ConfigValidationException(errors.All);
+        foreach (var problem in problems)
+        {
+            await output.WriteLineAsync(problem.ToString());
+        }
+
+        return 2;
+    }
+
+    private static async Task<(IConfigurationRoot Configuration, GatewaySnapshot Snapshot)> LoadAsync(CommandLine commandLine, GatewaySnapshotFactory factory)
+    {
+        var errors = new ConfigErrors();
+        var configuration = ConfigSources.TryBuild(commandLine.ConfigFile, commandLine.Remaining, errors)
+            ?? throw new ConfigValidationException(errors.All);
+        var (snapshot, problems) = await factory.BuildAsync(configuration, commandLine.BaseDirectory, generation: 1);
+        return snapshot is null ? throw new ConfigValidationException(problems) : (configuration, snapshot);
     }
 
     private static void Listen(KestrelServerOptions kestrel, HostPort address, Action<ListenOptions> configure)

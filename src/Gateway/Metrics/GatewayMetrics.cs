@@ -10,6 +10,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _connections;
     private readonly UpDownCounter<long> _activeTunnels;
     private readonly Counter<long> _tunnelBytes;
+    private readonly Counter<long> _configReloads;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -17,9 +18,12 @@ internal sealed class GatewayMetrics
         _connections = meter.CreateCounter<long>("gateway.connections", "{connection}", "Connections accepted on the HTTPS listener, by how the router dealt with them.");
         _activeTunnels = meter.CreateUpDownCounter<long>("gateway.tunnels.active", "{tunnel}", "Passthrough tunnels open now.");
         _tunnelBytes = meter.CreateCounter<long>("gateway.tunnel.bytes", "By", "Bytes copied through passthrough tunnels.");
+        _configReloads = meter.CreateCounter<long>("gateway.config.reloads", "{reload}", "Configuration reloads, by outcome.");
     }
 
     public void ConnectionRouted(string outcome) => _connections.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void ConfigReloaded(string outcome) => _configReloads.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void TunnelOpened(string route) => _activeTunnels.Add(1, new KeyValuePair<string, object?>("route", route));
 
@@ -44,4 +48,11 @@ internal static class ConnectionOutcomes
     public const string ClosedEarly = "closed-early";
     public const string NoDestination = "no-destination";
     public const string ConnectFailed = "connect-failed";
+}
+
+/// <summary>The outcome tag of <c>gateway.config.reloads</c>.</summary>
+internal static class ReloadOutcomes
+{
+    public const string Applied = "applied";
+    public const string Rejected = "rejected";
 }

@@ -15,4 +15,7 @@ internal enum TunnelEnd
 
     /// <summary>Closed from inside the gateway (shutdown).</summary>
     Aborted,
+
+    /// <summary>Its passthrough route was removed by a reload and Gateway:Reload:CloseRemovedAfter passed.</summary>
+    RouteRemoved,
 }

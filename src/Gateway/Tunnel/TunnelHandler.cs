@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Balancing;
@@ -14,7 +15,7 @@ internal sealed partial class TunnelHandler
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private int _active;
+    private readonly ConcurrentDictionary<TunnelSession, string> _open = new();
 
     public TunnelHandler(IDestinationSelector selector, GatewayMetrics metrics, TimeProvider time, ILogger<TunnelHandler> logger)
     {
@@ -25,7 +26,23 @@ internal sealed partial class TunnelHandler
     }
 
     /// <summary>Tunnels open right now.</summary>
-    public int ActiveTunnels => Volatile.Read(ref _active);
+    public int ActiveTunnels => _open.Count;
+
+    /// <summary>Closes the open tunnels whose route id matches; returns how many.</summary>
+    public int CloseTunnels(Func<string, bool> routeMatches, TunnelEnd reason)
+    {
+        var closed = 0;
+        foreach (var (session, routeId) in _open)
+        {
+            if (routeMatches(routeId))
+            {
+                session.Close(reason);
+                closed++;
+            }
+        }
+
+        return closed;
+    }
 
     public async Task RunAsync(ConnectionContext client, PassthroughRoute route, ClientHelloInfo hello)
     {
@@ -52,9 +69,9 @@ internal sealed partial class TunnelHandler
 
         _metrics.ConnectionRouted(ConnectionOutcomes.Tunnelled);
         _metrics.TunnelOpened(route.RouteId);
-        Interlocked.Increment(ref _active);
         var started = _time.GetTimestamp();
         using var session = new TunnelSession(client, backend, cluster.IdleTimeout, _time);
+        _open[session] = route.RouteId;
         var end = TunnelEnd.Aborted;
         try
         {
@@ -62,7 +79,7 @@ internal sealed partial class TunnelHandler
         }
         finally
         {
-            Interlocked.Decrement(ref _active);
+            _open.TryRemove(session, out _);
             _metrics.TunnelClosed(route.RouteId, session.BytesFromClient, session.BytesFromBackend);
             Log.TunnelClosed(_logger, client.RemoteEndPoint, hello.ServerName, route.RouteId, destination.DestinationId,
                 session.BytesFromClient, session.BytesFromBackend, _time.GetElapsedTime(started).TotalSeconds, end);

@@ -16,9 +16,11 @@ internal sealed class TunnelSession : IDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _idleTimeout;
     private readonly CancellationTokenSource _stop = new();
+    private const int NotClosed = -1;
+
     private readonly ITimer _idleTimer;
     private long _lastActivity;
-    private volatile bool _idleExpired;
+    private int _closedBy = NotClosed;
 
     public TunnelSession(ConnectionContext client, Socket backend, TimeSpan idleTimeout, TimeProvider time)
     {
@@ -61,9 +63,9 @@ internal sealed class TunnelSession : IDisposable
             await Task.WhenAll(toBackend, toClient);
         }
 
-        if (_idleExpired)
+        if (Volatile.Read(ref _closedBy) is var reason and not NotClosed)
         {
-            end = TunnelEnd.IdleTimeout;
+            end = (TunnelEnd)reason;
         }
 
         if (end is TunnelEnd.ClientClosed or TunnelEnd.BackendClosed)
@@ -204,6 +206,20 @@ internal sealed class TunnelSession : IDisposable
         }
     }
 
+    /// <summary>Ends the tunnel from inside the gateway; both sides are reset.</summary>
+    public void Close(TunnelEnd reason)
+    {
+        Interlocked.CompareExchange(ref _closedBy, (int)reason, NotClosed); // the first reason wins
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already over.
+        }
+    }
+
     private void Touch() => Volatile.Write(ref _lastActivity, _time.GetTimestamp());
 
     private void OnIdleTimer()
@@ -213,8 +229,7 @@ internal sealed class TunnelSession : IDisposable
         {
             if (idle >= _idleTimeout)
             {
-                _idleExpired = true;
-                _stop.Cancel();
+                Close(TunnelEnd.IdleTimeout);
             }
             else
             {

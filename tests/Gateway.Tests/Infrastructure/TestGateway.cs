@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Gateway.Configuration;
 using Gateway.Hosting;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Builder;
@@ -34,6 +35,29 @@ public sealed class TestGateway : IAsyncDisposable
     public static async Task<TestGateway> StartAsync(JsonObject? gateway = null, JsonObject? reverseProxy = null, params string[] args)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        var configFile = Path.Combine(directory, "appsettings.json");
+        await File.WriteAllTextAsync(configFile, Compose(gateway, reverseProxy));
+
+        var app = await GatewayApplication.BuildAsync(["--config", configFile, .. args]);
+        await app.StartAsync();
+        return new TestGateway(app, directory);
+    }
+
+    public string ConfigFile => Path.Combine(Directory, "appsettings.json");
+
+    internal GatewaySnapshotStore Snapshots => _app.Services.GetRequiredService<GatewaySnapshotStore>();
+
+    /// <summary>Rewrites the config file the way an editor saves it (write a temporary file, rename over).</summary>
+    public async Task WriteConfigAsync(JsonObject? gateway, JsonObject? reverseProxy, string? raw = null)
+    {
+        var temporary = ConfigFile + ".tmp";
+        await File.WriteAllTextAsync(temporary, raw ?? Compose(gateway, reverseProxy));
+        File.Move(temporary, ConfigFile, overwrite: true);
+    }
+
+    /// <summary>A gateway's config file: <paramref name="gateway"/> merged over loopback port-0 listeners.</summary>
+    public static string Compose(JsonObject? gateway, JsonObject? reverseProxy)
+    {
         var section = new JsonObject
         {
             ["Listeners"] = new JsonObject { ["Https"] = "127.0.0.1:0", ["Http"] = "127.0.0.1:0" },
@@ -49,12 +73,7 @@ public sealed class TestGateway : IAsyncDisposable
             ["ReverseProxy"] = reverseProxy?.DeepClone() ?? new JsonObject(),
             ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Warning", ["Gateway"] = Environment.GetEnvironmentVariable("GATEWAY_TEST_LOG") ?? "Warning" } },
         };
-        var configFile = Path.Combine(directory, "appsettings.json");
-        await File.WriteAllTextAsync(configFile, root.ToJsonString());
-
-        var app = GatewayApplication.Build(["--config", configFile, .. args]);
-        await app.StartAsync();
-        return new TestGateway(app, directory);
+        return root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""Turn bench/run.sh's raw outputs into bench/results/latest.md.
+
+Reads RAW_DIR (written by run.sh):
+  params.env                          key=value: the run's parameters
+  {keepalive,close}.{contender}.{n}.wrk   wrk --latency output of round n
+  {keepalive,close}.{contender}.{n}.cpu   CPU clock ticks (utime+stime) the proxy used during that wrk run
+  download.{contender}.{n}.txt        curl's "http_code size_download speed_download"
+  idle.{contender}.{n}.json           idle_tunnels.py's result
+  warnings.txt                        problems run.sh noticed while running
+Every figure is the median over rounds; each table also lists the rounds so the spread is visible.
+
+usage: report.py RAW_DIR OUT.md
+"""
+import glob
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+LABEL = {
+    "direct": "direct to the TLS backend",
+    "haproxy-l4": "HAProxy L4",
+    "gateway-l4": "Gateway L4",
+    "nginx-l7": "nginx L7",
+    "gateway-l7": "Gateway L7",
+    "haproxy-nginx": "HAProxy L4 -> nginx L7 (the path it replaces)",
+}
+L4 = ["direct", "haproxy-l4", "gateway-l4"]
+L7 = ["nginx-l7", "gateway-l7", "haproxy-nginx"]
+UNIT_SECONDS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+# ---------------------------------------------------------------- parsing
+
+def parse_wrk(text):
+    """The numbers wrk prints, or None for the ones it did not print."""
+    def num(pattern):
+        m = re.search(pattern, text)
+        return float(m.group(1)) if m else None
+
+    def latency(pct):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)
+        return float(m.group(1)) * UNIT_SECONDS[m.group(2)] * 1000 if m else None  # in ms
+
+    m = re.search(r"(\d+) requests in", text)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    return {
+        "rps": num(r"Requests/sec:\s+([\d.]+)"),
+        "requests": int(m.group(1)) if m else None,
+        "p50": latency(50),
+        "p99": latency(99),
+        "non2xx": int(num(r"Non-2xx or 3xx responses:\s+(\d+)") or 0),
+        "socket_errors": dict(zip(("connect", "read", "write", "timeout"), map(int, errors.groups()))) if errors else {},
+    }
+
+
+def rounds(raw, pattern):
+    """{contender: [(round, path), ...]} for files named like pattern with {c} and {n}."""
+    found = {}
+    regex = re.compile(re.escape(pattern).replace(r"\{c\}", r"([\w-]+)").replace(r"\{n\}", r"(\d+)") + "$")
+    for path in glob.glob(os.path.join(raw, "*")):
+        m = regex.match(os.path.basename(path))
+        if m:
+            found.setdefault(m.group(1), []).append((int(m.group(2)), path))
+    return {c: sorted(v) for c, v in found.items()}
+
+
+def read(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def load_wrk(raw, workload, problems):
+    """{contender: {"rounds": [parsed...], median fields...}}"""
+    out = {}
+    for contender, files in rounds(raw, workload + ".{c}.{n}.wrk").items():
+        runs = []
+        for n, path in files:
+            r = parse_wrk(read(path))
+            cpu_path = path[:-4] + ".cpu"
+            r["cpu_s"] = int(read(cpu_path).strip()) / CLK_TCK if os.path.exists(cpu_path) else None
+            r["cpu_per_10k"] = r["cpu_s"] / r["requests"] * 10000 if r["cpu_s"] is not None and r["requests"] else None
+            where = f"{workload} {LABEL.get(contender, contender)} round {n}"
+            if r["rps"] is None:
+                problems.append(f"{where}: wrk printed no result ({os.path.basename(path)})")
+            if r["non2xx"]:
+                problems.append(f"{where}: {r['non2xx']} non-2xx/3xx responses")
+            if any(r["socket_errors"].values()):
+                problems.append(f"{where}: socket errors {r['socket_errors']}")
+            runs.append(r)
+        out[contender] = summarize(runs, ["rps", "p50", "p99", "cpu_per_10k"])
+    return out
+
+
+def load_downloads(raw, problems, expected_bytes):
+    out = {}
+    for contender, files in rounds(raw, "download.{c}.{n}.txt").items():
+        runs = []
+        for n, path in files:
+            parts = read(path).split()
+            code, size, speed = (parts + ["", "0", "0"])[:3]
+            ok = code == "200" and int(float(size)) == expected_bytes
+            if not ok:
+                problems.append(f"download {LABEL.get(contender, contender)} round {n}: HTTP {code or '?'}, "
+                                f"{size} of {expected_bytes} bytes")
+            runs.append({"mbps": float(speed) / 1e6 if ok else None})
+        out[contender] = summarize(runs, ["mbps"])
+    return out
+
+
+def load_idle(raw, problems):
+    out = {}
+    for contender, files in rounds(raw, "idle.{c}.{n}.json").items():
+        runs = []
+        for n, path in files:
+            try:
+                r = json.loads(read(path))
+            except ValueError:
+                problems.append(f"idle {LABEL.get(contender, contender)} round {n}: no result")
+                continue
+            if r["opened"] != r["requested"] or r["alive"] != r["opened"]:
+                problems.append(f"idle {LABEL.get(contender, contender)} round {n}: opened {r['opened']} of "
+                                f"{r['requested']}, {r['alive']} still open at the RSS reading")
+            r["kb"] = r["per_tunnel_bytes"] / 1024 if r["per_tunnel_bytes"] is not None else None
+            runs.append(r)
+        out[contender] = summarize(runs, ["kb", "rss_before_kb", "rss_after_kb"])
+    return out
+
+
+def summarize(runs, fields):
+    s = {"rounds": runs}
+    for f in fields:
+        values = [r[f] for r in runs if r.get(f) is not None]
+        s[f] = statistics.median(values) if values else None
+    return s
+
+
+# ---------------------------------------------------------------- formatting
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def fx(r):
+    return f"{r:.2f}x" if r is not None else "n/a"
+
+
+def fnum(v, digits=0):
+    if v is None:
+        return "n/a"
+    return f"{v:,.{digits}f}"
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def wrk_table(data, contenders, refs, unit, cpu_ref):
+    """refs: [(column title, contender)], ratios of req/s to each; cpu_ref: contender for the CPU ratio."""
+    header = ["contender", unit] + [t for t, _ in refs] + ["p50 ms", "p99 ms", "proxy CPU s / 10k", f"CPU vs {LABEL[cpu_ref]}", f"{unit} per round"]
+    rows = []
+    for c in contenders:
+        d = data.get(c)
+        if not d:
+            rows.append([LABEL[c]] + ["n/a"] * (len(header) - 1))
+            continue
+        cpu_ref_value = data.get(cpu_ref, {}).get("cpu_per_10k")
+        rows.append([
+            LABEL[c],
+            fnum(d["rps"]),
+            *[fx(ratio(d["rps"], data.get(ref, {}).get("rps"))) for _, ref in refs],
+            fnum(d["p50"], 2),
+            fnum(d["p99"], 2),
+            fnum(d["cpu_per_10k"], 3) if d["cpu_per_10k"] is not None else "-",
+            fx(ratio(d["cpu_per_10k"], cpu_ref_value)) if d["cpu_per_10k"] is not None else "-",
+            " / ".join(fnum(r["rps"]) for r in d["rounds"]),
+        ])
+    return table(header, rows)
+
+
+def targets(ka, dl, idle):
+    def get(d, c, f):
+        return d.get(c, {}).get(f)
+
+    checks = [
+        ("L4 keep-alive req/s, Gateway / HAProxy", ratio(get(ka["l4"], "gateway-l4", "rps"), get(ka["l4"], "haproxy-l4", "rps")), ">=", 1.0),
+        ("L4 proxy CPU per request, Gateway / HAProxy", ratio(get(ka["l4"], "gateway-l4", "cpu_per_10k"), get(ka["l4"], "haproxy-l4", "cpu_per_10k")), "<=", 1.25),
+        ("L7 keep-alive req/s, Gateway / nginx", ratio(get(ka["l7"], "gateway-l7", "rps"), get(ka["l7"], "nginx-l7", "rps")), ">=", 1.0),
+        ("L7 keep-alive p99, Gateway / nginx", ratio(get(ka["l7"], "gateway-l7", "p99"), get(ka["l7"], "nginx-l7", "p99")), "<=", 1.0),
+        ("L7 keep-alive req/s, Gateway / HAProxy -> nginx", ratio(get(ka["l7"], "gateway-l7", "rps"), get(ka["l7"], "haproxy-nginx", "rps")), ">=", 1.6),
+        ("Large download MB/s through L4, Gateway / HAProxy", ratio(get(dl, "gateway-l4", "mbps"), get(dl, "haproxy-l4", "mbps")), ">=", 0.9),
+        ("Memory per idle tunnel, Gateway / HAProxy", ratio(get(idle, "gateway-l4", "kb"), get(idle, "haproxy-l4", "kb")), "<=", 2.0),
+    ]
+    rows = []
+    for name, value, op, goal in checks:
+        if value is None:
+            verdict = "no figure"
+        else:
+            verdict = "met" if (value >= goal if op == ">=" else value <= goal) else "missed"
+        rows.append([name, fx(value), f"{op} {goal:.2f}x", verdict])
+    return table(["target", "measured", "goal", "verdict"], rows)
+
+
+def machine():
+    def run(*cmd):
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+            return (p.stdout + p.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            return "n/a"
+
+    model = "n/a"
+    with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    os_name = "n/a"
+    if os.path.exists("/etc/os-release"):
+        m = re.search(r'^PRETTY_NAME="?([^"\n]*)', read("/etc/os-release"), re.M)
+        os_name = m.group(1) if m else os_name
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", read("/proc/meminfo")).group(1))
+    return [
+        ("CPUs (nproc)", str(os.cpu_count())),
+        ("CPU model", model),
+        ("memory", f"{mem_kb / 1024 / 1024:.1f} GiB"),
+        ("OS / kernel", f"{os_name} / {platform.release()}"),
+        ("dotnet --version", run("dotnet", "--version")),
+        ("haproxy -v", run("haproxy", "-v")),
+        ("nginx -v", run("nginx", "-v")),
+        ("wrk", run("wrk", "--version")),
+        ("curl", run("curl", "--version")),
+    ]
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    raw, out_path = sys.argv[1], sys.argv[2]
+    params = dict(line.split("=", 1) for line in read(os.path.join(raw, "params.env")).splitlines() if "=" in line)
+    problems = []
+    warnings_path = os.path.join(raw, "warnings.txt")
+    if os.path.exists(warnings_path):
+        problems += [w for w in read(warnings_path).splitlines() if w.strip()]
+
+    keepalive = load_wrk(raw, "keepalive", problems)
+    close = load_wrk(raw, "close", problems)
+    ka = {"l4": keepalive, "l7": keepalive}
+    downloads = load_downloads(raw, problems, int(params.get("BIG_BYTES", "0")))
+    idle = load_idle(raw, problems)
+
+    c, d = params.get("CONNECTIONS", "?"), params.get("KEEPALIVE", "?")
+    md = [
+        "# Gateway benchmark: latest run",
+        "",
+        f"Date: {params.get('DATE', time.strftime('%Y-%m-%d %H:%M:%S %Z'))}. Total runtime: {params.get('RUNTIME', '?')} s. "
+        f"Every figure is the median of {params.get('ROUNDS', '?')} rounds, contenders alternated within each round. "
+        "Written by `bench/run.sh`; see `docs/benchmarks.md` for what each workload means.",
+        "",
+        "## Targets",
+        "",
+        targets(ka, downloads, idle),
+        "",
+        f"## L4 passthrough, keep-alive (`wrk -t2 -c{c} -d{d} --latency`, body `exchange-ok`)",
+        "",
+        wrk_table(keepalive, L4, [("vs direct", "direct"), ("vs HAProxy", "haproxy-l4")], "req/s", "haproxy-l4"),
+        "",
+        f"## L7 termination + proxy, keep-alive (`wrk -t2 -c{c} -d{d} --latency`, body `app-ok`)",
+        "",
+        wrk_table(keepalive, L7, [("vs nginx", "nginx-l7"), ("vs HAProxy -> nginx", "haproxy-nginx")], "req/s", "nginx-l7"),
+        "",
+        f"## New TLS connections, L4 (`wrk -t2 -c{c} -d{params.get('CLOSE', '?')} -H 'Connection: close'`: one full handshake per request)",
+        "",
+        wrk_table(close, L4, [("vs direct", "direct"), ("vs HAProxy", "haproxy-l4")], "conn/s", "haproxy-l4"),
+        "",
+        f"## New TLS connections, L7 (`wrk -t2 -c{c} -d{params.get('CLOSE', '?')} -H 'Connection: close'`)",
+        "",
+        wrk_table(close, L7, [("vs nginx", "nginx-l7"), ("vs HAProxy -> nginx", "haproxy-nginx")], "conn/s", "nginx-l7"),
+        "",
+        f"## One large download through L4 (`curl` of {int(params.get('BIG_BYTES', '0')) // 2**20} MiB of {params.get('BIG_KIND', '?')}; MB = 10^6 bytes)",
+        "",
+        table(["contender", "MB/s", "vs direct", "vs HAProxy", "MB/s per round"], [
+            [LABEL[x], fnum(downloads.get(x, {}).get("mbps"), 1),
+             fx(ratio(downloads.get(x, {}).get("mbps"), downloads.get("direct", {}).get("mbps"))),
+             fx(ratio(downloads.get(x, {}).get("mbps"), downloads.get("haproxy-l4", {}).get("mbps"))),
+             " / ".join(fnum(r["mbps"], 1) for r in downloads.get(x, {}).get("rounds", []))]
+            for x in L4]),
+        "",
+        f"## Memory per idle passthrough tunnel ({params.get('TUNNELS', '?')} TLS connections held open; VmRSS of the proxy)",
+        "",
+        table(["contender", "KiB per tunnel", "vs HAProxy", "RSS before MiB", "RSS with tunnels MiB", "KiB per round"], [
+            [LABEL[x], fnum(idle.get(x, {}).get("kb"), 2),
+             fx(ratio(idle.get(x, {}).get("kb"), idle.get("haproxy-l4", {}).get("kb"))),
+             fnum((idle.get(x, {}).get("rss_before_kb") or 0) / 1024, 1) if x in idle else "n/a",
+             fnum((idle.get(x, {}).get("rss_after_kb") or 0) / 1024, 1) if x in idle else "n/a",
+             " / ".join(fnum(r["kb"], 2) for r in idle.get(x, {}).get("rounds", []))]
+            for x in ["haproxy-l4", "gateway-l4"]]),
+        "",
+        "## Problems seen during the run",
+        "",
+        "\n".join(f"- {p}" for p in problems) if problems else "None: every wrk run had only 2xx responses and no socket errors, every download was complete, every tunnel stayed open.",
+        "",
+        "## Machine and parameters",
+        "",
+        table(["", ""], [[k, f"`{v}`"] for k, v in machine()] + [[k, f"`{v}`"] for k, v in sorted(params.items()) if k not in ("DATE", "RUNTIME")]),
+        "",
+    ]
+    with open(out_path, "w", encoding="utf-8") as f:
+        f.write("\n".join(md))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

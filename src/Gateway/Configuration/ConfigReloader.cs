@@ -1,0 +1,188 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Gateway.Hosting;
+using Gateway.Metrics;
+using Gateway.Tunnel;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Configuration;
+
+/// <summary>
+/// Watches the config file and applies each saved edit as a new generation: all of it or none of it.
+/// A rejected file leaves the last good generation serving and says why; open tunnels never notice a reload.
+/// </summary>
+internal sealed partial class ConfigReloader : BackgroundService
+{
+    /// <summary>An editor's save is often several events (write temp, rename, touch): wait for quiet first.</summary>
+    private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(300);
+
+    private readonly CommandLine _commandLine;
+    private readonly GatewaySnapshotFactory _factory;
+    private readonly GatewaySnapshotStore _store;
+    private readonly InMemoryConfigProvider _proxy;
+    private readonly TunnelHandler _tunnels;
+    private readonly GatewayMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<bool> _changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly SemaphoreSlim _reloading = new(1, 1);
+    private byte[]? _appliedHash;
+
+    public ConfigReloader(CommandLine commandLine, GatewaySnapshotFactory factory, GatewaySnapshotStore store, InMemoryConfigProvider proxy,
+        TunnelHandler tunnels, GatewayMetrics metrics, TimeProvider time, ILogger<ConfigReloader> logger)
+    {
+        _commandLine = commandLine;
+        _factory = factory;
+        _store = store;
+        _proxy = proxy;
+        _tunnels = tunnels;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _appliedHash = HashFile();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var fileName = Path.GetFileName(_commandLine.ConfigFile);
+        using var watcher = new FileSystemWatcher(_commandLine.BaseDirectory)
+        {
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+        };
+        FileSystemEventHandler changed = (_, e) =>
+        {
+            if (e.Name == fileName || (e is RenamedEventArgs renamed && renamed.OldName == fileName))
+            {
+                _changes.Writer.TryWrite(true);
+            }
+        };
+        watcher.Changed += changed;
+        watcher.Created += changed;
+        watcher.Deleted += changed;
+        watcher.Renamed += (sender, e) => changed(sender, e);
+        watcher.EnableRaisingEvents = true;
+
+        try
+        {
+            while (await _changes.Reader.WaitToReadAsync(stoppingToken))
+            {
+                do
+                {
+                    _changes.Reader.TryRead(out _);
+                    await Task.Delay(Debounce, _time, stoppingToken);
+                }
+                while (_changes.Reader.TryPeek(out _));
+
+                await ReloadAsync();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Reads the file now and applies it if it is valid and different. True when a new generation is serving.</summary>
+    public async Task<bool> ReloadAsync()
+    {
+        await _reloading.WaitAsync();
+        try
+        {
+            var hash = HashFile();
+            if (hash is not null && _appliedHash is not null && hash.AsSpan().SequenceEqual(_appliedHash) && _store.LastFailure is null)
+            {
+                return false;
+            }
+
+            var current = _store.Current;
+            var errors = new ConfigErrors();
+            var configuration = ConfigSources.TryBuild(_commandLine.ConfigFile, _commandLine.Remaining, errors);
+            var (snapshot, problems) = configuration is null
+                ? (null, errors.All)
+                : await _factory.BuildAsync(configuration, _commandLine.BaseDirectory, current.Generation + 1);
+            if (snapshot is null)
+            {
+                _store.Reject(new ReloadFailure(_time.GetUtcNow(), problems));
+                _metrics.ConfigReloaded(ReloadOutcomes.Rejected);
+                Log.Rejected(_logger, _commandLine.ConfigFile, current.Generation, problems.Count,
+                    string.Join(Environment.NewLine, problems.Select(p => "  " + p)));
+                return false;
+            }
+
+            snapshot = KeepListeners(current, snapshot);
+            _store.Publish(snapshot);
+            _proxy.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
+            _appliedHash = hash;
+            _metrics.ConfigReloaded(ReloadOutcomes.Applied);
+            Log.Applied(_logger, snapshot.Generation, _commandLine.ConfigFile);
+            ScheduleRemovedRouteClose(current, snapshot);
+            return true;
+        }
+        finally
+        {
+            _reloading.Release();
+        }
+    }
+
+    /// <summary>Listeners are bound once: a changed address is reported, and the rest of the edit still applies.</summary>
+    private GatewaySnapshot KeepListeners(GatewaySnapshot current, GatewaySnapshot next)
+    {
+        var running = current.Config.Listeners;
+        var wanted = next.Config.Listeners;
+        if (running.Https == wanted.Https && running.Http == wanted.Http)
+        {
+            return next;
+        }
+
+        Log.ListenersNeedRestart(_logger, $"{running.Https} / {running.Http?.ToString() ?? "off"}", $"{wanted.Https} / {wanted.Http?.ToString() ?? "off"}");
+        var config = next.Config with { Listeners = wanted with { Https = running.Https, Http = running.Http } };
+        return new GatewaySnapshot(next.Generation, config, next.Certificates, next.Proxy);
+    }
+
+    private void ScheduleRemovedRouteClose(GatewaySnapshot previous, GatewaySnapshot next)
+    {
+        if (next.Config.Reload.CloseRemovedAfter is not { } grace
+            || previous.Config.Passthrough.Routes.Keys.All(next.Config.Passthrough.Routes.ContainsKey))
+        {
+            return;
+        }
+
+        // Checked again when the grace period ends: a route added back in the meantime keeps its tunnels.
+        _ = Task.Delay(grace, _time).ContinueWith(
+            _ =>
+            {
+                var closed = _tunnels.CloseTunnels(routeId => !_store.Current.Config.Passthrough.Routes.ContainsKey(routeId), TunnelEnd.RouteRemoved);
+                if (closed > 0)
+                {
+                    Log.ClosedRemoved(_logger, closed);
+                }
+            },
+            TaskScheduler.Default);
+    }
+
+    private byte[]? HashFile()
+    {
+        try
+        {
+            return SHA256.HashData(File.ReadAllBytes(_commandLine.ConfigFile));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Configuration generation {Generation} applied from {ConfigFile}", EventName = "ConfigApplied")]
+        public static partial void Applied(ILogger logger, int generation, string configFile);
+
+        [LoggerMessage(2, LogLevel.Error, "Configuration in {ConfigFile} rejected; generation {Generation} keeps serving. {Count} error(s):\n{Errors}", EventName = "ConfigRejected")]
+        public static partial void Rejected(ILogger logger, string configFile, int generation, int count, string errors);
+
+        [LoggerMessage(3, LogLevel.Warning, "Listener addresses changed from {Running} to {Wanted}: this needs a restart; the running listeners stay, the rest of the change is applied", EventName = "ListenersNeedRestart")]
+        public static partial void ListenersNeedRestart(ILogger logger, string running, string wanted);
+
+        [LoggerMessage(4, LogLevel.Information, "Closed {Count} tunnel(s) of passthrough routes removed by a reload", EventName = "RemovedRouteTunnelsClosed")]
+        public static partial void ClosedRemoved(ILogger logger, int count);
+    }
+}
