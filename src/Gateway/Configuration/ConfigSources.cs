@@ -23,15 +23,20 @@ internal static class ConfigSources
         {
             errors.Add(configFile, "the file does not exist");
         }
-        catch (InvalidDataException e) when (e.InnerException is JsonException json)
-        {
-            errors.Add(configFile, $"not valid JSON: {json.Message}");
-        }
         catch (Exception e) when (e is InvalidDataException or FormatException or IOException or UnauthorizedAccessException)
         {
-            errors.Add(configFile, e.InnerException?.Message ?? e.Message);
+            var json = Chain(e).OfType<JsonException>().FirstOrDefault();
+            errors.Add(configFile, json is not null ? $"not valid JSON: {json.Message}" : string.Join(" ", Chain(e).Select(x => x.Message)));
         }
 
         return null;
+    }
+
+    private static IEnumerable<Exception> Chain(Exception e)
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            yield return current;
+        }
     }
 }

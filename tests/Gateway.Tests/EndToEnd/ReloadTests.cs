@@ -1,0 +1,210 @@
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Gateway.Configuration;
+using Gateway.Tests.Infrastructure;
+using Gateway.Tests.Sni;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.EndToEnd;
+
+public sealed class ReloadTests : IAsyncLifetime
+{
+    private TestBackend _app = null!;
+    private RawTcpBackend _echo = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await TestBackend.StartAsync("app");
+        _echo = new RawTcpBackend(async socket =>
+        {
+            var buffer = new byte[4096];
+            int count;
+            while ((count = await socket.ReceiveAsync(buffer)) > 0)
+            {
+                await socket.SendAsync(buffer.AsMemory(0, count));
+            }
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _echo.DisposeAsync();
+    }
+
+    public static TheoryData<string, string, string> RejectedEdits => new()
+    {
+        { "invalid JSON", "appsettings.json", "not valid JSON" },
+        { "unknown cluster", "Gateway:Passthrough:Routes:raw:ClusterId", "cluster 'nope' does not exist" },
+        { "host in L4 and L7", "ReverseProxy:Routes:app:Match:Hosts:0", "also routed by passthrough route Gateway:Passthrough:Routes:raw" },
+        { "bad duration", "Gateway:Passthrough:Clusters:raw:IdleTimeout", "'forever' is not a duration" },
+        { "bad address", "Gateway:Passthrough:Clusters:raw:Destinations:raw01:Address", "not \"host:port\"" },
+        { "missing certificate file", "Gateway:Tls:Certificates:app.test", "cannot read the certificate files" },
+        { "bad YARP cluster", "ReverseProxy:Clusters:app", "NoSuchPolicy" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RejectedEdits))]
+    public async Task A_rejected_edit_keeps_the_last_good_generation_serving_and_names_the_path(string edit, string path, string message)
+    {
+        await using var gateway = await TestGateway.StartAsync(Gateway("raw.test"), Proxy("app.test"));
+        var reloader = gateway.Services.GetRequiredService<ConfigReloader>();
+        var (gatewaySection, proxySection) = (Gateway("raw.test"), Proxy("app.test"));
+        string? raw = null;
+        switch (edit)
+        {
+            case "invalid JSON":
+                raw = "{ \"Gateway\": { ";
+                break;
+            case "unknown cluster":
+                gatewaySection["Passthrough"]!["Routes"]!["raw"]!["ClusterId"] = "nope";
+                break;
+            case "host in L4 and L7":
+                proxySection["Routes"]!["app"]!["Match"]!["Hosts"] = new JsonArray("RAW.test");
+                break;
+            case "bad duration":
+                gatewaySection["Passthrough"]!["Clusters"]!["raw"]!["IdleTimeout"] = "forever";
+                break;
+            case "bad address":
+                gatewaySection["Passthrough"]!["Clusters"]!["raw"]!["Destinations"]!["raw01"]!["Address"] = "127.0.0.1";
+                break;
+            case "missing certificate file":
+                gatewaySection["Tls"] = new JsonObject { ["Certificates"] = new JsonObject { ["app.test"] = new JsonObject { ["CertificatePath"] = "/nonexistent/cert.pem", ["KeyPath"] = "/nonexistent/key.pem" } } };
+                break;
+            case "bad YARP cluster":
+                proxySection["Clusters"]!["app"]!["LoadBalancingPolicy"] = "NoSuchPolicy";
+                break;
+        }
+
+        await gateway.WriteConfigAsync(gatewaySection, proxySection, raw);
+        Assert.False(await reloader.ReloadAsync());
+
+        var failure = gateway.Snapshots.LastFailure;
+        Assert.NotNull(failure);
+        var expectedPath = path == "appsettings.json" ? gateway.ConfigFile : path;
+        Assert.Contains(failure.Errors, e => e.Path == expectedPath && e.Message.Contains(message, StringComparison.Ordinal));
+        Assert.Equal(1, gateway.Snapshots.Current.Generation);
+        await AssertServesAsync(gateway, "raw.test", "app.test");
+    }
+
+    [Fact]
+    public async Task A_saved_edit_applies_within_two_seconds_and_open_tunnels_survive_it()
+    {
+        await using var gateway = await TestGateway.StartAsync(Gateway("raw.test"), Proxy("app.test"));
+        using var tunnel = await OpenTunnelAsync(gateway, "raw.test");
+
+        await gateway.WriteConfigAsync(Gateway("raw2.test"), Proxy("app2.test"));
+        var written = DateTime.UtcNow;
+        await Poll.UntilAsync(() => gateway.Snapshots.Current.Generation == 2, "the edit is applied", TimeSpan.FromSeconds(2));
+        Assert.True(DateTime.UtcNow - written < TimeSpan.FromSeconds(2));
+
+        await AssertServesAsync(gateway, "raw2.test", "app2.test");
+        await AssertNotPassthroughAsync(gateway, "raw.test");
+        await AssertEchoAsync(tunnel, "the route is gone, the tunnel is not"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task Tunnels_of_a_removed_route_are_closed_after_CloseRemovedAfter()
+    {
+        var initial = Gateway("raw.test");
+        initial["Reload"] = new JsonObject { ["CloseRemovedAfter"] = "200ms" };
+        await using var gateway = await TestGateway.StartAsync(initial, Proxy("app.test"));
+        var reloader = gateway.Services.GetRequiredService<ConfigReloader>();
+        using var tunnel = await OpenTunnelAsync(gateway, "raw.test");
+
+        var next = Gateway("other.test", routeId: "other");
+        next["Reload"] = new JsonObject { ["CloseRemovedAfter"] = "200ms" };
+        await gateway.WriteConfigAsync(next, Proxy("app.test"));
+        Assert.True(await reloader.ReloadAsync());
+
+        await TunnelTests.WaitForCloseAsync(tunnel);
+        await Poll.UntilAsync(() => gateway.ActiveTunnels == 0, "the removed route's tunnel is closed");
+    }
+
+    [Fact]
+    public async Task A_listener_change_is_reported_and_the_rest_of_the_edit_applies()
+    {
+        await using var gateway = await TestGateway.StartAsync(Gateway("raw.test"), Proxy("app.test"));
+        var reloader = gateway.Services.GetRequiredService<ConfigReloader>();
+        var running = gateway.Snapshots.Current.Config.Listeners;
+        var next = Gateway("raw2.test");
+        next["Listeners"] = new JsonObject { ["Https"] = "127.0.0.1:1", ["Http"] = "127.0.0.1:2" };
+
+        await gateway.WriteConfigAsync(next, Proxy("app.test"));
+        Assert.True(await reloader.ReloadAsync());
+
+        Assert.Equal(running, gateway.Snapshots.Current.Config.Listeners);
+        await AssertServesAsync(gateway, "raw2.test", "app.test");
+    }
+
+    internal JsonObject Gateway(string passthroughHost, string routeId = "raw") => new()
+    {
+        ["Passthrough"] = new JsonObject
+        {
+            ["Routes"] = new JsonObject { [routeId] = new JsonObject { ["Hosts"] = new JsonArray(passthroughHost), ["ClusterId"] = "raw" } },
+            ["Clusters"] = new JsonObject
+            {
+                ["raw"] = new JsonObject { ["Destinations"] = new JsonObject { ["raw01"] = new JsonObject { ["Address"] = _echo.Address } } },
+            },
+        },
+    };
+
+    internal JsonObject Proxy(string host) => new()
+    {
+        ["Routes"] = new JsonObject
+        {
+            ["app"] = new JsonObject { ["ClusterId"] = "app", ["Match"] = new JsonObject { ["Hosts"] = new JsonArray(host), ["Path"] = "{**catch-all}" } },
+        },
+        ["Clusters"] = new JsonObject
+        {
+            ["app"] = new JsonObject { ["Destinations"] = new JsonObject { ["app01"] = new JsonObject { ["Address"] = $"http://{_app.Address}/" } } },
+        },
+    };
+
+    internal static async Task AssertServesAsync(TestGateway gateway, string passthroughHost, string appHost)
+    {
+        using var tunnel = await OpenTunnelAsync(gateway, passthroughHost);
+        await AssertEchoAsync(tunnel, "ping"u8.ToArray());
+        using var client = new GatewayClient(gateway.Https);
+        using var response = await client.Http.GetAsync(client.Url(appHost));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("app ", await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The host is terminated (L7) now: the gateway answers the hello with its own TLS, not the echo backend.</summary>
+    private static async Task AssertNotPassthroughAsync(TestGateway gateway, string host)
+    {
+        using var client = new GatewayClient(gateway.Https);
+        using var response = await client.Http.GetAsync(client.Url(host));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    internal static async Task<Socket> OpenTunnelAsync(TestGateway gateway, string host)
+    {
+        var socket = await TunnelTests.ConnectAsync(gateway);
+        var hello = RealClientHello.Capture(host);
+        await socket.SendAsync(hello);
+        await ReceiveExactlyAsync(socket, hello.Length);
+        return socket;
+    }
+
+    internal static async Task AssertEchoAsync(Socket tunnel, byte[] message)
+    {
+        await tunnel.SendAsync(message);
+        Assert.Equal(message, await ReceiveExactlyAsync(tunnel, message.Length));
+    }
+
+    private static async Task<byte[]> ReceiveExactlyAsync(Socket socket, int count)
+    {
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var buffer = new byte[count];
+        for (var received = 0; received < count;)
+        {
+            var n = await socket.ReceiveAsync(buffer.AsMemory(received), SocketFlags.None, guard.Token);
+            Assert.True(n > 0, "the tunnel closed");
+            received += n;
+        }
+
+        return buffer;
+    }
+}
