@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Threading.Channels;
 using Gateway.Hosting;
 using Gateway.Metrics;
+using Gateway.Proxy;
 using Gateway.Tunnel;
 using Yarp.ReverseProxy.Configuration;
 
@@ -20,6 +21,7 @@ internal sealed partial class ConfigReloader : BackgroundService
     private readonly GatewaySnapshotFactory _factory;
     private readonly GatewaySnapshotStore _store;
     private readonly InMemoryConfigProvider _proxy;
+    private readonly ProxyConfigApplied _proxyApplied;
     private readonly TunnelHandler _tunnels;
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
@@ -28,9 +30,13 @@ internal sealed partial class ConfigReloader : BackgroundService
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private byte[]? _appliedHash;
 
+    /// <summary>YARP applies within milliseconds; this bounds a wait that should never be reached.</summary>
+    private static readonly TimeSpan ProxyApplyTimeout = TimeSpan.FromSeconds(10);
+
     public ConfigReloader(CommandLine commandLine, GatewaySnapshotFactory factory, GatewaySnapshotStore store, InMemoryConfigProvider proxy,
-        TunnelHandler tunnels, GatewayMetrics metrics, TimeProvider time, ILogger<ConfigReloader> logger)
+        ProxyConfigApplied proxyApplied, TunnelHandler tunnels, GatewayMetrics metrics, TimeProvider time, ILogger<ConfigReloader> logger)
     {
+        _proxyApplied = proxyApplied;
         _commandLine = commandLine;
         _factory = factory;
         _store = store;
@@ -109,8 +115,24 @@ internal sealed partial class ConfigReloader : BackgroundService
             }
 
             snapshot = KeepListeners(current, snapshot);
+
+            // L7 first, then L4: both serve the new generation within the same instant, and a YARP failure
+            // (which validation should make impossible) leaves both on the old one.
+            var revision = snapshot.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var applied = _proxyApplied.WaitFor(revision);
+            _proxy.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters, revision);
+            var proxyError = await applied.WaitAsync(ProxyApplyTimeout, _time);
+            if (proxyError is not null)
+            {
+                var proxyErrors = new[] { new ConfigError(ProxyConfigReader.SectionName, proxyError.Message) };
+                _store.Reject(new ReloadFailure(_time.GetUtcNow(), proxyErrors));
+                _metrics.ConfigReloaded(ReloadOutcomes.Rejected);
+                Log.Rejected(_logger, _commandLine.ConfigFile, current.Generation, 1, "  " + proxyErrors[0]);
+                _proxy.Update(current.Proxy.Routes, current.Proxy.Clusters, current.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                return false;
+            }
+
             _store.Publish(snapshot);
-            _proxy.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
             _appliedHash = hash;
             _metrics.ConfigReloaded(ReloadOutcomes.Applied);
             Log.Applied(_logger, snapshot.Generation, _commandLine.ConfigFile);

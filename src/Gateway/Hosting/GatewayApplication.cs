@@ -1,6 +1,7 @@
 using Gateway.Balancing;
 using Gateway.Configuration;
 using Gateway.Metrics;
+using Gateway.Proxy;
 using Gateway.Sni;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -31,7 +32,7 @@ internal static class GatewayApplication
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);
 
-        var proxyConfig = new InMemoryConfigProvider(snapshot.Proxy.Routes, snapshot.Proxy.Clusters);
+        var proxyConfig = new InMemoryConfigProvider(snapshot.Proxy.Routes, snapshot.Proxy.Clusters, snapshot.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(commandLine);
         builder.Services.AddSingleton(factory);
@@ -42,6 +43,8 @@ internal static class GatewayApplication
         builder.Services.AddSingleton<TunnelHandler>();
         builder.Services.AddSingleton(proxyConfig);
         builder.Services.AddSingleton<IProxyConfigProvider>(proxyConfig);
+        builder.Services.AddSingleton<ProxyConfigApplied>();
+        builder.Services.AddSingleton<IConfigChangeListener>(services => services.GetRequiredService<ProxyConfigApplied>());
         builder.Services.AddSingleton<ConfigReloader>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ConfigReloader>());
         builder.Services.AddReverseProxy();
