@@ -15,15 +15,16 @@ internal sealed class CertificateSet
     private static readonly List<SslApplicationProtocol> HttpProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
 
     private readonly HostTable<SslServerAuthenticationOptions> _byHost;
-    private readonly SslServerAuthenticationOptions _fallback;
+    private readonly SslServerAuthenticationOptions? _fallback;
 
-    private CertificateSet(HostTable<SslServerAuthenticationOptions> byHost, SslServerAuthenticationOptions fallback)
+    private CertificateSet(HostTable<SslServerAuthenticationOptions> byHost, SslServerAuthenticationOptions? fallback)
     {
         _byHost = byHost;
         _fallback = fallback;
     }
 
-    public static CertificateSet Load(TlsConfig tls, SslStreamCertificateContext fallback, ConfigErrors errors)
+    /// <summary>Loads the configured certificates; add the fallback with <see cref="WithFallback"/> before use.</summary>
+    public static CertificateSet Load(TlsConfig tls, ConfigErrors errors)
     {
         var entries = new List<KeyValuePair<HostPattern, SslServerAuthenticationOptions>>();
         foreach (var file in tls.Certificates)
@@ -43,11 +44,14 @@ internal sealed class CertificateSet
             }
         }
 
-        return new CertificateSet(new HostTable<SslServerAuthenticationOptions>(entries), CreateOptions(fallback, tls));
+        return new CertificateSet(new HostTable<SslServerAuthenticationOptions>(entries), null);
     }
 
+    public CertificateSet WithFallback(SslStreamCertificateContext fallback, TlsConfig tls) => new(_byHost, CreateOptions(fallback, tls));
+
     /// <summary>The options for a handshake; shared across connections, so nothing may mutate them.</summary>
-    public SslServerAuthenticationOptions Select(string? serverName) => _byHost.Match(serverName) ?? _fallback;
+    public SslServerAuthenticationOptions Select(string? serverName) =>
+        _byHost.Match(serverName) ?? _fallback ?? throw new InvalidOperationException("The certificate set has no fallback.");
 
     private static SslServerAuthenticationOptions CreateOptions(SslStreamCertificateContext context, TlsConfig tls) => new()
     {

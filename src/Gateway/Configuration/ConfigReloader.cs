@@ -121,7 +121,16 @@ internal sealed partial class ConfigReloader : BackgroundService
             var revision = snapshot.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var applied = _proxyApplied.WaitFor(revision);
             _proxy.Update(snapshot.Proxy.Routes, snapshot.Proxy.Clusters, revision);
-            var proxyError = await applied.WaitAsync(ProxyApplyTimeout, _time);
+            Exception? proxyError;
+            try
+            {
+                proxyError = await applied.WaitAsync(ProxyApplyTimeout, _time);
+            }
+            catch (TimeoutException e)
+            {
+                proxyError = e;
+            }
+
             if (proxyError is not null)
             {
                 var proxyErrors = new[] { new ConfigError(ProxyConfigReader.SectionName, proxyError.Message) };

@@ -9,7 +9,8 @@ internal static class GatewayConfigLoader
 {
     public const string SectionName = "Gateway";
 
-    public static GatewayConfig? Load(IConfiguration root, string baseDirectory, ConfigErrors errors)
+    /// <summary>Always returns a config so later checks (certificate files, host clashes) still run; it is usable only when <paramref name="errors"/> is empty.</summary>
+    public static GatewayConfig Load(IConfiguration root, string baseDirectory, ConfigErrors errors)
     {
         var section = root.GetSection(SectionName);
         ConfigReader.RejectUnknownKeys(section, errors, "Listeners", "ClientHello", "Passthrough", "Tls", "Certificates", "Reload");
@@ -29,9 +30,9 @@ internal static class GatewayConfigLoader
             ? null
             : ConfigReader.ReadDuration(reload, "CloseRemovedAfter", TimeSpan.Zero, errors);
 
-        return errors.Any || listeners is null
-            ? null
-            : new GatewayConfig(listeners, clientHello, passthrough, tls, certificatesPath, new ReloadConfig(closeRemovedAfter));
+        return new GatewayConfig(
+            listeners ?? new ListenersConfig(new HostPort("127.0.0.1", 8443), null, null),
+            clientHello, passthrough, tls, certificatesPath, new ReloadConfig(closeRemovedAfter));
     }
 
     private static ListenersConfig? ReadListeners(IConfigurationSection section, ConfigErrors errors)

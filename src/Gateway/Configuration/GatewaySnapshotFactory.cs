@@ -20,20 +20,14 @@ internal sealed class GatewaySnapshotFactory(TimeProvider time)
         var errors = new ConfigErrors();
         var config = GatewayConfigLoader.Load(configuration, baseDirectory, errors);
         var proxy = await ProxyConfigReader.ReadAsync(configuration, errors);
-        if (config is null)
-        {
-            return (null, errors.All);
-        }
-
         HostOwnership.Check(config.Passthrough, proxy, errors);
-        var fallback = Fallback(config.CertificatesPath, persistFallback, errors);
-        if (fallback is null)
-        {
-            return (null, errors.All);
-        }
+        var certificates = CertificateSet.Load(config.Tls, errors);
 
-        var certificates = CertificateSet.Load(config.Tls, fallback, errors);
-        return errors.Any ? (null, errors.All) : (new GatewaySnapshot(generation, config, certificates, proxy), errors.All);
+        // The fallback is written to disk only for a config that will be used.
+        var fallback = errors.Any ? null : Fallback(config.CertificatesPath, persistFallback, errors);
+        return fallback is null
+            ? (null, errors.All)
+            : (new GatewaySnapshot(generation, config, certificates.WithFallback(fallback, config.Tls), proxy), errors.All);
     }
 
     private SslStreamCertificateContext? Fallback(string directory, bool persist, ConfigErrors errors)
