@@ -154,9 +154,19 @@ publish_gateway() {
 start() {
   local name=$1
   shift
-  "$@" > "$WORK/$name.log" 2>&1 &
+  "$@" >> "$WORK/$name.log" 2>&1 &
   LAST_PID=$!
   STARTED+=("$LAST_PID")
+}
+
+stop() { # stop one daemon this script started
+  local pid=$1 i kept=() p
+  kill "$pid" 2> /dev/null || true
+  for i in $(seq 1 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2> /dev/null || true
+  wait "$pid" 2> /dev/null || true
+  for p in "${STARTED[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
+  STARTED=("${kept[@]}")
 }
 
 wait_port() {
@@ -171,25 +181,37 @@ wait_port() {
 
 children() { pgrep -P "$1" | tr '\n' ' '; }
 
-start_all() {
-  log "starting backend nginx, nginx L7, HAProxy L4, Gateway"
+start_backends() {
   start backend nginx -e "$WORK/backend-startup.log" -c "$WORK/backend-nginx.conf" -g 'daemon off;'
-  local backend=$LAST_PID
+  BACKEND=$LAST_PID
   start nginx-l7 nginx -e "$WORK/l7-startup.log" -c "$WORK/nginx-l7.conf" -g 'daemon off;'
-  local l7=$LAST_PID
+  L7=$LAST_PID
+  wait_port 9443 "$BACKEND" backend
+  wait_port 9080 "$BACKEND" backend
+  wait_port 8444 "$L7" nginx-l7
+  local i
+  for i in $(seq 1 25); do [[ -n $(children "$L7") ]] && break; sleep 0.2; done
+  [[ -n $(children "$L7") ]] || die "nginx L7 has no worker process"
+  L7_ALL="$L7 $(children "$L7")"
+}
+
+start_haproxy() {
   start haproxy haproxy -db -f "$WORK/haproxy-l4.cfg"
-  local haproxy=$LAST_PID
+  HAPROXY=$LAST_PID
+  wait_port 8443 "$HAPROXY" haproxy
+  set_pids
+}
+
+start_gateway() {
   start gateway dotnet "$WORK/gateway/Gateway.dll" --config "$WORK/gateway.json"
-  local gateway=$LAST_PID
-  wait_port 9443 "$backend" backend
-  wait_port 9080 "$backend" backend
-  wait_port 8444 "$l7" nginx-l7
-  wait_port 8443 "$haproxy" haproxy
-  wait_port 7443 "$gateway" gateway
-  local l7_all="$l7 $(children "$l7")"
-  [[ -n $(children "$l7") ]] || die "nginx L7 has no worker process"
-  PIDS=([direct]="" [haproxy-l4]=$haproxy [gateway-l4]=$gateway [nginx-l7]=$l7_all [gateway-l7]=$gateway
-        [haproxy-nginx]="$haproxy $l7_all")
+  GATEWAY=$LAST_PID
+  wait_port 7443 "$GATEWAY" gateway
+  set_pids
+}
+
+set_pids() { # the processes whose CPU counts as each contender's proxy CPU
+  PIDS=([direct]="" [haproxy-l4]=${HAPROXY:-} [gateway-l4]=${GATEWAY:-} [nginx-l7]=$L7_ALL [gateway-l7]=${GATEWAY:-}
+        [haproxy-nginx]="${HAPROXY:-} $L7_ALL")
 }
 
 check_urls() {
@@ -298,13 +320,17 @@ WORK=$(mktemp -d /tmp/gateway-bench.XXXXXX)
 make_files
 publish_gateway
 add_hosts_entry
-start_all
+log "starting backend nginx, nginx L7, HAProxy L4, Gateway"
+start_backends
+start_haproxy
+start_gateway
 check_urls
 write_params
 
-log "idle tunnels: $TUNNELS TLS connections held through HAProxy L4 and Gateway L4 (fresh processes)"
+log "idle tunnels: $TUNNELS TLS connections held through HAProxy L4 and Gateway L4 (a fresh proxy process each round)"
 for n in $(seq 1 "$ROUNDS"); do
-  for c in haproxy-l4 gateway-l4; do run_idle "$c" "$n"; done
+  stop "$HAPROXY" && start_haproxy && run_idle haproxy-l4 "$n"
+  stop "$GATEWAY" && start_gateway && run_idle gateway-l4 "$n"
 done
 
 log "warm-up (not recorded)"

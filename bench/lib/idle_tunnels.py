@@ -16,6 +16,7 @@ import socket
 import ssl
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 
 def rss_kb(pids):
@@ -28,19 +29,20 @@ def rss_kb(pids):
     return total
 
 
-def open_tunnels(ctx, port, sni, count, deadline):
-    conns, failures = [], 0
-    for _ in range(count):
+def open_tunnels(ctx, port, sni, count, deadline, parallel):
+    """Open count TLS connections (parallel handshakes at a time); returns (open connections, failures)."""
+    def open_one(_):
         if time.monotonic() > deadline:
-            break
+            return None
         try:
             raw = socket.create_connection(("127.0.0.1", port), timeout=10)
-            conns.append(ctx.wrap_socket(raw, server_hostname=sni))  # handshakes here
+            return ctx.wrap_socket(raw, server_hostname=sni)  # handshakes here
         except OSError:
-            failures += 1
-            if failures > 50:
-                break
-    return conns, failures
+            return None
+
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        conns = [c for c in pool.map(open_one, range(count)) if c is not None]
+    return conns, count - len(conns)
 
 
 def close_all(conns):
@@ -58,6 +60,7 @@ def main():
     ap.add_argument("--pid", type=int, action="append", required=True, help="proxy process(es) to measure")
     ap.add_argument("--count", type=int, default=5000)
     ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--parallel", type=int, default=8, help="handshakes in flight at once")
     ap.add_argument("--settle", type=float, default=2.0, help="seconds to wait before each RSS reading")
     ap.add_argument("--time-limit", type=float, default=90.0, help="give up opening connections after this")
     args = ap.parse_args()
@@ -68,12 +71,12 @@ def main():
 
     started = time.monotonic()
     deadline = started + args.time_limit
-    warm, _ = open_tunnels(ctx, args.port, args.sni, args.warmup, deadline)
+    warm, _ = open_tunnels(ctx, args.port, args.sni, args.warmup, deadline, args.parallel)
     close_all(warm)
     time.sleep(args.settle)
     before = rss_kb(args.pid)
 
-    conns, failures = open_tunnels(ctx, args.port, args.sni, args.count, deadline)
+    conns, failures = open_tunnels(ctx, args.port, args.sni, args.count, deadline, args.parallel)
     opened_in = time.monotonic() - started
     time.sleep(args.settle)
     after = rss_kb(args.pid)
