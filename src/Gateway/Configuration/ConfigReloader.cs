@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using Gateway.Balancing;
 using Gateway.Hosting;
 using Gateway.Metrics;
 using Gateway.Proxy;
@@ -23,6 +24,7 @@ internal sealed partial class ConfigReloader : BackgroundService
     private readonly InMemoryConfigProvider _proxy;
     private readonly ProxyConfigApplied _proxyApplied;
     private readonly TunnelHandler _tunnels;
+    private readonly ClusterStateStore _clusters;
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -34,8 +36,9 @@ internal sealed partial class ConfigReloader : BackgroundService
     private static readonly TimeSpan ProxyApplyTimeout = TimeSpan.FromSeconds(10);
 
     public ConfigReloader(CommandLine commandLine, GatewaySnapshotFactory factory, GatewaySnapshotStore store, InMemoryConfigProvider proxy,
-        ProxyConfigApplied proxyApplied, TunnelHandler tunnels, GatewayMetrics metrics, TimeProvider time, ILogger<ConfigReloader> logger)
+        ProxyConfigApplied proxyApplied, TunnelHandler tunnels, ClusterStateStore clusters, GatewayMetrics metrics, TimeProvider time, ILogger<ConfigReloader> logger)
     {
+        _clusters = clusters;
         _proxyApplied = proxyApplied;
         _commandLine = commandLine;
         _factory = factory;
@@ -141,6 +144,7 @@ internal sealed partial class ConfigReloader : BackgroundService
                 return false;
             }
 
+            _clusters.Apply(snapshot.Config.Passthrough);
             _store.Publish(snapshot);
             _appliedHash = hash;
             _metrics.ConfigReloaded(ReloadOutcomes.Applied);
@@ -159,6 +163,13 @@ internal sealed partial class ConfigReloader : BackgroundService
     {
         var running = current.Config.Listeners;
         var wanted = next.Config.Listeners;
+        var runningStreams = Describe(current.Config.Passthrough.Streams);
+        var wantedStreams = Describe(next.Config.Passthrough.Streams);
+        if (runningStreams != wantedStreams)
+        {
+            Log.ListenersNeedRestart(_logger, "streams " + runningStreams, "streams " + wantedStreams);
+        }
+
         if (running.Https == wanted.Https && running.Http == wanted.Http)
         {
             return next;
@@ -168,6 +179,9 @@ internal sealed partial class ConfigReloader : BackgroundService
         var config = next.Config with { Listeners = wanted with { Https = running.Https, Http = running.Http } };
         return new GatewaySnapshot(next.Generation, config, next.Certificates, next.Proxy);
     }
+
+    private static string Describe(IReadOnlyDictionary<string, StreamConfig> streams) =>
+        string.Join(", ", streams.Values.OrderBy(s => s.StreamId, StringComparer.Ordinal).Select(s => $"{s.StreamId}={s.Listen}"));
 
     private void ScheduleRemovedRouteClose(GatewaySnapshot previous, GatewaySnapshot next)
     {

@@ -10,7 +10,13 @@ internal sealed record GatewayConfig(
     PassthroughConfig Passthrough,
     TlsConfig Tls,
     string CertificatesPath,
-    ReloadConfig Reload);
+    ReloadConfig Reload,
+    LimitsConfig Limits,
+    TimeSpan ShutdownTimeout);
+
+/// <param name="MaxConnections">Connections open at once on the public listeners (HTTPS and streams); null: no limit.</param>
+/// <param name="MaxConnectionsPerClientIp">The same, per client address; null: no limit.</param>
+internal sealed record LimitsConfig(int? MaxConnections, int? MaxConnectionsPerClientIp);
 
 /// <param name="CloseRemovedAfter">How long tunnels of a route removed by a reload may keep running; null: until they end.</param>
 internal sealed record ReloadConfig(TimeSpan? CloseRemovedAfter);
@@ -23,22 +29,6 @@ internal sealed record ListenersConfig(HostPort Https, HostPort? Http, int? Http
 /// <param name="Timeout">How long a new connection may take to send its whole ClientHello (HAProxy's inspect-delay).</param>
 /// <param name="MaxBytes">The most bytes the ClientHello may occupy, record headers included.</param>
 internal sealed record ClientHelloConfig(TimeSpan Timeout, int MaxBytes);
-
-internal sealed record PassthroughConfig(
-    IReadOnlyDictionary<string, PassthroughRouteConfig> Routes,
-    IReadOnlyDictionary<string, PassthroughClusterConfig> Clusters);
-
-internal sealed record PassthroughRouteConfig(string RouteId, IReadOnlyList<HostPattern> Hosts, string ClusterId);
-
-/// <param name="ConnectTimeout">Bound on dialing one destination.</param>
-/// <param name="IdleTimeout">A tunnel with no bytes either way for this long is closed (ActiveSync holds requests ~45 min).</param>
-internal sealed record PassthroughClusterConfig(
-    string ClusterId,
-    IReadOnlyList<DestinationConfig> Destinations,
-    TimeSpan ConnectTimeout,
-    TimeSpan IdleTimeout);
-
-internal sealed record DestinationConfig(string DestinationId, HostPort Address);
 
 internal enum TlsMinProtocol
 {

@@ -13,7 +13,7 @@ internal static class GatewayConfigLoader
     public static GatewayConfig Load(IConfiguration root, string baseDirectory, ConfigErrors errors)
     {
         var section = root.GetSection(SectionName);
-        ConfigReader.RejectUnknownKeys(section, errors, "Listeners", "ClientHello", "Passthrough", "Tls", "Certificates", "Reload");
+        ConfigReader.RejectUnknownKeys(section, errors, "Listeners", "ClientHello", "Passthrough", "Tls", "Certificates", "Reload", "Limits", "ShutdownTimeout");
 
         var listeners = ReadListeners(section.GetSection("Listeners"), errors);
         var clientHello = ReadClientHello(section.GetSection("ClientHello"), errors);
@@ -30,10 +30,18 @@ internal static class GatewayConfigLoader
             ? null
             : ConfigReader.ReadDuration(reload, "CloseRemovedAfter", TimeSpan.Zero, errors);
 
+        var limits = section.GetSection("Limits");
+        ConfigReader.RejectUnknownKeys(limits, errors, "MaxConnections", "MaxConnectionsPerClientIp");
+
         return new GatewayConfig(
             listeners ?? new ListenersConfig(new HostPort("127.0.0.1", 8443), null, null),
-            clientHello, passthrough, tls, certificatesPath, new ReloadConfig(closeRemovedAfter));
+            clientHello, passthrough, tls, certificatesPath, new ReloadConfig(closeRemovedAfter),
+            new LimitsConfig(OptionalInt(limits, "MaxConnections", errors), OptionalInt(limits, "MaxConnectionsPerClientIp", errors)),
+            ConfigReader.ReadDuration(section, "ShutdownTimeout", TimeSpan.FromSeconds(30), errors, TimeSpan.Zero, TimeSpan.FromHours(2)));
     }
+
+    private static int? OptionalInt(IConfigurationSection section, string key, ConfigErrors errors) =>
+        ConfigReader.ReadString(section, key) is null ? null : ConfigReader.ReadInt(section, key, 0, 1, int.MaxValue, errors);
 
     private static ListenersConfig? ReadListeners(IConfigurationSection section, ConfigErrors errors)
     {
@@ -51,14 +59,17 @@ internal static class GatewayConfigLoader
         return https is null ? null : new ListenersConfig(https, http, publicPort);
     }
 
-    private static HostPort? ReadListenAddress(IConfigurationSection section, string key, string defaultValue, bool required, ConfigErrors errors)
+    public static HostPort? ReadListenAddress(IConfigurationSection section, string key, string? defaultValue, bool required, ConfigErrors errors)
     {
         var raw = section[key];
-        if (raw is null)
+        if (raw is null && defaultValue is null)
         {
-            raw = defaultValue;
+            errors.Add(ConfigReader.Path(section, key), "a listen address is required, as \"address:port\"");
+            return null;
         }
-        else if (raw.Trim().Length == 0 || raw.Trim().Equals("off", StringComparison.OrdinalIgnoreCase))
+
+        raw ??= defaultValue!;
+        if (raw.Trim().Length == 0 || raw.Trim().Equals("off", StringComparison.OrdinalIgnoreCase))
         {
             if (required)
             {

@@ -1,3 +1,5 @@
+using Gateway.Balancing;
+
 namespace Gateway.Configuration;
 
 /// <summary>Reads <c>Gateway:Passthrough</c>: the same Routes -> ClusterId -> Clusters -> Destinations nouns as YARP.</summary>
@@ -5,7 +7,7 @@ internal static class PassthroughConfigReader
 {
     public static PassthroughConfig Read(IConfigurationSection section, ConfigErrors errors)
     {
-        ConfigReader.RejectUnknownKeys(section, errors, "Routes", "Clusters");
+        ConfigReader.RejectUnknownKeys(section, errors, "Routes", "Clusters", "Streams");
         var clusters = new Dictionary<string, PassthroughClusterConfig>(StringComparer.OrdinalIgnoreCase);
         foreach (var cluster in section.GetSection("Clusters").GetChildren())
         {
@@ -22,7 +24,43 @@ internal static class PassthroughConfigReader
             }
         }
 
-        return new PassthroughConfig(routes, clusters);
+        var streams = new Dictionary<string, StreamConfig>(StringComparer.OrdinalIgnoreCase);
+        foreach (var stream in section.GetSection("Streams").GetChildren())
+        {
+            if (ReadStream(stream, clusters, errors) is { } config)
+            {
+                streams[stream.Key] = config;
+            }
+        }
+
+        return new PassthroughConfig(routes, clusters, streams);
+    }
+
+    private static StreamConfig? ReadStream(IConfigurationSection stream, Dictionary<string, PassthroughClusterConfig> clusters, ConfigErrors errors)
+    {
+        ConfigReader.RejectUnknownKeys(stream, errors, "Listen", "ClusterId");
+        var listen = GatewayConfigLoader.ReadListenAddress(stream, "Listen", null, required: true, errors);
+        var clusterId = RequireCluster(stream, clusters, errors);
+        return listen is null || clusterId is null ? null : new StreamConfig(stream.Key, listen, clusterId);
+    }
+
+    private static string? RequireCluster(IConfigurationSection owner, Dictionary<string, PassthroughClusterConfig> clusters, ConfigErrors errors)
+    {
+        var clusterId = ConfigReader.ReadString(owner, "ClusterId");
+        if (clusterId is null)
+        {
+            errors.Add(owner.Path + ":ClusterId", "a ClusterId is required");
+            return null;
+        }
+
+        if (!clusters.ContainsKey(clusterId))
+        {
+            var known = clusters.Count == 0 ? "none are defined" : "defined: " + string.Join(", ", clusters.Keys.Order(StringComparer.Ordinal));
+            errors.Add(owner.Path + ":ClusterId", $"cluster '{clusterId}' does not exist under Gateway:Passthrough:Clusters ({known})");
+            return null;
+        }
+
+        return clusterId;
     }
 
     private static PassthroughRouteConfig? ReadRoute(
@@ -54,30 +92,18 @@ internal static class PassthroughConfigReader
             errors.Add(route.Path + ":Hosts", "a passthrough route needs at least one host (SNI) to match");
         }
 
-        var clusterId = ConfigReader.ReadString(route, "ClusterId");
-        if (clusterId is null)
-        {
-            errors.Add(route.Path + ":ClusterId", "a passthrough route needs a ClusterId");
-            return null;
-        }
-
-        if (!clusters.ContainsKey(clusterId))
-        {
-            var known = clusters.Count == 0 ? "none are defined" : "defined: " + string.Join(", ", clusters.Keys.Order(StringComparer.Ordinal));
-            errors.Add(route.Path + ":ClusterId", $"cluster '{clusterId}' does not exist under Gateway:Passthrough:Clusters ({known})");
-            return null;
-        }
-
-        return new PassthroughRouteConfig(route.Key, hosts, clusterId);
+        var clusterId = RequireCluster(route, clusters, errors);
+        return clusterId is null ? null : new PassthroughRouteConfig(route.Key, hosts, clusterId);
     }
 
     private static PassthroughClusterConfig ReadCluster(IConfigurationSection cluster, ConfigErrors errors)
     {
-        ConfigReader.RejectUnknownKeys(cluster, errors, "Destinations", "ConnectTimeout", "IdleTimeout");
+        ConfigReader.RejectUnknownKeys(cluster, errors, "Destinations", "ConnectTimeout", "IdleTimeout", "LoadBalancingPolicy", "SessionAffinity", "HealthCheck", "Retries", "MaxConnections");
         var destinations = new List<DestinationConfig>();
         foreach (var destination in cluster.GetSection("Destinations").GetChildren())
         {
-            ConfigReader.RejectUnknownKeys(destination, errors, "Address");
+            ConfigReader.RejectUnknownKeys(destination, errors, "Address", "State");
+            var state = ConfigReader.ReadEnum(destination, "State", DestinationAdminState.Active, errors);
             if (!HostPort.TryParse(destination["Address"], out var address, out var error))
             {
                 errors.Add(destination.Path + ":Address", error!);
@@ -88,7 +114,7 @@ internal static class PassthroughConfigReader
             }
             else
             {
-                destinations.Add(new DestinationConfig(destination.Key, address));
+                destinations.Add(new DestinationConfig(destination.Key, address, state));
             }
         }
 
@@ -97,10 +123,68 @@ internal static class PassthroughConfigReader
             errors.Add(cluster.Path + ":Destinations", "a cluster needs at least one destination");
         }
 
+        var policy = ConfigReader.ReadString(cluster, "LoadBalancingPolicy") ?? LoadBalancingPolicies.RoundRobin;
+        var knownPolicy = LoadBalancingPolicies.All.FirstOrDefault(p => p.Equals(policy, StringComparison.OrdinalIgnoreCase));
+        if (knownPolicy is null)
+        {
+            errors.Add(cluster.Path + ":LoadBalancingPolicy", $"'{policy}' is not one of: {string.Join(", ", LoadBalancingPolicies.All)}");
+        }
+
+        var maxConnections = ConfigReader.ReadString(cluster, "MaxConnections") is null
+            ? (int?)null
+            : ConfigReader.ReadInt(cluster, "MaxConnections", 0, 1, int.MaxValue, errors);
+
         return new PassthroughClusterConfig(
             cluster.Key,
             destinations,
             ConfigReader.ReadDuration(cluster, "ConnectTimeout", TimeSpan.FromSeconds(10), errors, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10)),
-            ConfigReader.ReadDuration(cluster, "IdleTimeout", TimeSpan.FromHours(1), errors, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7)));
+            ConfigReader.ReadDuration(cluster, "IdleTimeout", TimeSpan.FromHours(1), errors, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7)),
+            knownPolicy ?? LoadBalancingPolicies.RoundRobin,
+            ReadAffinity(cluster.GetSection("SessionAffinity"), errors),
+            ReadHealthCheck(cluster.GetSection("HealthCheck"), errors),
+            ConfigReader.ReadInt(cluster, "Retries", 1, 0, 100, errors),
+            maxConnections);
+    }
+
+    private static SessionAffinityConfig? ReadAffinity(IConfigurationSection section, ConfigErrors errors)
+    {
+        ConfigReader.RejectUnknownKeys(section, errors, "Policy", "Expiry", "MaxEntries");
+        if (!section.GetChildren().Any())
+        {
+            return null;
+        }
+
+        var policy = ConfigReader.ReadString(section, "Policy") ?? "SourceIp";
+        var expiry = ConfigReader.ReadDuration(section, "Expiry", TimeSpan.FromMinutes(30), errors, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7));
+        var maxEntries = ConfigReader.ReadInt(section, "MaxEntries", 50_000, 1, 10_000_000, errors);
+        if (policy.Equals("None", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        if (!policy.Equals("SourceIp", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add(section.Path + ":Policy", $"'{policy}' is not one of: SourceIp, None");
+            return null;
+        }
+
+        return new SessionAffinityConfig(expiry, maxEntries);
+    }
+
+    private static ActiveHealthCheckConfig ReadHealthCheck(IConfigurationSection section, ConfigErrors errors)
+    {
+        ConfigReader.RejectUnknownKeys(section, errors, "Active");
+        var active = section.GetSection("Active");
+        ConfigReader.RejectUnknownKeys(active, errors, "Enabled", "Interval", "Timeout", "Rise", "Fall", "Mode");
+        var defaults = ActiveHealthCheckConfig.Disabled;
+        var interval = ConfigReader.ReadDuration(active, "Interval", defaults.Interval, errors, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
+        return new ActiveHealthCheckConfig(
+            ConfigReader.ReadBool(active, "Enabled", false, errors),
+            interval,
+            // HAProxy: "timeout check" defaults to the interval.
+            ConfigReader.ReadDuration(active, "Timeout", interval, errors, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1)),
+            ConfigReader.ReadInt(active, "Rise", defaults.Rise, 1, 100, errors),
+            ConfigReader.ReadInt(active, "Fall", defaults.Fall, 1, 100, errors),
+            ConfigReader.ReadEnum(active, "Mode", HealthCheckMode.Tcp, errors));
     }
 }

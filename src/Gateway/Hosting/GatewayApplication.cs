@@ -1,5 +1,7 @@
 using Gateway.Balancing;
 using Gateway.Configuration;
+using Gateway.Health;
+using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.Proxy;
 using Gateway.Sni;
@@ -39,8 +41,19 @@ internal static class GatewayApplication
         builder.Services.AddSingleton(new GatewaySnapshotStore(snapshot));
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<GatewayListeners>();
-        builder.Services.AddSingleton<IDestinationSelector, FirstDestinationSelector>();
+        builder.Services.AddSingleton<ConnectionLimiter>();
+        builder.Services.AddSingleton<ILoadBalancingPolicy, RoundRobinPolicy>();
+        builder.Services.AddSingleton<ILoadBalancingPolicy, LeastConnectionsPolicy>();
+        builder.Services.AddSingleton<ILoadBalancingPolicy, RandomPolicy>();
+        builder.Services.AddSingleton<ILoadBalancingPolicy, FirstAvailablePolicy>();
+        builder.Services.AddSingleton<ILoadBalancingPolicy, SourceIpHashPolicy>();
+        builder.Services.AddSingleton<DestinationPicker>();
+        var clusters = new ClusterStateStore(time);
+        clusters.Apply(snapshot.Config.Passthrough);
+        builder.Services.AddSingleton(clusters);
+        builder.Services.AddHostedService<ActiveHealthChecker>();
         builder.Services.AddSingleton<TunnelHandler>();
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = snapshot.Config.ShutdownTimeout);
         builder.Services.AddSingleton(proxyConfig);
         builder.Services.AddSingleton<IProxyConfigProvider>(proxyConfig);
         builder.Services.AddSingleton<ProxyConfigApplied>();
@@ -79,6 +92,15 @@ internal static class GatewayApplication
                 {
                     listeners.Register(ListenerKind.Http, plain);
                     plain.Protocols = HttpProtocols.Http1;
+                });
+            }
+
+            foreach (var stream in snapshot.Config.Passthrough.Streams.Values)
+            {
+                Listen(kestrel, stream.Listen, listen =>
+                {
+                    listeners.RegisterStream(stream.StreamId, listen);
+                    listen.Use(_ => ActivatorUtilities.CreateInstance<StreamMiddleware>(services, stream.StreamId).OnConnectionAsync);
                 });
             }
         });

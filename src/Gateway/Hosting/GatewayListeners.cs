@@ -18,6 +18,12 @@ internal sealed class GatewayListeners
 
     public IPEndPoint? Http => _http?.IPEndPoint;
 
+    private readonly Dictionary<string, ListenOptions> _streams = new(StringComparer.OrdinalIgnoreCase);
+
+    public IPEndPoint? Stream(string streamId) => _streams.GetValueOrDefault(streamId)?.IPEndPoint;
+
+    public void RegisterStream(string streamId, ListenOptions options) => _streams.TryAdd(streamId, options);
+
     public void Register(ListenerKind kind, ListenOptions options)
     {
         // localhost binds twice (IPv4 and IPv6); either answers.

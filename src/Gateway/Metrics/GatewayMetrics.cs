@@ -11,6 +11,7 @@ internal sealed class GatewayMetrics
     private readonly UpDownCounter<long> _activeTunnels;
     private readonly Counter<long> _tunnelBytes;
     private readonly Counter<long> _configReloads;
+    private readonly Counter<long> _connectFailures;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -18,10 +19,14 @@ internal sealed class GatewayMetrics
         _connections = meter.CreateCounter<long>("gateway.connections", "{connection}", "Connections accepted on the HTTPS listener, by how the router dealt with them.");
         _activeTunnels = meter.CreateUpDownCounter<long>("gateway.tunnels.active", "{tunnel}", "Passthrough tunnels open now.");
         _tunnelBytes = meter.CreateCounter<long>("gateway.tunnel.bytes", "By", "Bytes copied through passthrough tunnels.");
+        _connectFailures = meter.CreateCounter<long>("gateway.destination.connect_failures", "{failure}", "Failed connects to passthrough destinations.");
         _configReloads = meter.CreateCounter<long>("gateway.config.reloads", "{reload}", "Configuration reloads, by outcome.");
     }
 
     public void ConnectionRouted(string outcome) => _connections.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void ConnectFailed(string cluster, string destination) => _connectFailures.Add(1,
+        new KeyValuePair<string, object?>("cluster", cluster), new KeyValuePair<string, object?>("destination", destination));
 
     public void ConfigReloaded(string outcome) => _configReloads.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
@@ -48,6 +53,7 @@ internal static class ConnectionOutcomes
     public const string ClosedEarly = "closed-early";
     public const string NoDestination = "no-destination";
     public const string ConnectFailed = "connect-failed";
+    public const string RefusedLimit = "refused-limit";
 }
 
 /// <summary>The outcome tag of <c>gateway.config.reloads</c>.</summary>

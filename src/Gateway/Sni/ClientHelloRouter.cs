@@ -1,4 +1,6 @@
+using Gateway.Balancing;
 using Gateway.Configuration;
+using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Connections;
@@ -17,12 +19,14 @@ internal sealed partial class ClientHelloRouter
     private readonly ConnectionDelegate _next;
     private readonly GatewaySnapshotStore _snapshots;
     private readonly TunnelHandler _tunnels;
+    private readonly ConnectionLimiter _limiter;
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public ClientHelloRouter(ConnectionDelegate next, GatewaySnapshotStore snapshots, TunnelHandler tunnels, GatewayMetrics metrics, TimeProvider time, ILogger<ClientHelloRouter> logger)
+    public ClientHelloRouter(ConnectionDelegate next, GatewaySnapshotStore snapshots, TunnelHandler tunnels, ConnectionLimiter limiter, GatewayMetrics metrics, TimeProvider time, ILogger<ClientHelloRouter> logger)
     {
+        _limiter = limiter;
         _next = next;
         _snapshots = snapshots;
         _tunnels = tunnels;
@@ -33,10 +37,29 @@ internal sealed partial class ClientHelloRouter
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
+        var client = DestinationPicker.ClientKey(connection.RemoteEndPoint);
+        if (!_limiter.TryAcquire(client))
+        {
+            _metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
+            return;
+        }
+
+        try
+        {
+            await RouteAsync(connection);
+        }
+        finally
+        {
+            _limiter.Release(client);
+        }
+    }
+
+    private async Task RouteAsync(ConnectionContext connection)
+    {
         var snapshot = _snapshots.Current;
         var limits = snapshot.Config.ClientHello;
 
-        // Matching order, decided once per connection:
+        // Matching order, decided once per connection (after Gateway:Limits admitted it):
         //  1. Wait (bounded by ClientHello:Timeout and ClientHello:MaxBytes) for a complete ClientHello,
         //     reassembled across TCP segments and TLS records. Anything else is closed here: not TLS,
         //     SSLv2-style, malformed, too large, too slow, or closed early.
@@ -59,7 +82,7 @@ internal sealed partial class ClientHelloRouter
         var hello = peek.Result.Hello!;
         if (snapshot.Passthrough.Match(hello.ServerName) is { } route)
         {
-            await _tunnels.RunAsync(connection, route, hello);
+            await _tunnels.RunAsync(connection, route, hello.ServerName);
             return;
         }
 

@@ -2,24 +2,30 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Balancing;
+using Gateway.Health;
 using Gateway.Metrics;
 using Gateway.Sni;
 using Microsoft.AspNetCore.Connections;
 
 namespace Gateway.Tunnel;
 
-/// <summary>L4: picks a destination for a passthrough connection, dials it, and runs the tunnel to its end.</summary>
+/// <summary>
+/// L4: picks a destination for a passthrough connection (affinity, policy, health), dials it - trying the
+/// next destination when a connect fails, up to the cluster's Retries - and runs the tunnel to its end.
+/// </summary>
 internal sealed partial class TunnelHandler
 {
-    private readonly IDestinationSelector _selector;
+    private readonly ClusterStateStore _clusters;
+    private readonly DestinationPicker _picker;
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<TunnelSession, string> _open = new();
 
-    public TunnelHandler(IDestinationSelector selector, GatewayMetrics metrics, TimeProvider time, ILogger<TunnelHandler> logger)
+    public TunnelHandler(ClusterStateStore clusters, DestinationPicker picker, GatewayMetrics metrics, TimeProvider time, ILogger<TunnelHandler> logger)
     {
-        _selector = selector;
+        _clusters = clusters;
+        _picker = picker;
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -44,33 +50,80 @@ internal sealed partial class TunnelHandler
         return closed;
     }
 
-    public async Task RunAsync(ConnectionContext client, PassthroughRoute route, ClientHelloInfo hello)
+    /// <param name="serverName">The SNI, for the log; null on streams.</param>
+    public async Task RunAsync(ConnectionContext client, PassthroughRoute route, string? serverName)
     {
-        var cluster = route.Cluster;
-        var destination = _selector.Select(cluster, client);
-        if (destination is null)
+        var cluster = _clusters.Get(route.Cluster.ClusterId);
+        if (cluster is null || !cluster.TryOpenConnection())
         {
-            _metrics.ConnectionRouted(ConnectionOutcomes.NoDestination);
-            Log.NoDestination(_logger, client.RemoteEndPoint, hello.ServerName, route.RouteId, cluster.ClusterId);
+            _metrics.ConnectionRouted(cluster is null ? ConnectionOutcomes.NoDestination : ConnectionOutcomes.RefusedLimit);
+            Log.ClusterFull(_logger, client.RemoteEndPoint, serverName, route.RouteId, route.Cluster.ClusterId);
             return;
         }
 
-        Socket backend;
         try
         {
-            backend = await BackendDialer.ConnectAsync(destination.Address, cluster.ConnectTimeout, _time);
+            var (backend, destination) = await DialAsync(client, cluster, route, serverName);
+            if (backend is null || destination is null)
+            {
+                return;
+            }
+
+            await RunTunnelAsync(client, route, serverName, backend, destination);
         }
-        catch (Exception e) when (e is SocketException or TimeoutException)
+        finally
         {
-            _metrics.ConnectionRouted(ConnectionOutcomes.ConnectFailed);
-            Log.ConnectFailed(_logger, client.RemoteEndPoint, hello.ServerName, route.RouteId, destination.DestinationId, destination.Address.ToString(), e.Message);
-            return;
+            cluster.ConnectionClosed();
+        }
+    }
+
+    private async Task<(Socket? Backend, DestinationState? Destination)> DialAsync(ConnectionContext client, ClusterState cluster, PassthroughRoute route, string? serverName)
+    {
+        var config = cluster.Config;
+        var clientKey = DestinationPicker.ClientKey(client.RemoteEndPoint);
+        List<DestinationState>? tried = null;
+        for (var attempt = 0; attempt <= config.Retries; attempt++)
+        {
+            var destination = _picker.Pick(cluster, clientKey, tried);
+            if (destination is null)
+            {
+                break;
+            }
+
+            try
+            {
+                var backend = await BackendDialer.ConnectAsync(destination.Config.Address, config.ConnectTimeout, _time);
+                return (backend, destination);
+            }
+            catch (Exception e) when (e is SocketException or TimeoutException)
+            {
+                _metrics.ConnectFailed(cluster.ClusterId, destination.DestinationId);
+                Log.ConnectFailed(_logger, client.RemoteEndPoint, serverName, route.RouteId, destination.DestinationId, destination.Config.Address.ToString(), e.Message);
+                if (config.HealthCheck.Enabled && destination.Health.RecordFailure(config.HealthCheck.Fall) == HealthStatus.Unhealthy)
+                {
+                    Log.MarkedDown(_logger, cluster.ClusterId, destination.DestinationId, config.HealthCheck.Fall);
+                }
+
+                (tried ??= []).Add(destination);
+            }
         }
 
+        _metrics.ConnectionRouted(tried is null ? ConnectionOutcomes.NoDestination : ConnectionOutcomes.ConnectFailed);
+        if (tried is null)
+        {
+            Log.NoDestination(_logger, client.RemoteEndPoint, serverName, route.RouteId, cluster.ClusterId);
+        }
+
+        return (null, null);
+    }
+
+    private async Task RunTunnelAsync(ConnectionContext client, PassthroughRoute route, string? serverName, Socket backend, DestinationState destination)
+    {
         _metrics.ConnectionRouted(ConnectionOutcomes.Tunnelled);
         _metrics.TunnelOpened(route.RouteId);
+        destination.ConnectionOpened();
         var started = _time.GetTimestamp();
-        using var session = new TunnelSession(client, backend, cluster.IdleTimeout, _time);
+        using var session = new TunnelSession(client, backend, route.Cluster.IdleTimeout, _time);
         _open[session] = route.RouteId;
         var end = TunnelEnd.Aborted;
         try
@@ -80,8 +133,9 @@ internal sealed partial class TunnelHandler
         finally
         {
             _open.TryRemove(session, out _);
+            destination.ConnectionClosed();
             _metrics.TunnelClosed(route.RouteId, session.BytesFromClient, session.BytesFromBackend);
-            Log.TunnelClosed(_logger, client.RemoteEndPoint, hello.ServerName, route.RouteId, destination.DestinationId,
+            Log.TunnelClosed(_logger, client.RemoteEndPoint, serverName, route.RouteId, destination.DestinationId,
                 session.BytesFromClient, session.BytesFromBackend, _time.GetElapsedTime(started).TotalSeconds, end);
         }
     }
@@ -96,5 +150,11 @@ internal sealed partial class TunnelHandler
 
         [LoggerMessage(3, LogLevel.Debug, "Tunnel {Client} SNI {ServerName} route {RouteId} destination {DestinationId}: {BytesFromClient} bytes in, {BytesFromBackend} bytes out, {DurationSeconds:0.000} s, ended by {End}", EventName = "TunnelClosed")]
         public static partial void TunnelClosed(ILogger logger, EndPoint? client, string? serverName, string routeId, string destinationId, long bytesFromClient, long bytesFromBackend, double durationSeconds, TunnelEnd end);
+
+        [LoggerMessage(4, LogLevel.Warning, "Passthrough {Client} SNI {ServerName}: route {RouteId} refused, cluster {ClusterId} is at its MaxConnections", EventName = "ClusterFull")]
+        public static partial void ClusterFull(ILogger logger, EndPoint? client, string? serverName, string routeId, string clusterId);
+
+        [LoggerMessage(5, LogLevel.Warning, "Destination {DestinationId} of cluster {ClusterId} is down after {Fall} consecutive failures", EventName = "DestinationDown")]
+        public static partial void MarkedDown(ILogger logger, string clusterId, string destinationId, int fall);
     }
 }

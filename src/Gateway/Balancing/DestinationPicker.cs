@@ -1,0 +1,56 @@
+using System.Net;
+
+namespace Gateway.Balancing;
+
+/// <summary>
+/// Picks the destination for a new passthrough connection: the client's sticky destination when it is still
+/// available, otherwise the cluster's policy over the available ones, skipping any already tried.
+/// </summary>
+internal sealed class DestinationPicker
+{
+    private readonly Dictionary<string, ILoadBalancingPolicy> _policies;
+
+    public DestinationPicker(IEnumerable<ILoadBalancingPolicy> policies) =>
+        _policies = policies.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <returns>Null when no destination can take the connection: the client is closed at once.</returns>
+    public DestinationState? Pick(ClusterState cluster, IPAddress? client, IReadOnlyCollection<DestinationState>? tried = null)
+    {
+        var config = cluster.Config;
+        var available = new List<DestinationState>(cluster.Destinations.Count);
+        foreach (var destination in cluster.Destinations)
+        {
+            if (destination.IsAvailable && (tried is null || !tried.Contains(destination)))
+            {
+                available.Add(destination);
+            }
+        }
+
+        if (available.Count == 0)
+        {
+            return null;
+        }
+
+        var affinity = config.SessionAffinity;
+        if (affinity is not null && client is not null
+            && cluster.Affinity.Lookup(client, affinity.Expiry) is { } stickyId
+            && available.Find(d => d.DestinationId.Equals(stickyId, StringComparison.OrdinalIgnoreCase)) is { } sticky)
+        {
+            cluster.Affinity.Set(client, sticky.DestinationId, affinity.Expiry, affinity.MaxEntries);
+            return sticky;
+        }
+
+        var chosen = _policies[config.LoadBalancingPolicy].Pick(cluster, available, client);
+        if (affinity is not null && client is not null)
+        {
+            cluster.Affinity.Set(client, chosen.DestinationId, affinity.Expiry, affinity.MaxEntries);
+        }
+
+        return chosen;
+    }
+
+    /// <summary>The address affinity and hashing key on: IPv4-mapped IPv6 counts as the IPv4 address.</summary>
+    public static IPAddress? ClientKey(EndPoint? remote) => remote is IPEndPoint ip
+        ? ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address
+        : null;
+}

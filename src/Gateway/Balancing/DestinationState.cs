@@ -1,0 +1,52 @@
+using Gateway.Configuration;
+using Gateway.Health;
+
+namespace Gateway.Balancing;
+
+/// <summary>
+/// What the gateway knows about one destination at runtime: health, open tunnels, and an operator's
+/// runtime override of its state. Survives reloads as long as the destination keeps its id and address.
+/// </summary>
+internal sealed class DestinationState(DestinationConfig config)
+{
+    private DestinationConfig _config = config;
+    private int _activeConnections;
+    private long _totalConnections;
+    private int _runtimeState = NoOverride;
+
+    private const int NoOverride = -1;
+
+    public DestinationConfig Config
+    {
+        get => Volatile.Read(ref _config);
+        set => Volatile.Write(ref _config, value);
+    }
+
+    public string DestinationId => Config.DestinationId;
+
+    public DestinationHealth Health { get; } = new();
+
+    /// <summary>Set at runtime (admin API); wins over the config's State until cleared with null.</summary>
+    public DestinationAdminState? RuntimeState
+    {
+        get => Volatile.Read(ref _runtimeState) is var s and not NoOverride ? (DestinationAdminState)s : null;
+        set => Volatile.Write(ref _runtimeState, value is { } state ? (int)state : NoOverride);
+    }
+
+    public DestinationAdminState EffectiveState => RuntimeState ?? Config.State;
+
+    /// <summary>Takes new connections: Active and not known to be down.</summary>
+    public bool IsAvailable => EffectiveState == DestinationAdminState.Active && Health.Status != HealthStatus.Unhealthy;
+
+    public int ActiveConnections => Volatile.Read(ref _activeConnections);
+
+    public long TotalConnections => Interlocked.Read(ref _totalConnections);
+
+    public void ConnectionOpened()
+    {
+        Interlocked.Increment(ref _activeConnections);
+        Interlocked.Increment(ref _totalConnections);
+    }
+
+    public void ConnectionClosed() => Interlocked.Decrement(ref _activeConnections);
+}

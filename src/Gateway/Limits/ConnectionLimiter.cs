@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Gateway.Configuration;
+
+namespace Gateway.Limits;
+
+/// <summary>
+/// Gateway:Limits on the public listeners: connections open at once, in total and per client address.
+/// Over a limit a new connection is refused at accept; connections already open are never touched.
+/// </summary>
+internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots)
+{
+    private readonly ConcurrentDictionary<IPAddress, int> _perClient = new();
+    private int _total;
+
+    public int Open => Volatile.Read(ref _total);
+
+    /// <returns>False when a limit is reached; nothing is held then.</returns>
+    public bool TryAcquire(IPAddress? client)
+    {
+        var limits = snapshots.Current.Config.Limits;
+        if (Interlocked.Increment(ref _total) > (limits.MaxConnections ?? int.MaxValue))
+        {
+            Interlocked.Decrement(ref _total);
+            return false;
+        }
+
+        if (client is not null && _perClient.AddOrUpdate(client, 1, static (_, count) => count + 1) > (limits.MaxConnectionsPerClientIp ?? int.MaxValue))
+        {
+            Release(client);
+            return false;
+        }
+
+        return true;
+    }
+
+    public void Release(IPAddress? client)
+    {
+        Interlocked.Decrement(ref _total);
+        if (client is not null && _perClient.AddOrUpdate(client, 0, static (_, count) => count - 1) <= 0)
+        {
+            // Removed only if still zero, so a client connecting meanwhile keeps its count.
+            _perClient.TryRemove(KeyValuePair.Create(client, 0));
+        }
+    }
+}
