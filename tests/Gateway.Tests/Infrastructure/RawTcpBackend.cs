@@ -6,20 +6,25 @@ namespace Gateway.Tests.Infrastructure;
 /// <summary>A plain TCP server on 127.0.0.1:0 that runs <c>handler</c> for each accepted socket.</summary>
 public sealed class RawTcpBackend : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly Func<Socket, Task> _handler;
     private readonly Task _acceptLoop;
     private int _accepted;
+    private int _disposed;
 
-    public RawTcpBackend(Func<Socket, Task> handler)
+    /// <param name="port">0 for any free port; a fixed port to bring a "restarted" backend back where it was.</param>
+    public RawTcpBackend(Func<Socket, Task> handler, int port = 0)
     {
+        _listener = new TcpListener(IPAddress.Loopback, port);
         _handler = handler;
         _listener.Start();
         _acceptLoop = AcceptLoopAsync();
     }
 
-    public string Address => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+    public string Address => $"127.0.0.1:{Port}";
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     public int Accepted => Volatile.Read(ref _accepted);
 
@@ -71,6 +76,11 @@ public sealed class RawTcpBackend : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         _listener.Stop();
         await _acceptLoop;
