@@ -76,8 +76,16 @@ public sealed class TestGateway : IAsyncDisposable
         return root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
     }
 
+    /// <summary>Stops as the host does on SIGTERM (bounded by Gateway:ShutdownTimeout).</summary>
+    public Task StopAsync() => _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
         {
             await _app.StopAsync(stop.Token);
@@ -85,4 +93,6 @@ public sealed class TestGateway : IAsyncDisposable
 
         await _app.DisposeAsync();
     }
+
+    private int _disposed;
 }
