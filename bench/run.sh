@@ -25,6 +25,7 @@
 # Knobs (environment variables, defaults shown):
 #   BENCH_ROUNDS=3  BENCH_KEEPALIVE=10s  BENCH_CLOSE=5s  BENCH_CONNECTIONS=50  BENCH_TUNNELS=5000  BENCH_BIG_MB=256
 #   BENCH_KEEP_WORKDIR=0   (1 keeps the temp work dir: configs, logs, the published Gateway)
+#   BENCH_SOURCE=worktree  (head: build the last commit, from `git archive HEAD`, instead of the files in src/ as they are)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,6 +39,7 @@ CONNECTIONS=${BENCH_CONNECTIONS:-50}
 TUNNELS=${BENCH_TUNNELS:-5000}
 BIG_MB=${BENCH_BIG_MB:-256}
 KEEP_WORKDIR=${BENCH_KEEP_WORKDIR:-0}
+SOURCE=${BENCH_SOURCE:-worktree}
 HOSTS_LINE="127.0.0.1 exchange.dyb.test autodiscover.dyb.test app.dyb.test"
 LISTEN_PORTS=(9443 9080 8443 8444 7443 7080)
 
@@ -142,10 +144,16 @@ make_files() {
 }
 
 publish_gateway() {
-  log "dotnet publish src/Gateway -c Release"
-  if ! (cd "$ROOT" && timeout 600 dotnet publish src/Gateway -c Release -o "$WORK/gateway" -nologo) > "$WORK/publish.log" 2>&1; then
-    tail -30 "$WORK/publish.log" >&2
-    die "dotnet publish failed"
+  local src=$ROOT
+  if [[ $SOURCE == head ]]; then # the last commit, untouched by edits in progress in the work tree
+    src=$WORK/src
+    mkdir -p "$src"
+    git -C "$ROOT" archive HEAD -- src Directory.Build.props global.json .editorconfig | tar -x -C "$src"
+  fi
+  log "dotnet publish src/Gateway -c Release (source: $SOURCE)"
+  if ! (cd "$src" && timeout 600 dotnet publish src/Gateway -c Release -o "$WORK/gateway" -nologo) > "$WORK/publish.log" 2>&1; then
+    grep -E 'error|Error' "$WORK/publish.log" | head -20 >&2
+    die "dotnet publish failed (BENCH_SOURCE=head builds the last commit instead of the work tree)"
   fi
   grep -q '"System.GC.Server": true' "$WORK/gateway/Gateway.runtimeconfig.json" || warn "Gateway is not running with Server GC"
 }
@@ -235,6 +243,20 @@ cpu_ticks() { # utime+stime of the given processes (all their threads), in clock
   echo "$total"
 }
 
+foreign_ticks() { python3 "$BENCH/lib/foreign_cpu.py" $$; }
+
+# Percent of the machine's CPU that other processes took between two foreign_ticks readings SECONDS apart.
+foreign_share() { awk -v t=$(($2 - $1)) -v s="$3" -v hz="$(getconf CLK_TCK)" -v n="$(nproc)" 'BEGIN{printf "%.0f", 100*t/hz/(s>0?s:1)/n}'; }
+
+quiet_check() { # warn when something else is using the machine: its figures would be noisy
+  local before after share
+  before=$(foreign_ticks)
+  sleep 3
+  after=$(foreign_ticks)
+  share=$(foreign_share "$before" "$after" 3)
+  ((share < 10)) || warn "other processes are using ${share}% of the CPU right now: figures will be noisy (see ps)"
+}
+
 flag_wrk() { # print wrk's error lines as they happen (report.py lists them too)
   local file=$1 what=$2 line
   while IFS= read -r line; do log "WARNING: $what: ${line# *}"; done < <(grep -E 'Non-2xx|Socket errors' "$file" || true)
@@ -249,9 +271,12 @@ run_wrk() {
   local -a pids
   read -r -a pids <<< "${PIDS[$c]}"
   if ((${#pids[@]})); then before=$(cpu_ticks "${pids[@]}"); fi
+  local foreign_before
+  foreign_before=$(foreign_ticks)
   timeout $((${dur%s} + 60)) wrk -t2 -c"$CONNECTIONS" -d"$dur" --latency "$@" "${URL[$c]}" > "$out.wrk" 2>&1 ||
     warn "wrk exited with $? for $workload $c round $n"
   if ((${#pids[@]})); then echo $(($(cpu_ticks "${pids[@]}") - before)) > "$out.cpu"; fi
+  echo $(($(foreign_ticks) - foreign_before)) > "$out.foreign"
   flag_wrk "$out.wrk" "$workload $c round $n"
   log "$workload $c round $n: $(awk '/Requests\/sec/{print $2}' "$out.wrk") req/s"
 }
@@ -289,7 +314,11 @@ collect_logs() { # copy the daemons' logs to raw/ and flag any that are not empt
 write_params() {
   local commit dirty=""
   commit=$(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo unknown)
-  [[ -n $(git --no-optional-locks -C "$ROOT" status --porcelain -- src 2> /dev/null) ]] && dirty=" (src/ has uncommitted changes)"
+  if [[ $SOURCE == head ]]; then
+    dirty=" (built from git archive HEAD)"
+  elif [[ -n $(git --no-optional-locks -C "$ROOT" status --porcelain -- src 2> /dev/null) ]]; then
+    dirty=" plus uncommitted changes in src/"
+  fi
   cat > "$RAW/params.env" << EOF
 DATE=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 ROUNDS=$ROUNDS
@@ -326,6 +355,9 @@ start_haproxy
 start_gateway
 check_urls
 write_params
+quiet_check
+FOREIGN_START=$(foreign_ticks)
+MEASURE_START=$SECONDS
 
 log "idle tunnels: $TUNNELS TLS connections held through HAProxy L4 and Gateway L4 (a fresh proxy process each round)"
 for n in $(seq 1 "$ROUNDS"); do
@@ -355,6 +387,7 @@ for n in $(seq 1 "$ROUNDS"); do
 done
 
 collect_logs
+echo "OTHER_CPU=$(foreign_share "$FOREIGN_START" "$(foreign_ticks)" $((SECONDS - MEASURE_START)))% of the machine's CPU went to other processes while measuring" >> "$RAW/params.env"
 echo "RUNTIME=$((SECONDS - START))" >> "$RAW/params.env"
 python3 "$BENCH/lib/report.py" "$RAW" "$RESULTS/latest.md" || log "the report lists problems: see its 'Problems' section"
 cat "$RESULTS/latest.md"

@@ -76,8 +76,8 @@ def read(path):
         return f.read()
 
 
-def load_wrk(raw, workload, problems):
-    """{contender: {"rounds": [parsed...], median fields...}}"""
+def load_wrk(raw, workload, seconds, problems):
+    """{contender: {"rounds": [parsed...], median fields...}}; seconds: the length of one run."""
     out = {}
     for contender, files in rounds(raw, workload + ".{c}.{n}.wrk").items():
         runs = []
@@ -87,6 +87,11 @@ def load_wrk(raw, workload, problems):
             r["cpu_s"] = int(read(cpu_path).strip()) / CLK_TCK if os.path.exists(cpu_path) else None
             r["cpu_per_10k"] = r["cpu_s"] / r["requests"] * 10000 if r["cpu_s"] is not None and r["requests"] else None
             where = f"{workload} {LABEL.get(contender, contender)} round {n}"
+            foreign_path = path[:-4] + ".foreign"
+            if os.path.exists(foreign_path) and seconds:
+                share = int(read(foreign_path).strip()) / CLK_TCK / seconds / (os.cpu_count() or 1)
+                if share > 0.10:
+                    problems.append(f"{where}: other processes used {share:.0%} of the machine's CPU meanwhile")
             if r["rps"] is None:
                 problems.append(f"{where}: wrk printed no result ({os.path.basename(path)})")
             if r["non2xx"]:
@@ -131,6 +136,12 @@ def load_idle(raw, problems):
             runs.append(r)
         out[contender] = summarize(runs, ["kb", "rss_before_kb", "rss_after_kb"])
     return out
+
+
+def seconds(duration):
+    """wrk's -d value ("10s", "1m") in seconds, or None."""
+    m = re.fullmatch(r"(\d+)([smh]?)", duration or "")
+    return int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)] if m else None
 
 
 def summarize(runs, fields):
@@ -251,8 +262,8 @@ def main():
     if os.path.exists(warnings_path):
         problems += [w for w in read(warnings_path).splitlines() if w.strip()]
 
-    keepalive = load_wrk(raw, "keepalive", problems)
-    close = load_wrk(raw, "close", problems)
+    keepalive = load_wrk(raw, "keepalive", seconds(params.get("KEEPALIVE")), problems)
+    close = load_wrk(raw, "close", seconds(params.get("CLOSE")), problems)
     ka = {"l4": keepalive, "l7": keepalive}
     downloads = load_downloads(raw, problems, int(params.get("BIG_BYTES", "0")))
     idle = load_idle(raw, problems)
@@ -263,7 +274,8 @@ def main():
         "",
         f"Date: {params.get('DATE', time.strftime('%Y-%m-%d %H:%M:%S %Z'))}. Total runtime: {params.get('RUNTIME', '?')} s. "
         f"Every figure is the median of {params.get('ROUNDS', '?')} rounds, contenders alternated within each round. "
-        "Written by `bench/run.sh`; see `docs/benchmarks.md` for what each workload means.",
+        "Written by `bench/run.sh`; see `docs/benchmarks.md` for what each workload means. "
+        f"{params.get('OTHER_CPU', '')}.",
         "",
         "## Targets",
         "",
@@ -310,7 +322,7 @@ def main():
         "",
         "## Machine and parameters",
         "",
-        table(["", ""], [[k, f"`{v}`"] for k, v in machine()] + [[k, f"`{v}`"] for k, v in sorted(params.items()) if k not in ("DATE", "RUNTIME")]),
+        table(["", ""], [[k, f"`{v}`"] for k, v in machine()] + [[k, f"`{v}`"] for k, v in sorted(params.items()) if k not in ("DATE", "RUNTIME", "OTHER_CPU")]),
         "",
     ]
     with open(out_path, "w", encoding="utf-8") as f:

@@ -9,12 +9,12 @@ namespace Gateway.Balancing;
 /// </summary>
 internal sealed class DestinationState(DestinationConfig config)
 {
+    private const int NoOverride = -1;
+
     private DestinationConfig _config = config;
     private int _activeConnections;
     private long _totalConnections;
     private int _runtimeState = NoOverride;
-
-    private const int NoOverride = -1;
 
     public DestinationConfig Config
     {

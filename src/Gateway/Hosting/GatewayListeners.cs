@@ -11,14 +11,13 @@ internal sealed class GatewayListeners
 {
     public const string ItemKey = "Gateway.Listener";
 
+    private readonly Dictionary<string, ListenOptions> _streams = new(StringComparer.OrdinalIgnoreCase);
     private ListenOptions? _https;
     private ListenOptions? _http;
 
     public IPEndPoint? Https => _https?.IPEndPoint;
 
     public IPEndPoint? Http => _http?.IPEndPoint;
-
-    private readonly Dictionary<string, ListenOptions> _streams = new(StringComparer.OrdinalIgnoreCase);
 
     public IPEndPoint? Stream(string streamId) => _streams.GetValueOrDefault(streamId)?.IPEndPoint;
 

@@ -11,13 +11,13 @@ namespace Gateway.Tunnel;
 /// </summary>
 internal sealed class TunnelSession : IDisposable
 {
+    private const int NotClosed = -1;
+
     private readonly ConnectionContext _client;
     private readonly Socket _backend;
     private readonly TimeProvider _time;
     private readonly TimeSpan _idleTimeout;
     private readonly CancellationTokenSource _stop = new();
-    private const int NotClosed = -1;
-
     private readonly ITimer _idleTimer;
     private long _lastActivity;
     private int _closedBy = NotClosed;
