@@ -1,5 +1,6 @@
 using Gateway.Configuration;
 using Gateway.Health;
+using Gateway.Tunnel;
 
 namespace Gateway.Balancing;
 
@@ -25,6 +26,8 @@ internal sealed class DestinationState(DestinationConfig config)
     public string DestinationId => Config.DestinationId;
 
     public DestinationHealth Health { get; } = new();
+
+    public TrafficCounters Traffic { get; } = new();
 
     /// <summary>Set at runtime (admin API); wins over the config's State until cleared with null.</summary>
     public DestinationAdminState? RuntimeState

@@ -17,22 +17,28 @@ internal sealed class CertificateSet
     private readonly HostTable<SslServerAuthenticationOptions> _byHost;
     private readonly SslServerAuthenticationOptions? _fallback;
 
-    private CertificateSet(HostTable<SslServerAuthenticationOptions> byHost, SslServerAuthenticationOptions? fallback)
+    private CertificateSet(HostTable<SslServerAuthenticationOptions> byHost, SslServerAuthenticationOptions? fallback, IReadOnlyList<CertificateInfo> certificates)
     {
         _byHost = byHost;
         _fallback = fallback;
+        Certificates = certificates;
     }
+
+    /// <summary>Every certificate served, by the host it is configured for ("*" for the fallback), with its expiry.</summary>
+    public IReadOnlyList<CertificateInfo> Certificates { get; }
 
     /// <summary>Loads the configured certificates; add the fallback with <see cref="WithFallback"/> before use.</summary>
     public static CertificateSet Load(TlsConfig tls, ConfigErrors errors)
     {
         var entries = new List<KeyValuePair<HostPattern, SslServerAuthenticationOptions>>();
+        var certificates = new List<CertificateInfo>();
         foreach (var file in tls.Certificates)
         {
             try
             {
                 var context = PemCertificate.Load(file.CertificatePath, file.KeyPath);
                 entries.Add(new(file.Host, CreateOptions(context, tls)));
+                certificates.Add(CertificateInfo.From(file.Host.Value, context));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -44,10 +50,11 @@ internal sealed class CertificateSet
             }
         }
 
-        return new CertificateSet(new HostTable<SslServerAuthenticationOptions>(entries), null);
+        return new CertificateSet(new HostTable<SslServerAuthenticationOptions>(entries), null, certificates);
     }
 
-    public CertificateSet WithFallback(SslStreamCertificateContext fallback, TlsConfig tls) => new(_byHost, CreateOptions(fallback, tls));
+    public CertificateSet WithFallback(SslStreamCertificateContext fallback, TlsConfig tls) =>
+        new(_byHost, CreateOptions(fallback, tls), [.. Certificates, CertificateInfo.From("*", fallback)]);
 
     /// <summary>The options for a handshake; shared across connections, so nothing may mutate them.</summary>
     public SslServerAuthenticationOptions Select(string? serverName) =>
@@ -63,4 +70,11 @@ internal sealed class CertificateSet
         ClientCertificateRequired = false,
         CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
     };
+}
+
+/// <param name="Host">The host it is configured for; "*" for the self-signed fallback.</param>
+internal sealed record CertificateInfo(string Host, string Subject, DateTimeOffset NotAfter)
+{
+    public static CertificateInfo From(string host, SslStreamCertificateContext context) =>
+        new(host, context.TargetCertificate.Subject, new DateTimeOffset(context.TargetCertificate.NotAfter.ToUniversalTime()));
 }

@@ -170,6 +170,12 @@ internal sealed partial class ConfigReloader : BackgroundService
             Log.ListenersNeedRestart(_logger, "streams " + runningStreams, "streams " + wantedStreams);
         }
 
+        if (current.Config.Admin.Listen != next.Config.Admin.Listen)
+        {
+            Log.ListenersNeedRestart(_logger, $"admin {current.Config.Admin.Listen?.ToString() ?? "off"}", $"admin {next.Config.Admin.Listen?.ToString() ?? "off"}");
+            next = new GatewaySnapshot(next.Generation, next.Config with { Admin = next.Config.Admin with { Listen = current.Config.Admin.Listen } }, next.Certificates, next.Proxy);
+        }
+
         if (running.Https == wanted.Https && running.Http == wanted.Http)
         {
             return next;

@@ -12,7 +12,8 @@ internal sealed record GatewayConfig(
     string CertificatesPath,
     ReloadConfig Reload,
     LimitsConfig Limits,
-    TimeSpan ShutdownTimeout);
+    TimeSpan ShutdownTimeout,
+    AdminConfig Admin);
 
 /// <param name="MaxConnections">Connections open at once on the public listeners (HTTPS and streams); null: no limit.</param>
 /// <param name="MaxConnectionsPerClientIp">The same, per client address; null: no limit.</param>

@@ -13,7 +13,7 @@ internal static class GatewayConfigLoader
     public static GatewayConfig Load(IConfiguration root, string baseDirectory, ConfigErrors errors)
     {
         var section = root.GetSection(SectionName);
-        ConfigReader.RejectUnknownKeys(section, errors, "Listeners", "ClientHello", "Passthrough", "Tls", "Certificates", "Reload", "Limits", "ShutdownTimeout");
+        ConfigReader.RejectUnknownKeys(section, errors, "Listeners", "ClientHello", "Passthrough", "Tls", "Certificates", "Reload", "Limits", "ShutdownTimeout", "Admin");
 
         var listeners = ReadListeners(section.GetSection("Listeners"), errors);
         var clientHello = ReadClientHello(section.GetSection("ClientHello"), errors);
@@ -37,7 +37,8 @@ internal static class GatewayConfigLoader
             listeners ?? new ListenersConfig(new HostPort("127.0.0.1", 8443), null, null),
             clientHello, passthrough, tls, certificatesPath, new ReloadConfig(closeRemovedAfter),
             new LimitsConfig(OptionalInt(limits, "MaxConnections", errors), OptionalInt(limits, "MaxConnectionsPerClientIp", errors)),
-            ConfigReader.ReadDuration(section, "ShutdownTimeout", TimeSpan.FromSeconds(30), errors, TimeSpan.Zero, TimeSpan.FromHours(2)));
+            ConfigReader.ReadDuration(section, "ShutdownTimeout", TimeSpan.FromSeconds(30), errors, TimeSpan.Zero, TimeSpan.FromHours(2)),
+            AdminConfigReader.Read(section, errors));
     }
 
     private static int? OptionalInt(IConfigurationSection section, string key, ConfigErrors errors) =>
@@ -45,7 +46,7 @@ internal static class GatewayConfigLoader
 
     private static ListenersConfig? ReadListeners(IConfigurationSection section, ConfigErrors errors)
     {
-        ConfigReader.RejectUnknownKeys(section, errors, "Https", "Http", "HttpsPublicPort");
+        ConfigReader.RejectUnknownKeys(section, errors, "Https", "Http", "HttpsPublicPort", "Admin");
         var https = ReadListenAddress(section, "Https", "127.0.0.1:8443", required: true, errors);
         var http = ReadListenAddress(section, "Http", "127.0.0.1:8080", required: false, errors);
         int? publicPort = ConfigReader.ReadString(section, "HttpsPublicPort") is null

@@ -1,3 +1,4 @@
+using Gateway.Admin;
 using Gateway.Balancing;
 using Gateway.Configuration;
 using Gateway.Health;
@@ -61,6 +62,12 @@ internal static class GatewayApplication
         builder.Services.AddSingleton<ConfigReloader>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ConfigReloader>());
         builder.Services.AddReverseProxy();
+        builder.Services.AddSingleton<ProxyStats>();
+        builder.Services.AddSingleton<ProxyRequestRecorder>();
+        builder.Services.AddSingleton<StateGauges>();
+        builder.Services.AddSingleton<TrafficHistory>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<TrafficHistory>());
+        AdminEndpoints.AddMetrics(builder.Services);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -95,6 +102,15 @@ internal static class GatewayApplication
                 });
             }
 
+            if (snapshot.Config.Admin.Listen is { } admin)
+            {
+                Listen(kestrel, admin, listen =>
+                {
+                    listeners.Register(ListenerKind.Admin, listen);
+                    listen.Protocols = HttpProtocols.Http1;
+                });
+            }
+
             foreach (var stream in snapshot.Config.Passthrough.Streams.Values)
             {
                 Listen(kestrel, stream.Listen, listen =>
@@ -106,9 +122,18 @@ internal static class GatewayApplication
         });
 
         var app = builder.Build();
+        app.Services.GetRequiredService<StateGauges>();
+        app.MapWhen(context => context.Listener() == ListenerKind.Admin, AdminEndpoints.Configure);
         app.UseMiddleware<HttpsRedirectMiddleware>();
         app.UseRouting();
-        app.MapReverseProxy();
+        var recorder = app.Services.GetRequiredService<ProxyRequestRecorder>();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.Use(recorder.InvokeAsync);
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
         return app;
     }
 

@@ -14,10 +14,13 @@ internal sealed class GatewayListeners
     private readonly Dictionary<string, ListenOptions> _streams = new(StringComparer.OrdinalIgnoreCase);
     private ListenOptions? _https;
     private ListenOptions? _http;
+    private ListenOptions? _admin;
 
     public IPEndPoint? Https => _https?.IPEndPoint;
 
     public IPEndPoint? Http => _http?.IPEndPoint;
+
+    public IPEndPoint? Admin => _admin?.IPEndPoint;
 
     public IPEndPoint? Stream(string streamId) => _streams.GetValueOrDefault(streamId)?.IPEndPoint;
 
@@ -26,13 +29,17 @@ internal sealed class GatewayListeners
     public void Register(ListenerKind kind, ListenOptions options)
     {
         // localhost binds twice (IPv4 and IPv6); either answers.
-        if (kind == ListenerKind.Https)
+        switch (kind)
         {
-            _https ??= options;
-        }
-        else
-        {
-            _http ??= options;
+            case ListenerKind.Https:
+                _https ??= options;
+                break;
+            case ListenerKind.Http:
+                _http ??= options;
+                break;
+            default:
+                _admin ??= options;
+                break;
         }
 
         options.Use(next => connection =>
@@ -41,4 +48,12 @@ internal sealed class GatewayListeners
             return next(connection);
         });
     }
+}
+
+internal static class ListenerKindExtensions
+{
+    public static ListenerKind? Listener(this HttpContext context) =>
+        context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items.TryGetValue(GatewayListeners.ItemKey, out var kind) == true
+            ? kind as ListenerKind?
+            : null;
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Gateway.Configuration;
-using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Hosting;
@@ -24,8 +23,7 @@ internal sealed class HttpsRedirectMiddleware
 
     public Task InvokeAsync(HttpContext context)
     {
-        var items = context.Features.Get<IConnectionItemsFeature>()?.Items;
-        if (items is null || !items.TryGetValue(GatewayListeners.ItemKey, out var kind) || kind is not ListenerKind.Http)
+        if (context.Listener() != ListenerKind.Http)
         {
             return _next(context);
         }

@@ -5,4 +5,5 @@ internal enum ListenerKind
 {
     Https,
     Http,
+    Admin,
 }

@@ -1,8 +1,13 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Gateway.Tunnel;
 
 namespace Gateway.Metrics;
 
-/// <summary>Gateway's one Meter. Instrument names live here and nowhere else.</summary>
+/// <summary>
+/// Gateway's one Meter. Instrument names live here and nowhere else. Labels stay low-cardinality: route,
+/// cluster and destination ids from config, outcomes from fixed lists - never a client address or a raw SNI.
+/// </summary>
 internal sealed class GatewayMetrics
 {
     public const string MeterName = "Gateway";
@@ -10,20 +15,35 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _connections;
     private readonly UpDownCounter<long> _activeTunnels;
     private readonly Counter<long> _tunnelBytes;
-    private readonly Counter<long> _configReloads;
+    private readonly Histogram<double> _tunnelDuration;
+    private readonly Histogram<double> _helloDuration;
     private readonly Counter<long> _connectFailures;
+    private readonly Counter<long> _configReloads;
+    private readonly Counter<long> _proxyRequests;
+    private readonly Histogram<double> _proxyDuration;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
-        var meter = meterFactory.Create(MeterName);
-        _connections = meter.CreateCounter<long>("gateway.connections", "{connection}", "Connections accepted on the HTTPS listener, by how the router dealt with them.");
-        _activeTunnels = meter.CreateUpDownCounter<long>("gateway.tunnels.active", "{tunnel}", "Passthrough tunnels open now.");
-        _tunnelBytes = meter.CreateCounter<long>("gateway.tunnel.bytes", "By", "Bytes copied through passthrough tunnels.");
-        _connectFailures = meter.CreateCounter<long>("gateway.destination.connect_failures", "{failure}", "Failed connects to passthrough destinations.");
-        _configReloads = meter.CreateCounter<long>("gateway.config.reloads", "{reload}", "Configuration reloads, by outcome.");
+        Meter = meterFactory.Create(MeterName);
+        _connections = Meter.CreateCounter<long>("gateway.connections", "{connection}", "Connections accepted on the public listeners, by how they were dealt with.");
+        _activeTunnels = Meter.CreateUpDownCounter<long>("gateway.tunnels.active", "{tunnel}", "Passthrough tunnels open now.");
+        _tunnelBytes = Meter.CreateCounter<long>("gateway.tunnel.bytes", "By", "Bytes copied through passthrough tunnels, counted when the tunnel closes.");
+        _tunnelDuration = Meter.CreateHistogram<double>("gateway.tunnel.duration", "s", "How long passthrough tunnels lived.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.1, 1, 10, 60, 300, 900, 1800, 3600, 7200] });
+        _helloDuration = Meter.CreateHistogram<double>("gateway.clienthello.duration", "s", "From accept to a routing decision: the time to receive and parse the ClientHello.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] });
+        _connectFailures = Meter.CreateCounter<long>("gateway.destination.connect_failures", "{failure}", "Failed connects to passthrough destinations.");
+        _configReloads = Meter.CreateCounter<long>("gateway.config.reloads", "{reload}", "Configuration reloads, by outcome.");
+        _proxyRequests = Meter.CreateCounter<long>("gateway.proxy.requests", "{request}", "Requests proxied by L7 routes, by route, cluster and status class.");
+        _proxyDuration = Meter.CreateHistogram<double>("gateway.proxy.request.duration", "s", "Duration of requests proxied by L7 routes.");
     }
 
+    /// <summary>For the observable instruments that read runtime state.</summary>
+    public Meter Meter { get; }
+
     public void ConnectionRouted(string outcome) => _connections.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void HelloParsed(TimeSpan elapsed) => _helloDuration.Record(elapsed.TotalSeconds);
 
     public void ConnectFailed(string cluster, string destination) => _connectFailures.Add(1,
         new KeyValuePair<string, object?>("cluster", cluster), new KeyValuePair<string, object?>("destination", destination));
@@ -32,12 +52,25 @@ internal sealed class GatewayMetrics
 
     public void TunnelOpened(string route) => _activeTunnels.Add(1, new KeyValuePair<string, object?>("route", route));
 
-    public void TunnelClosed(string route, long bytesFromClient, long bytesFromBackend)
+    public void TunnelClosed(string route, long bytesFromClient, long bytesFromBackend, TimeSpan duration, TunnelEnd end)
     {
         var routeTag = new KeyValuePair<string, object?>("route", route);
         _activeTunnels.Add(-1, routeTag);
         _tunnelBytes.Add(bytesFromClient, routeTag, new KeyValuePair<string, object?>("direction", "client_to_backend"));
         _tunnelBytes.Add(bytesFromBackend, routeTag, new KeyValuePair<string, object?>("direction", "backend_to_client"));
+        _tunnelDuration.Record(duration.TotalSeconds, routeTag, new KeyValuePair<string, object?>("end", end.ToString()));
+    }
+
+    public void ProxyRequest(string route, string cluster, int status, TimeSpan duration)
+    {
+        var tags = new TagList
+        {
+            { "route", route },
+            { "cluster", cluster },
+            { "status_class", status switch { < 200 => "1xx", < 300 => "2xx", < 400 => "3xx", < 500 => "4xx", _ => "5xx" } },
+        };
+        _proxyRequests.Add(1, tags);
+        _proxyDuration.Record(duration.TotalSeconds, tags);
     }
 }
 

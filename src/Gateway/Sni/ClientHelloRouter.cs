@@ -67,12 +67,14 @@ internal sealed partial class ClientHelloRouter
         //  3. SNI under a passthrough wildcard, longest suffix first -> tunnel.
         //     Steps 2-3 ignore ALPN: a passthrough host's acme-tls/1 challenge belongs to its backend.
         //  4. Everything else -> TLS termination and the HTTP pipeline: no SNI, unknown SNI, L7 hosts.
+        var started = _time.GetTimestamp();
         (PeekEnd End, ClientHelloResult Result) peek;
         using (var timeout = new CancellationTokenSource(limits.Timeout, _time))
         {
             peek = await ClientHelloReader.PeekAsync(connection.Transport.Input, limits.MaxBytes, timeout.Token);
         }
 
+        _metrics.HelloParsed(_time.GetElapsedTime(started));
         if (peek.End != PeekEnd.Parsed || peek.Result.Status != ClientHelloStatus.Complete)
         {
             Reject(connection, peek.End, peek.Result);

@@ -21,6 +21,7 @@ internal sealed partial class TunnelHandler
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<TunnelSession, string> _open = new();
+    private readonly ConcurrentDictionary<string, TrafficCounters> _routeTraffic = new(StringComparer.OrdinalIgnoreCase);
 
     public TunnelHandler(ClusterStateStore clusters, DestinationPicker picker, GatewayMetrics metrics, TimeProvider time, ILogger<TunnelHandler> logger)
     {
@@ -33,6 +34,13 @@ internal sealed partial class TunnelHandler
 
     /// <summary>Tunnels open right now.</summary>
     public int ActiveTunnels => _open.Count;
+
+    /// <summary>Open tunnels per route id.</summary>
+    public IReadOnlyDictionary<string, int> ActiveByRoute() =>
+        _open.Values.GroupBy(r => r, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.Count(), StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Traffic per route id (and stream id) since start.</summary>
+    public TrafficCounters Traffic(string routeId) => _routeTraffic.GetOrAdd(routeId, static _ => new TrafficCounters());
 
     /// <summary>Closes the open tunnels whose route id matches; returns how many.</summary>
     public int CloseTunnels(Func<string, bool> routeMatches, TunnelEnd reason)
@@ -122,8 +130,11 @@ internal sealed partial class TunnelHandler
         _metrics.ConnectionRouted(ConnectionOutcomes.Tunnelled);
         _metrics.TunnelOpened(route.RouteId);
         destination.ConnectionOpened();
+        var routeTraffic = Traffic(route.RouteId);
+        routeTraffic.Opened();
+        destination.Traffic.Opened();
         var started = _time.GetTimestamp();
-        using var session = new TunnelSession(client, backend, route.Cluster.IdleTimeout, _time);
+        using var session = new TunnelSession(client, backend, route.Cluster.IdleTimeout, _time, routeTraffic, destination.Traffic);
         _open[session] = route.RouteId;
         var end = TunnelEnd.Aborted;
         try
@@ -134,9 +145,10 @@ internal sealed partial class TunnelHandler
         {
             _open.TryRemove(session, out _);
             destination.ConnectionClosed();
-            _metrics.TunnelClosed(route.RouteId, session.BytesFromClient, session.BytesFromBackend);
+            var duration = _time.GetElapsedTime(started);
+            _metrics.TunnelClosed(route.RouteId, session.BytesFromClient, session.BytesFromBackend, duration, end);
             Log.TunnelClosed(_logger, client.RemoteEndPoint, serverName, route.RouteId, destination.DestinationId,
-                session.BytesFromClient, session.BytesFromBackend, _time.GetElapsedTime(started).TotalSeconds, end);
+                session.BytesFromClient, session.BytesFromBackend, duration.TotalSeconds, end);
         }
     }
 
@@ -148,7 +160,8 @@ internal sealed partial class TunnelHandler
         [LoggerMessage(2, LogLevel.Warning, "Passthrough {Client} SNI {ServerName}: route {RouteId} could not reach destination {DestinationId} ({Address}): {Error}", EventName = "ConnectFailed")]
         public static partial void ConnectFailed(ILogger logger, EndPoint? client, string? serverName, string routeId, string destinationId, string address, string error);
 
-        [LoggerMessage(3, LogLevel.Debug, "Tunnel {Client} SNI {ServerName} route {RouteId} destination {DestinationId}: {BytesFromClient} bytes in, {BytesFromBackend} bytes out, {DurationSeconds:0.000} s, ended by {End}", EventName = "TunnelClosed")]
+        // The connection log, one line per tunnel like HAProxy's tcplog.
+        [LoggerMessage(3, LogLevel.Information, "Tunnel {Client} SNI {ServerName} route {RouteId} destination {DestinationId}: {BytesFromClient} bytes in, {BytesFromBackend} bytes out, {DurationSeconds:0.000} s, ended by {End}", EventName = "TunnelClosed")]
         public static partial void TunnelClosed(ILogger logger, EndPoint? client, string? serverName, string routeId, string destinationId, long bytesFromClient, long bytesFromBackend, double durationSeconds, TunnelEnd end);
 
         [LoggerMessage(4, LogLevel.Warning, "Passthrough {Client} SNI {ServerName}: route {RouteId} refused, cluster {ClusterId} is at its MaxConnections", EventName = "ClusterFull")]

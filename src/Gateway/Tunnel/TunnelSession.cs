@@ -22,8 +22,13 @@ internal sealed class TunnelSession : IDisposable
     private long _lastActivity;
     private int _closedBy = NotClosed;
 
-    public TunnelSession(ConnectionContext client, Socket backend, TimeSpan idleTimeout, TimeProvider time)
+    private readonly TrafficCounters _routeTraffic;
+    private readonly TrafficCounters _destinationTraffic;
+
+    public TunnelSession(ConnectionContext client, Socket backend, TimeSpan idleTimeout, TimeProvider time, TrafficCounters routeTraffic, TrafficCounters destinationTraffic)
     {
+        _routeTraffic = routeTraffic;
+        _destinationTraffic = destinationTraffic;
         _client = client;
         _backend = backend;
         _time = time;
@@ -130,6 +135,8 @@ internal sealed class TunnelSession : IDisposable
                 if (!buffer.IsEmpty)
                 {
                     BytesFromClient += buffer.Length;
+                    _routeTraffic.AddFromClient(buffer.Length);
+                    _destinationTraffic.AddFromClient(buffer.Length);
                     Touch();
                 }
 
@@ -179,6 +186,8 @@ internal sealed class TunnelSession : IDisposable
 
             output.Advance(received);
             BytesFromBackend += received;
+            _routeTraffic.AddFromBackend(received);
+            _destinationTraffic.AddFromBackend(received);
             Touch();
             FlushResult flush;
             try

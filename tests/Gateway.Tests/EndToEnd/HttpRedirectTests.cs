@@ -57,7 +57,7 @@ public sealed class HttpRedirectTests
 
     private static Task<TestGateway> StartAsync(int httpsPublicPort) => TestGateway.StartAsync(new JsonObject
     {
-        ["Listeners"] = new JsonObject { ["Https"] = "127.0.0.1:0", ["Http"] = "127.0.0.1:0", ["HttpsPublicPort"] = httpsPublicPort },
+        ["Listeners"] = new JsonObject { ["Https"] = "127.0.0.1:0", ["Http"] = "127.0.0.1:0", ["Admin"] = "127.0.0.1:0", ["HttpsPublicPort"] = httpsPublicPort },
     });
 
     private static async Task<(int Status, Dictionary<string, string> Headers)> SendRawAsync(TestGateway gateway, string request)

@@ -128,7 +128,7 @@ public sealed class ReloadTests : IAsyncLifetime
         var reloader = gateway.Services.GetRequiredService<ConfigReloader>();
         var running = gateway.Snapshots.Current.Config.Listeners;
         var next = Gateway("raw2.test");
-        next["Listeners"] = new JsonObject { ["Https"] = "127.0.0.1:1", ["Http"] = "127.0.0.1:2" };
+        next["Listeners"] = new JsonObject { ["Https"] = "127.0.0.1:1", ["Http"] = "127.0.0.1:2", ["Admin"] = "127.0.0.1:0" };
 
         await gateway.WriteConfigAsync(next, Proxy("app.test"));
         Assert.True(await reloader.ReloadAsync());

@@ -27,6 +27,8 @@ public sealed class TestGateway : IAsyncDisposable
 
     public IPEndPoint Http => _app.Services.GetRequiredService<GatewayListeners>().Http!;
 
+    public IPEndPoint Admin => _app.Services.GetRequiredService<GatewayListeners>().Admin!;
+
     public IServiceProvider Services => _app.Services;
 
     internal int ActiveTunnels => _app.Services.GetRequiredService<TunnelHandler>().ActiveTunnels;
@@ -60,7 +62,7 @@ public sealed class TestGateway : IAsyncDisposable
     {
         var section = new JsonObject
         {
-            ["Listeners"] = new JsonObject { ["Https"] = "127.0.0.1:0", ["Http"] = "127.0.0.1:0" },
+            ["Listeners"] = new JsonObject { ["Https"] = "127.0.0.1:0", ["Http"] = "127.0.0.1:0", ["Admin"] = "127.0.0.1:0" },
         };
         foreach (var (key, value) in gateway ?? [])
         {

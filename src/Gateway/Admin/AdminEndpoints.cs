@@ -1,0 +1,90 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Gateway.Balancing;
+using Gateway.Configuration;
+using Gateway.Hosting;
+using Gateway.Proxy;
+using Gateway.Tunnel;
+using OpenTelemetry.Metrics;
+
+namespace Gateway.Admin;
+
+/// <summary>
+/// The admin listener's whole pipeline, kept apart from the public one: requests that arrive there never reach
+/// YARP, and these endpoints do not exist on the public listeners.
+/// </summary>
+internal static partial class AdminEndpoints
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static void Configure(IApplicationBuilder admin)
+    {
+        admin.UseMiddleware<AdminAccessMiddleware>();
+        admin.UseOpenTelemetryPrometheusScrapingEndpoint("/metrics");
+        admin.UseRouting();
+        admin.UseEndpoints(endpoints =>
+        {
+            endpoints.MapGet("/healthz", () => Results.Text("ok\n"));
+            endpoints.MapGet("/readyz", (GatewayListeners listeners, GatewaySnapshotStore snapshots) =>
+                listeners.Https is not null && snapshots.Current.Generation > 0
+                    ? Results.Text($"ready, config generation {snapshots.Current.Generation}\n")
+                    : Results.Text("not ready: listeners not bound yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+            endpoints.MapGet("/", () => Results.Redirect("stats"));
+            endpoints.MapGet("/stats", (HttpContext context) => Results.Content(StatsPage.Render(Build(context)), "text/html; charset=utf-8"));
+            endpoints.MapGet("/stats.json", (HttpContext context) => Results.Json(Build(context), Json));
+            endpoints.MapPost("/api/clusters/{cluster}/destinations/{destination}/state", SetState);
+        });
+    }
+
+    /// <summary>HAProxy's "set server state": Active, Drain or Disabled at runtime; "Config" returns to the file's value.</summary>
+    private static IResult SetState(string cluster, string destination, string value, ClusterStateStore clusters, ILoggerFactory loggers)
+    {
+        var target = clusters.Get(cluster)?.Find(destination);
+        if (target is null)
+        {
+            return Results.NotFound(new { error = $"no destination '{destination}' in passthrough cluster '{cluster}'" });
+        }
+
+        if (value.Equals("Config", StringComparison.OrdinalIgnoreCase))
+        {
+            target.RuntimeState = null;
+        }
+        else if (Enum.TryParse<DestinationAdminState>(value, ignoreCase: true, out var state) && Enum.IsDefined(state) && !int.TryParse(value, out _))
+        {
+            target.RuntimeState = state;
+        }
+        else
+        {
+            return Results.BadRequest(new { error = $"'{value}' is not one of: Active, Drain, Disabled, Config" });
+        }
+
+        StateSet(loggers.CreateLogger("Gateway.Admin"), destination, cluster, target.EffectiveState);
+        return Results.Json(new { cluster, destination, state = target.EffectiveState.ToString(), setAtRuntime = target.RuntimeState is not null }, Json);
+    }
+
+    [LoggerMessage(1, LogLevel.Warning, "Destination {DestinationId} of cluster {ClusterId} set to {State} through the admin API", EventName = "DestinationStateSet")]
+    private static partial void StateSet(ILogger logger, string destinationId, string clusterId, DestinationAdminState state);
+
+    private static StatsDocument Build(HttpContext context)
+    {
+        var services = context.RequestServices;
+        return StatsDocument.Build(
+            services.GetRequiredService<GatewaySnapshotStore>(),
+            services.GetRequiredService<ClusterStateStore>(),
+            services.GetRequiredService<TunnelHandler>(),
+            services.GetRequiredService<ProxyStats>(),
+            services.GetRequiredService<TrafficHistory>(),
+            services.GetRequiredService<TimeProvider>());
+    }
+
+    /// <summary>Registers the exporter with Gateway's meter and the built-in ones worth scraping.</summary>
+    public static void AddMetrics(IServiceCollection services) =>
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(Metrics.GatewayMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
+                "System.Net.Http", "System.Net.NameResolution", "System.Runtime")
+            .AddPrometheusExporter());
+}

@@ -1,0 +1,91 @@
+using Gateway.Balancing;
+using Gateway.Configuration;
+using Gateway.Health;
+using Gateway.Proxy;
+using Gateway.Tunnel;
+
+namespace Gateway.Admin;
+
+/// <summary>Everything the stats page shows, as data: served as /stats.json and rendered as /stats.</summary>
+internal sealed record StatsDocument(
+    DateTimeOffset GeneratedAt,
+    int ConfigGeneration,
+    ReloadErrorView? LastReloadError,
+    IReadOnlyList<PassthroughRouteView> PassthroughRoutes,
+    IReadOnlyList<ClusterView> Clusters,
+    IReadOnlyList<ProxyRouteView> ProxyRoutes,
+    IReadOnlyList<CertificateView> Certificates)
+{
+    public static StatsDocument Build(GatewaySnapshotStore snapshots, ClusterStateStore clusters, TunnelHandler tunnels, ProxyStats proxy, TrafficHistory history, TimeProvider time)
+    {
+        var snapshot = snapshots.Current;
+        var passthrough = snapshot.Config.Passthrough;
+        var active = tunnels.ActiveByRoute();
+        var now = time.GetUtcNow();
+
+        var routes = passthrough.Routes.Values
+            .Select(r => (r.RouteId, Kind: "route", Hosts: r.Hosts.Select(h => h.Value).ToList(), r.ClusterId))
+            .Concat(passthrough.Streams.Values.Select(s => (s.StreamId, Kind: "stream", Hosts: new List<string> { "listen " + s.Listen }, s.ClusterId)))
+            .OrderBy(r => r.Item1, StringComparer.Ordinal)
+            .Select(r =>
+            {
+                var traffic = tunnels.Traffic(r.Item1);
+                return new PassthroughRouteView(r.Item1, r.Kind, r.Hosts, r.ClusterId, active.GetValueOrDefault(r.Item1), traffic.TunnelsOpened,
+                    traffic.BytesFromClient, traffic.BytesFromBackend, history.For(r.Item1));
+            })
+            .ToList();
+
+        var clusterViews = clusters.All.OrderBy(c => c.ClusterId, StringComparer.Ordinal).Select(c => new ClusterView(
+            c.ClusterId,
+            c.Config.LoadBalancingPolicy,
+            c.Config.HealthCheck.Enabled,
+            c.Config.SessionAffinity is null ? null : c.Affinity.Count,
+            c.ActiveConnections,
+            [.. c.Destinations.Select(d => new DestinationView(
+                d.DestinationId,
+                d.Config.Address.ToString(),
+                d.Health.Status switch { HealthStatus.Healthy => "up", HealthStatus.Unhealthy => "down", _ => "unchecked" },
+                d.EffectiveState.ToString(),
+                d.RuntimeState is not null,
+                d.ActiveConnections,
+                d.TotalConnections,
+                d.Traffic.BytesFromClient,
+                d.Traffic.BytesFromBackend))])).ToList();
+
+        var proxyRoutes = proxy.All
+            .OrderBy(p => p.Route, StringComparer.Ordinal)
+            .Select(p => new ProxyRouteView(p.Route, p.Cluster, p.Requests, p.Errors, p.Requests == 0 ? 0 : (double)p.Errors / p.Requests, p.AverageSeconds * 1000))
+            .ToList();
+        foreach (var route in snapshot.Proxy.Routes.Where(r => proxyRoutes.All(p => p.Route != r.RouteId)))
+        {
+            proxyRoutes.Add(new ProxyRouteView(route.RouteId, route.ClusterId ?? "", 0, 0, 0, 0));
+        }
+
+        var certificates = snapshot.Certificates.Certificates
+            .Select(c => new CertificateView(c.Host, c.Subject, c.NotAfter, (c.NotAfter - now).TotalDays))
+            .ToList();
+
+        var failure = snapshots.LastFailure;
+        return new StatsDocument(now, snapshot.Generation,
+            failure is null ? null : new ReloadErrorView(failure.At, [.. failure.Errors.Select(e => e.ToString())]),
+            routes, clusterViews, proxyRoutes, certificates);
+    }
+}
+
+internal sealed record ReloadErrorView(DateTimeOffset At, IReadOnlyList<string> Errors);
+
+/// <param name="Kind">"route" (by SNI) or "stream" (a whole port).</param>
+internal sealed record PassthroughRouteView(string Id, string Kind, IReadOnlyList<string> Hosts, string ClusterId, int ActiveTunnels, long TotalTunnels,
+    long BytesFromClients, long BytesFromBackends, IReadOnlyList<TrafficSample> History);
+
+internal sealed record ClusterView(string Id, string LoadBalancingPolicy, bool HealthChecks, int? AffinityEntries, int ActiveTunnels, IReadOnlyList<DestinationView> Destinations);
+
+/// <param name="Health">"up", "down" or "unchecked".</param>
+/// <param name="State">Active, Drain or Disabled, as in force.</param>
+/// <param name="StateSetAtRuntime">True when the admin API set it, overriding the config.</param>
+internal sealed record DestinationView(string Id, string Address, string Health, string State, bool StateSetAtRuntime, int ActiveTunnels, long TotalTunnels,
+    long BytesFromClients, long BytesFromBackend);
+
+internal sealed record ProxyRouteView(string Route, string Cluster, long Requests, long ServerErrors, double ErrorRate, double AverageMilliseconds);
+
+internal sealed record CertificateView(string Host, string Subject, DateTimeOffset NotAfter, double DaysLeft);

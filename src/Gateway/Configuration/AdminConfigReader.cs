@@ -1,0 +1,59 @@
+using System.Net;
+using Gateway.Admin;
+
+namespace Gateway.Configuration;
+
+/// <param name="Listen">The admin listener (Gateway:Listeners:Admin); null when switched off.</param>
+/// <param name="Users">User name -> PBKDF2 hash. Empty: no authentication, and then the listener must be loopback.</param>
+/// <param name="AllowedNetworks">Client networks allowed in; empty: any.</param>
+internal sealed record AdminConfig(HostPort? Listen, IReadOnlyDictionary<string, string> Users, IReadOnlyList<IPNetwork> AllowedNetworks);
+
+/// <summary>Reads <c>Gateway:Admin</c> and refuses an unauthenticated admin listener anywhere but loopback.</summary>
+internal static class AdminConfigReader
+{
+    public static AdminConfig Read(IConfigurationSection gateway, ConfigErrors errors)
+    {
+        var listeners = gateway.GetSection("Listeners");
+        var listen = GatewayConfigLoader.ReadListenAddress(listeners, "Admin", "127.0.0.1:8404", required: false, errors);
+
+        var section = gateway.GetSection("Admin");
+        ConfigReader.RejectUnknownKeys(section, errors, "Users", "AllowedNetworks");
+        var users = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var user in section.GetSection("Users").GetChildren())
+        {
+            ConfigReader.RejectUnknownKeys(user, errors, "PasswordHash");
+            var hash = ConfigReader.ReadString(user, "PasswordHash");
+            if (!PasswordHash.IsWellFormed(hash))
+            {
+                errors.Add(user.Path + ":PasswordHash", "not a password hash; make one with: Gateway --hash-password (it reads the password from standard input)");
+                continue;
+            }
+
+            users[user.Key] = hash!;
+        }
+
+        var networks = new List<IPNetwork>();
+        foreach (var entry in section.GetSection("AllowedNetworks").GetChildren())
+        {
+            if (IPNetwork.TryParse(entry.Value, out var network))
+            {
+                networks.Add(network);
+            }
+            else
+            {
+                errors.Add(entry.Path, $"'{entry.Value}' is not a network in CIDR form (\"127.0.0.0/8\", \"::1/128\")");
+            }
+        }
+
+        if (listen is not null && users.Count == 0 && !IsLoopback(listen))
+        {
+            errors.Add(listeners.Path + ":Admin", $"the admin listener on {listen} would be reachable beyond this machine without a password; " +
+                "configure Gateway:Admin:Users (see Gateway --hash-password) or bind it to 127.0.0.1");
+        }
+
+        return new AdminConfig(listen, users, networks);
+    }
+
+    private static bool IsLoopback(HostPort listen) =>
+        listen.Address is { } ip ? IPAddress.IsLoopback(ip) : listen.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,28 @@
+using System.Diagnostics.Metrics;
+using Gateway.Balancing;
+using Gateway.Configuration;
+using Gateway.Health;
+
+namespace Gateway.Metrics;
+
+/// <summary>Gauges read from runtime state at scrape time: destination health, affinity table sizes, certificate expiry.</summary>
+internal sealed class StateGauges
+{
+    public StateGauges(GatewayMetrics metrics, ClusterStateStore clusters, GatewaySnapshotStore snapshots, TimeProvider time)
+    {
+        metrics.Meter.CreateObservableGauge("gateway.destination.health", () => clusters.All.SelectMany(c => c.Destinations.Select(d =>
+            new Measurement<int>(d.Health.Status == HealthStatus.Unhealthy ? 0 : 1, new("cluster", c.ClusterId), new("destination", d.DestinationId)))),
+            "1", "1 when a passthrough destination takes connections as far as health goes (up or not checked), 0 when down.");
+        metrics.Meter.CreateObservableGauge("gateway.destination.active", () => clusters.All.SelectMany(c => c.Destinations.Select(d =>
+            new Measurement<int>(d.ActiveConnections, new("cluster", c.ClusterId), new("destination", d.DestinationId)))),
+            "{tunnel}", "Tunnels open to each passthrough destination.");
+        metrics.Meter.CreateObservableGauge("gateway.affinity.entries", () => clusters.All.Where(c => c.Config.SessionAffinity is not null).Select(c =>
+            new Measurement<int>(c.Affinity.Count, new KeyValuePair<string, object?>("cluster", c.ClusterId))),
+            "{entry}", "Entries in each cluster's source-IP affinity table.");
+        metrics.Meter.CreateObservableGauge("gateway.certificate.expiry", () => snapshots.Current.Certificates.Certificates.Select(c =>
+            new Measurement<double>((c.NotAfter - time.GetUtcNow()).TotalSeconds, new KeyValuePair<string, object?>("host", c.Host))),
+            "s", "Seconds until each served certificate expires (host '*' is the self-signed fallback).");
+        metrics.Meter.CreateObservableGauge("gateway.config.generation", () => snapshots.Current.Generation,
+            "{generation}", "The configuration generation serving now.");
+    }
+}
