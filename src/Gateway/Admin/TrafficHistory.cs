@@ -15,7 +15,19 @@ internal sealed class TrafficHistory(TunnelHandler tunnels, GatewaySnapshotStore
 
     private readonly ConcurrentDictionary<string, Ring> _rings = new(StringComparer.OrdinalIgnoreCase);
 
-    public IReadOnlyList<TrafficSample> For(string routeId) => _rings.TryGetValue(routeId, out var ring) ? ring.ToList() : [];
+    /// <summary>The stored samples and, as the last point, one taken now: a chart is never empty or 10 seconds behind.</summary>
+    public IReadOnlyList<TrafficSample> For(string routeId)
+    {
+        var traffic = tunnels.Traffic(routeId);
+        var now = new TrafficSample(time.GetUtcNow(), tunnels.ActiveByRoute().GetValueOrDefault(routeId), 0);
+        if (!_rings.TryGetValue(routeId, out var ring))
+        {
+            return [now];
+        }
+
+        var samples = ring.ToList();
+        return [.. samples, ring.Peek(now.At, now.ActiveTunnels, traffic.BytesFromClient + traffic.BytesFromBackend)];
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -50,20 +62,32 @@ internal sealed class TrafficHistory(TunnelHandler tunnels, GatewaySnapshotStore
         private readonly Queue<TrafficSample> _samples = new(Capacity);
         private (DateTimeOffset At, long Bytes)? _last;
 
+        /// <summary>A sample as <see cref="Add"/> would record it, without recording it.</summary>
+        public TrafficSample Peek(DateTimeOffset at, int active, long totalBytes)
+        {
+            lock (_lock)
+            {
+                return new TrafficSample(at, active, Rate(at, totalBytes));
+            }
+        }
+
         public void Add(DateTimeOffset at, int active, long totalBytes)
         {
             lock (_lock)
             {
-                var rate = _last is { } last && at > last.At ? (totalBytes - last.Bytes) / (at - last.At).TotalSeconds : 0;
+                var rate = Rate(at, totalBytes);
                 _last = (at, totalBytes);
                 if (_samples.Count == Capacity)
                 {
                     _samples.Dequeue();
                 }
 
-                _samples.Enqueue(new TrafficSample(at, active, Math.Max(0, rate)));
+                _samples.Enqueue(new TrafficSample(at, active, rate));
             }
         }
+
+        private double Rate(DateTimeOffset at, long totalBytes) =>
+            _last is { } last && at > last.At ? Math.Max(0, (totalBytes - last.Bytes) / (at - last.At).TotalSeconds) : 0;
 
         public List<TrafficSample> ToList()
         {
