@@ -64,7 +64,7 @@ def rounds(raw, pattern):
     """{contender: [(round, path), ...]} for files named like pattern with {c} and {n}."""
     found = {}
     regex = re.compile(re.escape(pattern).replace(r"\{c\}", r"([\w-]+)").replace(r"\{n\}", r"(\d+)") + "$")
-    for path in glob.glob(os.path.join(raw, "*")):
+    for path in sorted(glob.glob(os.path.join(raw, "*"))):
         m = regex.match(os.path.basename(path))
         if m:
             found.setdefault(m.group(1), []).append((int(m.group(2)), path))
@@ -262,6 +262,8 @@ def main():
     if os.path.exists(warnings_path):
         problems += [w for w in read(warnings_path).splitlines() if w.strip()]
 
+    retries_path = os.path.join(raw, "retries.txt")
+    retries = [r for r in read(retries_path).splitlines() if r.strip()] if os.path.exists(retries_path) else []
     keepalive = load_wrk(raw, "keepalive", seconds(params.get("KEEPALIVE")), problems)
     close = load_wrk(raw, "close", seconds(params.get("CLOSE")), problems)
     ka = {"l4": keepalive, "l7": keepalive}
@@ -319,6 +321,12 @@ def main():
         "## Problems seen during the run",
         "",
         "\n".join(f"- {p}" for p in problems) if problems else "None: every wrk run had only 2xx responses and no socket errors, every download was complete, every tunnel stayed open.",
+        "",
+        "## Measurements taken again",
+        "",
+        ("Other processes disturbed these wrk runs; each was measured once more after waiting (within the retry "
+         "budget) for a quiet second. The tables hold the second measurement, which the list above flags again if it "
+         "was disturbed too:\n\n" + "\n".join(f"- {r}" for r in retries)) if retries else "None.",
         "",
         "## Machine and parameters",
         "",

@@ -131,8 +131,9 @@ internal static class StatsPage
     private static void Line(StringBuilder html, string css, List<double> values, double peak, int width, int height)
     {
         html.Append("<polyline class=\"").Append(css).Append("\" fill=\"none\" stroke-width=\"1.5\" points=\"");
-        var step = (double)width / (TrafficHistory.Capacity - 1);
-        var offset = TrafficHistory.Capacity - values.Count; // the newest sample is at the right edge
+        var slots = Math.Max(TrafficHistory.Capacity, values.Count);
+        var step = (double)width / (slots - 1);
+        var offset = slots - values.Count; // the newest sample is at the right edge
         for (var i = 0; i < values.Count; i++)
         {
             var x = (offset + i) * step;
