@@ -15,8 +15,28 @@ internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots)
 
     public int Open => Volatile.Read(ref _total);
 
+    /// <summary>Runs <paramref name="connection"/> holding a slot for its whole life.</summary>
+    /// <returns>False, without running it, when a limit is reached.</returns>
+    public async Task<bool> TryRunAsync(IPAddress? client, Func<Task> connection)
+    {
+        if (!TryAcquire(client))
+        {
+            return false;
+        }
+
+        try
+        {
+            await connection();
+            return true;
+        }
+        finally
+        {
+            Release(client);
+        }
+    }
+
     /// <returns>False when a limit is reached; nothing is held then.</returns>
-    public bool TryAcquire(IPAddress? client)
+    private bool TryAcquire(IPAddress? client)
     {
         var limits = snapshots.Current.Config.Limits;
         if (Interlocked.Increment(ref _total) > (limits.MaxConnections ?? int.MaxValue))
@@ -34,7 +54,7 @@ internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots)
         return true;
     }
 
-    public void Release(IPAddress? client)
+    private void Release(IPAddress? client)
     {
         Interlocked.Decrement(ref _total);
         if (client is not null && _perClient.AddOrUpdate(client, 0, static (_, count) => count - 1) <= 0)

@@ -37,20 +37,9 @@ internal sealed partial class ClientHelloRouter
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
-        var client = DestinationPicker.ClientKey(connection.RemoteEndPoint);
-        if (!_limiter.TryAcquire(client))
+        if (!await _limiter.TryRunAsync(DestinationPicker.ClientKey(connection.RemoteEndPoint), () => RouteAsync(connection)))
         {
             _metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
-            return;
-        }
-
-        try
-        {
-            await RouteAsync(connection);
-        }
-        finally
-        {
-            _limiter.Release(client);
         }
     }
 

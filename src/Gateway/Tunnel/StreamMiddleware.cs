@@ -31,26 +31,16 @@ internal sealed class StreamMiddleware
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
         var config = _snapshots.Current.Config.Passthrough;
-        var client = DestinationPicker.ClientKey(connection.RemoteEndPoint);
         if (!config.Streams.TryGetValue(_streamId, out var stream) || !config.Clusters.TryGetValue(stream.ClusterId, out var cluster))
         {
             _metrics.ConnectionRouted(ConnectionOutcomes.NoDestination); // removed by a reload; its listener stays until restart
             return;
         }
 
-        if (!_limiter.TryAcquire(client))
+        var route = new PassthroughRoute(_streamId, cluster);
+        if (!await _limiter.TryRunAsync(DestinationPicker.ClientKey(connection.RemoteEndPoint), () => _tunnels.RunAsync(connection, route, serverName: null)))
         {
             _metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
-            return;
-        }
-
-        try
-        {
-            await _tunnels.RunAsync(connection, new PassthroughRoute(_streamId, cluster), serverName: null);
-        }
-        finally
-        {
-            _limiter.Release(client);
         }
     }
 }
