@@ -45,8 +45,7 @@ internal sealed partial class ClientHelloRouter
 
     private async Task RouteAsync(ConnectionContext connection)
     {
-        var snapshot = _snapshots.Current;
-        var limits = snapshot.Config.ClientHello;
+        var limits = _snapshots.Current.Config.ClientHello;
 
         // Matching order, decided once per connection (after Gateway:Limits admitted it):
         //  1. Wait (bounded by ClientHello:Timeout and ClientHello:MaxBytes) for a complete ClientHello,
@@ -71,7 +70,8 @@ internal sealed partial class ClientHelloRouter
         }
 
         var hello = peek.Result.Hello!;
-        if (snapshot.Passthrough.Match(hello.ServerName) is { } route)
+        // The newest generation decides, even if a reload landed while the hello was on its way.
+        if (_snapshots.Current.Passthrough.Match(hello.ServerName) is { } route)
         {
             await _tunnels.RunAsync(connection, route, hello.ServerName);
             return;
