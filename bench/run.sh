@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh - side-by-side benchmark of Gateway against the setup it replaces, everything on loopback.
 #
-#   bench/run.sh            as root, from any folder; about 8 minutes on 2 cores
+#   bench/run.sh            as root, from any folder; about 7 minutes on 2 cores (9 at most when other processes
+#                           disturb it: see BENCH_RETRY_BUDGET)
 #
 # What runs (all at once, each on its own loopback port; configs in bench/conf/, @DIR@ = a temp work dir):
 #   backend nginx  127.0.0.1:9443  TLS "Exchange" stand-in (body exchange-ok, /big = big.bin)  backend-nginx.conf
@@ -103,10 +104,16 @@ install_missing() {
   log "installing ${missing[*]}"
   # Keep the packages' own services (nginx on :80) from starting: this benchmark starts its own daemons.
   local policy=0
-  if [[ ! -e /usr/sbin/policy-rc.d ]]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; policy=1; fi
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    policy=1
+  fi
   timeout 300 apt-get update -qq || log "apt-get update failed; trying the install anyway"
-  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq "${missing[@]}" > /dev/null || { ((policy)) && rm -f /usr/sbin/policy-rc.d; die "apt-get install ${missing[*]} failed"; }
+  local ok=1
+  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq "${missing[@]}" > /dev/null || ok=0
   if ((policy)); then rm -f /usr/sbin/policy-rc.d; fi
+  ((ok)) || die "apt-get install ${missing[*]} failed"
 }
 
 check_ports_free() {
@@ -253,11 +260,8 @@ foreign_ticks() { python3 "$BENCH/lib/foreign_cpu.py" $$; }
 foreign_share() { awk -v t=$(($2 - $1)) -v s="$3" -v hz="$(getconf CLK_TCK)" -v n="$(nproc)" 'BEGIN{printf "%.0f", 100*t/hz/(s>0?s:1)/n}'; }
 
 quiet_check() { # warn when something else is using the machine: its figures would be noisy
-  local before after share
-  before=$(foreign_ticks)
-  sleep 3
-  after=$(foreign_ticks)
-  share=$(foreign_share "$before" "$after" 3)
+  local share
+  share=$(python3 "$BENCH/lib/foreign_cpu.py" $$ --share 3)
   ((share < 10)) || warn "other processes are using ${share}% of the CPU right now: figures will be noisy (see ps)"
 }
 
@@ -286,20 +290,18 @@ measure_wrk() {
 }
 
 wait_quiet() { # until other processes use less than BUSY% of the CPU for a second, within the retry budget
-  local a b share
+  local t0 share
   while ((RETRY_BUDGET > 0)); do
-    a=$(foreign_ticks)
-    sleep 1
-    b=$(foreign_ticks)
-    RETRY_BUDGET=$((RETRY_BUDGET - 1))
-    share=$(foreign_share "$a" "$b" 1)
+    t0=$SECONDS
+    share=$(python3 "$BENCH/lib/foreign_cpu.py" $$ --share 1)
+    RETRY_BUDGET=$((RETRY_BUDGET - (SECONDS - t0 > 1 ? SECONDS - t0 : 1)))
     if ((share < BUSY)); then return 0; fi
   done
 }
 
 # run_wrk: measure_wrk, and once more after waiting for quiet when other processes disturbed it (within the budget).
 run_wrk() {
-  local workload=$1 c=$2 n=$3 dur=$KEEPALIVE share
+  local workload=$1 c=$2 n=$3 dur=$KEEPALIVE share t0
   [[ $workload == close ]] && dur=$CLOSE
   measure_wrk "$@"
   share=$(foreign_share 0 "$(< "$RAW/$workload.$c.$n.foreign")" "${dur%s}")
@@ -307,8 +309,9 @@ run_wrk() {
     log "$workload $c round $n: other processes took ${share}% of the CPU meanwhile; measuring again when quiet"
     echo "$workload $c round $n: other processes took ${share}% of the CPU; measured again" >> "$RAW/retries.txt"
     wait_quiet
-    RETRY_BUDGET=$((RETRY_BUDGET - ${dur%s} - 1))
+    t0=$SECONDS
     measure_wrk "$@"
+    RETRY_BUDGET=$((RETRY_BUDGET - (SECONDS - t0)))
   fi
 }
 
@@ -370,6 +373,7 @@ EOF
 # ------------------------------------------------------------------ main
 
 [[ $(id -u) == 0 ]] || { echo "run as root (installs packages, edits /etc/hosts)" >&2; exit 1; }
+[[ $KEEPALIVE =~ ^[0-9]+s$ && $CLOSE =~ ^[0-9]+s$ ]] || { echo "BENCH_KEEPALIVE and BENCH_CLOSE are seconds, like 8s" >&2; exit 1; }
 rm -rf "$RAW"
 mkdir -p "$RAW"
 : > "$RAW/warnings.txt"
