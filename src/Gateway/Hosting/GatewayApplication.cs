@@ -1,15 +1,11 @@
 using Gateway.Admin;
-using Gateway.Balancing;
 using Gateway.Configuration;
-using Gateway.Health;
-using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.Proxy;
 using Gateway.Sni;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Hosting;
 
@@ -35,39 +31,7 @@ internal static class GatewayApplication
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);
 
-        var proxyConfig = new InMemoryConfigProvider(snapshot.Proxy.Routes, snapshot.Proxy.Clusters, snapshot.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        builder.Services.AddSingleton(time);
-        builder.Services.AddSingleton(commandLine);
-        builder.Services.AddSingleton(factory);
-        builder.Services.AddSingleton(new GatewaySnapshotStore(snapshot));
-        builder.Services.AddSingleton<GatewayMetrics>();
-        builder.Services.AddSingleton<GatewayListeners>();
-        builder.Services.AddSingleton<ConnectionLimiter>();
-        builder.Services.AddSingleton<ILoadBalancingPolicy, RoundRobinPolicy>();
-        builder.Services.AddSingleton<ILoadBalancingPolicy, LeastConnectionsPolicy>();
-        builder.Services.AddSingleton<ILoadBalancingPolicy, RandomPolicy>();
-        builder.Services.AddSingleton<ILoadBalancingPolicy, FirstAvailablePolicy>();
-        builder.Services.AddSingleton<ILoadBalancingPolicy, SourceIpHashPolicy>();
-        builder.Services.AddSingleton<DestinationPicker>();
-        var clusters = new ClusterStateStore(time);
-        clusters.Apply(snapshot.Config.Passthrough);
-        builder.Services.AddSingleton(clusters);
-        builder.Services.AddHostedService<ActiveHealthChecker>();
-        builder.Services.AddSingleton<TunnelHandler>();
-        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = snapshot.Config.ShutdownTimeout);
-        builder.Services.AddSingleton(proxyConfig);
-        builder.Services.AddSingleton<IProxyConfigProvider>(proxyConfig);
-        builder.Services.AddSingleton<ProxyConfigApplied>();
-        builder.Services.AddSingleton<IConfigChangeListener>(services => services.GetRequiredService<ProxyConfigApplied>());
-        builder.Services.AddSingleton<ConfigReloader>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<ConfigReloader>());
-        builder.Services.AddReverseProxy();
-        builder.Services.AddSingleton<ProxyStats>();
-        builder.Services.AddSingleton<ProxyRequestRecorder>();
-        builder.Services.AddSingleton<StateGauges>();
-        builder.Services.AddSingleton<TrafficHistory>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<TrafficHistory>());
-        AdminEndpoints.AddMetrics(builder.Services);
+        GatewayServices.Add(builder.Services, time, commandLine, factory, snapshot);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -13,6 +13,9 @@ internal sealed class TunnelSession : IDisposable
 {
     private const int NotClosed = -1;
 
+    /// <summary>Bulk transfers move in blocks this large (HAProxy's bufsize), not the transport's 4 KiB pages.</summary>
+    private const int ReceiveBufferSize = 16 * 1024;
+
     private readonly ConnectionContext _client;
     private readonly Socket _backend;
     private readonly TimeProvider _time;
@@ -161,14 +164,22 @@ internal sealed class TunnelSession : IDisposable
     private async Task<TunnelEnd> CopyBackendToClientAsync()
     {
         var output = _client.Transport.Output;
+        var busy = false;
         while (true)
         {
             int received;
             try
             {
-                // Wait for data before taking a buffer, so an idle tunnel holds no memory block.
-                await _backend.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, _stop.Token);
-                received = await _backend.ReceiveAsync(output.GetMemory(), SocketFlags.None, _stop.Token);
+                // Wait for data before taking a buffer, so an idle tunnel holds no memory block. Skipped
+                // while the last read filled its buffer: more is almost surely waiting, and the wait costs a syscall.
+                if (!busy)
+                {
+                    await _backend.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, _stop.Token);
+                }
+
+                var memory = output.GetMemory(ReceiveBufferSize);
+                received = await _backend.ReceiveAsync(memory, SocketFlags.None, _stop.Token);
+                busy = received == memory.Length;
             }
             catch (OperationCanceledException)
             {

@@ -1,0 +1,61 @@
+using System.Globalization;
+using Gateway.Admin;
+using Gateway.Balancing;
+using Gateway.Configuration;
+using Gateway.Health;
+using Gateway.Limits;
+using Gateway.Metrics;
+using Gateway.Proxy;
+using Gateway.Tunnel;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Hosting;
+
+/// <summary>The gateway's services, registered around the first configuration generation.</summary>
+internal static class GatewayServices
+{
+    public static void Add(IServiceCollection services, TimeProvider time, CommandLine commandLine, GatewaySnapshotFactory factory, GatewaySnapshot snapshot)
+    {
+        services.AddSingleton(time);
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<StateGauges>();
+        services.AddSingleton<GatewayListeners>();
+        services.AddSingleton<ConnectionLimiter>();
+        services.Configure<HostOptions>(options => options.ShutdownTimeout = snapshot.Config.ShutdownTimeout);
+
+        // Configuration: the serving generation, and the reloader that replaces it.
+        services.AddSingleton(commandLine);
+        services.AddSingleton(factory);
+        services.AddSingleton(new GatewaySnapshotStore(snapshot));
+        services.AddSingleton<ConfigReloader>();
+        services.AddHostedService(provider => provider.GetRequiredService<ConfigReloader>());
+
+        // L4: cluster state that outlives generations, balancing policies by name, health, tunnels.
+        var clusters = new ClusterStateStore(time);
+        clusters.Apply(snapshot.Config.Passthrough);
+        services.AddSingleton(clusters);
+        services.AddSingleton<ILoadBalancingPolicy, RoundRobinPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, LeastConnectionsPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, RandomPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, FirstAvailablePolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, SourceIpHashPolicy>();
+        services.AddSingleton<DestinationPicker>();
+        services.AddHostedService<ActiveHealthChecker>();
+        services.AddSingleton<TunnelHandler>();
+
+        // L7: YARP, fed from the snapshot rather than reading the file itself.
+        var proxyConfig = new InMemoryConfigProvider(snapshot.Proxy.Routes, snapshot.Proxy.Clusters, snapshot.Generation.ToString(CultureInfo.InvariantCulture));
+        services.AddSingleton(proxyConfig);
+        services.AddSingleton<IProxyConfigProvider>(proxyConfig);
+        services.AddSingleton<ProxyConfigApplied>();
+        services.AddSingleton<IConfigChangeListener>(provider => provider.GetRequiredService<ProxyConfigApplied>());
+        services.AddReverseProxy();
+        services.AddSingleton<ProxyStats>();
+        services.AddSingleton<ProxyRequestRecorder>();
+
+        // Admin.
+        services.AddSingleton<TrafficHistory>();
+        services.AddHostedService(provider => provider.GetRequiredService<TrafficHistory>());
+        AdminEndpoints.AddMetrics(services);
+    }
+}
