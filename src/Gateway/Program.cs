@@ -23,7 +23,18 @@ try
     }
 
     var app = await GatewayApplication.BuildAsync(args);
-    await app.RunAsync();
+    try
+    {
+        await app.StartAsync();
+    }
+    catch (IOException e)
+    {
+        // Most often "address already in use" or a port below 1024 without the capability to bind it.
+        await Console.Error.WriteLineAsync($"Cannot start the listeners: {e.Message}");
+        return 2;
+    }
+
+    await app.WaitForShutdownAsync();
     return 0;
 }
 catch (Exception e) when (e is ConfigValidationException or ArgumentException or FileNotFoundException)

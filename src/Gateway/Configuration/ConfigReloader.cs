@@ -82,7 +82,17 @@ internal sealed partial class ConfigReloader : BackgroundService
                 }
                 while (_changes.Reader.TryPeek(out _));
 
-                await ReloadAsync();
+                try
+                {
+                    await ReloadAsync();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A bug in one reload must not stop the watcher, let alone the gateway.
+                    _store.Reject(new ReloadFailure(_time.GetUtcNow(), [new ConfigError(_commandLine.ConfigFile, "reload failed: " + e.Message)]));
+                    _metrics.ConfigReloaded(ReloadOutcomes.Rejected);
+                    Log.ReloadCrashed(_logger, _commandLine.ConfigFile, e);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -191,8 +201,9 @@ internal sealed partial class ConfigReloader : BackgroundService
 
     private void ScheduleRemovedRouteClose(GatewaySnapshot previous, GatewaySnapshot next)
     {
-        if (next.Config.Reload.CloseRemovedAfter is not { } grace
-            || previous.Config.Passthrough.Routes.Keys.All(next.Config.Passthrough.Routes.ContainsKey))
+        var removed = previous.Config.Passthrough.Routes.Keys.Where(id => !next.Config.Passthrough.Routes.ContainsKey(id))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (next.Config.Reload.CloseRemovedAfter is not { } grace || removed.Count == 0)
         {
             return;
         }
@@ -201,7 +212,8 @@ internal sealed partial class ConfigReloader : BackgroundService
         _ = Task.Delay(grace, _time).ContinueWith(
             _ =>
             {
-                var closed = _tunnels.CloseTunnels(routeId => !_store.Current.Config.Passthrough.Routes.ContainsKey(routeId), TunnelEnd.RouteRemoved);
+                var closed = _tunnels.CloseTunnels(
+                    routeId => removed.Contains(routeId) && !_store.Current.Config.Passthrough.Routes.ContainsKey(routeId), TunnelEnd.RouteRemoved);
                 if (closed > 0)
                 {
                     Log.ClosedRemoved(_logger, closed);
@@ -232,6 +244,9 @@ internal sealed partial class ConfigReloader : BackgroundService
 
         [LoggerMessage(3, LogLevel.Warning, "Listener addresses changed from {Running} to {Wanted}: this needs a restart; the running listeners stay, the rest of the change is applied", EventName = "ListenersNeedRestart")]
         public static partial void ListenersNeedRestart(ILogger logger, string running, string wanted);
+
+        [LoggerMessage(5, LogLevel.Error, "Reloading {ConfigFile} failed unexpectedly; the serving generation stays", EventName = "ReloadCrashed")]
+        public static partial void ReloadCrashed(ILogger logger, string configFile, Exception exception);
 
         [LoggerMessage(4, LogLevel.Information, "Closed {Count} tunnel(s) of passthrough routes removed by a reload", EventName = "RemovedRouteTunnelsClosed")]
         public static partial void ClosedRemoved(ILogger logger, int count);

@@ -28,17 +28,36 @@ internal static class GatewayConfigLoader
         ConfigReader.RejectUnknownKeys(reload, errors, "CloseRemovedAfter");
         TimeSpan? closeRemovedAfter = ConfigReader.ReadString(reload, "CloseRemovedAfter") is null
             ? null
-            : ConfigReader.ReadDuration(reload, "CloseRemovedAfter", TimeSpan.Zero, errors);
+            : ConfigReader.ReadDuration(reload, "CloseRemovedAfter", TimeSpan.Zero, errors, TimeSpan.Zero, TimeSpan.FromDays(7));
 
         var limits = section.GetSection("Limits");
         ConfigReader.RejectUnknownKeys(limits, errors, "MaxConnections", "MaxConnectionsPerClientIp");
+
+        var admin = AdminConfigReader.Read(section, errors);
+        var bound = new List<(string, HostPort)>();
+        if (listeners is not null)
+        {
+            bound.Add(("Gateway:Listeners:Https", listeners.Https));
+            if (listeners.Http is { } http)
+            {
+                bound.Add(("Gateway:Listeners:Http", http));
+            }
+        }
+
+        if (admin.Listen is { } adminListen)
+        {
+            bound.Add(("Gateway:Listeners:Admin", adminListen));
+        }
+
+        bound.AddRange(passthrough.Streams.Values.Select(s => ($"Gateway:Passthrough:Streams:{s.StreamId}:Listen", s.Listen)));
+        ListenerClashes.Check(bound, errors);
 
         return new GatewayConfig(
             listeners ?? new ListenersConfig(new HostPort("127.0.0.1", 8443), null, null),
             clientHello, passthrough, tls, certificatesPath, new ReloadConfig(closeRemovedAfter),
             new LimitsConfig(OptionalInt(limits, "MaxConnections", errors), OptionalInt(limits, "MaxConnectionsPerClientIp", errors)),
             ConfigReader.ReadDuration(section, "ShutdownTimeout", TimeSpan.FromSeconds(30), errors, TimeSpan.Zero, TimeSpan.FromHours(2)),
-            AdminConfigReader.Read(section, errors));
+            admin);
     }
 
     private static int? OptionalInt(IConfigurationSection section, string key, ConfigErrors errors) =>
@@ -52,11 +71,6 @@ internal static class GatewayConfigLoader
         int? publicPort = ConfigReader.ReadString(section, "HttpsPublicPort") is null
             ? null
             : ConfigReader.ReadInt(section, "HttpsPublicPort", 443, 1, 65535, errors);
-        if (https is not null && http is not null && https.Port != 0 && https.Port == http.Port && https.Host == http.Host)
-        {
-            errors.Add(section.Path + ":Http", $"{http} is also the Https listener; they need different ports");
-        }
-
         return https is null ? null : new ListenersConfig(https, http, publicPort);
     }
 

@@ -27,7 +27,12 @@ internal static class PassthroughConfigReader
         var streams = new Dictionary<string, StreamConfig>(StringComparer.OrdinalIgnoreCase);
         foreach (var stream in section.GetSection("Streams").GetChildren())
         {
-            if (ReadStream(stream, clusters, errors) is { } config)
+            if (section.GetSection("Routes").GetChildren().Any(r => r.Key.Equals(stream.Key, StringComparison.OrdinalIgnoreCase)))
+            {
+                // Routes and streams share one id space: tunnels, counters and metric labels are keyed by it.
+                errors.Add(stream.Path, $"'{stream.Key}' is also a passthrough route id; give the stream another name");
+            }
+            else if (ReadStream(stream, clusters, errors) is { } config)
             {
                 streams[stream.Key] = config;
             }

@@ -106,7 +106,7 @@ internal sealed partial class ActiveHealthChecker : BackgroundService
         string? failure = null;
         try
         {
-            using var socket = await BackendDialer.ConnectAsync(address, config.Timeout, _time);
+            using var socket = await BackendDialer.ConnectAsync(address, config.Timeout, _time, stop);
             if (config.Mode == HealthCheckMode.Tls)
             {
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -128,6 +128,17 @@ internal sealed partial class ActiveHealthChecker : BackgroundService
         catch (Exception e) when (e is SocketException or TimeoutException or IOException or AuthenticationException or OperationCanceledException)
         {
             failure = e is OperationCanceledException ? "TLS handshake timed out" : e.Message;
+        }
+#pragma warning disable CA1031 // A probe must never take its loop (and the host) down; anything unexpected counts as a failed check.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            failure = e.Message;
+        }
+
+        if (stop.IsCancellationRequested)
+        {
+            return; // checks were switched off or changed meanwhile: the result belongs to nobody
         }
 
         if (failure is null)

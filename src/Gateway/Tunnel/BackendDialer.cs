@@ -9,9 +9,11 @@ internal static class BackendDialer
 {
     /// <exception cref="SocketException">Every address refused or was unreachable.</exception>
     /// <exception cref="TimeoutException">The timeout passed first.</exception>
-    public static async ValueTask<Socket> ConnectAsync(HostPort destination, TimeSpan timeout, TimeProvider time)
+    /// <exception cref="OperationCanceledException"><paramref name="abort"/> fired (the client left, or shutdown).</exception>
+    public static async ValueTask<Socket> ConnectAsync(HostPort destination, TimeSpan timeout, TimeProvider time, CancellationToken abort = default)
     {
         using var deadline = new CancellationTokenSource(timeout, time);
+        using var abortRegistration = abort.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), deadline);
         try
         {
             var addresses = destination.Address is { } literal
@@ -41,7 +43,7 @@ internal static class BackendDialer
 
             throw last ?? new SocketException((int)SocketError.HostNotFound);
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !abort.IsCancellationRequested)
         {
             throw new TimeoutException($"no connection to {destination} within {Duration.Format(timeout)}");
         }

@@ -100,8 +100,14 @@ internal sealed partial class TunnelHandler
 
             try
             {
-                var backend = await BackendDialer.ConnectAsync(destination.Config.Address, config.ConnectTimeout, _time);
+                // A client that leaves while we dial frees its slots now, not after ConnectTimeout x Retries.
+                var backend = await BackendDialer.ConnectAsync(destination.Config.Address, config.ConnectTimeout, _time, client.ConnectionClosed);
                 return (backend, destination);
+            }
+            catch (OperationCanceledException) when (client.ConnectionClosed.IsCancellationRequested)
+            {
+                _metrics.ConnectionRouted(ConnectionOutcomes.ClosedEarly);
+                return (null, null);
             }
             catch (Exception e) when (e is SocketException or TimeoutException)
             {
