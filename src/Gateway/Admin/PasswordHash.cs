@@ -41,7 +41,7 @@ internal static class PasswordHash
         salt = hash = [];
         var parts = encoded?.Split('$');
         if (parts is not [Scheme, var count, var saltText, var hashText]
-            || !int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out iterations) || iterations < 10_000)
+            || !int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out iterations) || iterations is < 10_000 or > 10_000_000)
         {
             return false;
         }

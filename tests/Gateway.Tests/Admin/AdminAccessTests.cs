@@ -87,6 +87,26 @@ public sealed class AdminAccessTests
     }
 
     [Fact]
+    public async Task A_web_page_can_neither_post_across_sites_nor_rebind_a_dns_name_to_the_admin_listener()
+    {
+        await using var backends = new NamedBackends("a");
+        await using var gateway = await TestGateway.StartAsync(backends.Gateway());
+        using var client = new HttpClient { BaseAddress = new Uri($"http://{gateway.Admin}/") };
+        const string Drain = "api/clusters/pool/destinations/a/state?value=Drain";
+
+        using var crossSite = new HttpRequestMessage(HttpMethod.Post, Drain) { Headers = { { "Sec-Fetch-Site", "cross-site" } } };
+        using var foreignOrigin = new HttpRequestMessage(HttpMethod.Post, Drain) { Headers = { { "Origin", "https://evil.test" } } };
+        using var rebound = new HttpRequestMessage(HttpMethod.Get, "stats.json") { Headers = { Host = "rebind.evil.test" } };
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(crossSite)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(foreignOrigin)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(rebound)).StatusCode);
+        Assert.Equal("a", await NamedBackends.WhichBackendAsync(gateway.Https));
+
+        using var sameOrigin = new HttpRequestMessage(HttpMethod.Post, Drain) { Headers = { { "Origin", $"http://{gateway.Admin}" } } };
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(sameOrigin)).StatusCode);
+    }
+
+    [Fact]
     public async Task Admin_endpoints_are_not_on_the_public_listeners()
     {
         await using var gateway = await TestGateway.StartAsync();
@@ -122,6 +142,7 @@ public sealed class AdminAccessTests
         Assert.False(PasswordHash.Verify("correct horse ", Hash));
         Assert.NotEqual(Hash, PasswordHash.Create("correct horse")); // salted
         Assert.False(PasswordHash.IsWellFormed("correct horse"));
+        Assert.False(PasswordHash.IsWellFormed("pbkdf2-sha256$2000000000$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA=="), "an iteration count that makes every login take minutes");
     }
 
     private static JsonObject WithUsers() => new()
