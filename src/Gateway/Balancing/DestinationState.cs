@@ -45,11 +45,11 @@ internal sealed class DestinationState(DestinationConfig config)
 
     public long TotalConnections => Interlocked.Read(ref _totalConnections);
 
-    public void ConnectionOpened()
-    {
-        Interlocked.Increment(ref _activeConnections);
-        Interlocked.Increment(ref _totalConnections);
-    }
+    /// <summary>From the moment the destination is picked; <see cref="ConnectionClosed"/> undoes it if the dial fails.</summary>
+    public void ConnectionOpened() => Interlocked.Increment(ref _activeConnections);
+
+    /// <summary>Counts a tunnel that was established.</summary>
+    public void TunnelEstablished() => Interlocked.Increment(ref _totalConnections);
 
     public void ConnectionClosed() => Interlocked.Decrement(ref _activeConnections);
 }

@@ -89,6 +89,7 @@ internal static class GatewayApplication
         app.Services.GetRequiredService<StateGauges>();
         app.MapWhen(context => context.Listener() == ListenerKind.Admin, AdminEndpoints.Configure);
         app.UseMiddleware<HttpsRedirectMiddleware>();
+        app.UseMiddleware<MisdirectedRequestMiddleware>();
         app.UseRouting();
         var recorder = app.Services.GetRequiredService<ProxyRequestRecorder>();
         app.MapReverseProxy(proxy =>

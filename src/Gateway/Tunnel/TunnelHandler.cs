@@ -98,10 +98,15 @@ internal sealed partial class TunnelHandler
                 break;
             }
 
+            // Counted from the pick, not from the connect: a burst of new clients must not all see the same
+            // "least busy" destination while their dials are in flight.
+            destination.ConnectionOpened();
+            var connected = false;
             try
             {
                 // A client that leaves while we dial frees its slots now, not after ConnectTimeout x Retries.
                 var backend = await BackendDialer.ConnectAsync(destination.Config.Address, config.ConnectTimeout, _time, client.ConnectionClosed);
+                connected = true;
                 return (backend, destination);
             }
             catch (OperationCanceledException) when (client.ConnectionClosed.IsCancellationRequested)
@@ -120,6 +125,13 @@ internal sealed partial class TunnelHandler
 
                 (tried ??= []).Add(destination);
             }
+            finally
+            {
+                if (!connected)
+                {
+                    destination.ConnectionClosed();
+                }
+            }
         }
 
         _metrics.ConnectionRouted(tried is null ? ConnectionOutcomes.NoDestination : ConnectionOutcomes.ConnectFailed);
@@ -135,7 +147,7 @@ internal sealed partial class TunnelHandler
     {
         _metrics.ConnectionRouted(ConnectionOutcomes.Tunnelled);
         _metrics.TunnelOpened(route.RouteId);
-        destination.ConnectionOpened();
+        destination.TunnelEstablished();
         var routeTraffic = Traffic(route.RouteId);
         routeTraffic.Opened();
         destination.Traffic.Opened();

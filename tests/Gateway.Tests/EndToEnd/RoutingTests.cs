@@ -72,6 +72,17 @@ public sealed class RoutingTests(GatewayScenarioFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_passthrough_host_asked_over_a_terminated_connection_gets_421()
+    {
+        using var client = new GatewayClient(Scenario.Gateway.Https);
+        using var request = new HttpRequestMessage(HttpMethod.Get, client.Url(GatewayScenario.AppHost)) { Headers = { Host = GatewayScenario.ExchangeHost } };
+
+        using var response = await client.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.MisdirectedRequest, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Http2_is_negotiated_by_alpn_on_terminated_hosts()
     {
         using var client = new GatewayClient(Scenario.Gateway.Https, version: HttpVersion.Version20);

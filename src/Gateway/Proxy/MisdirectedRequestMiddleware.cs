@@ -1,0 +1,22 @@
+using Gateway.Configuration;
+
+namespace Gateway.Proxy;
+
+/// <summary>
+/// A browser may reuse a terminated connection for another host its certificate covers (HTTP/2 connection
+/// coalescing), even one that is passthrough here. Such a request must not reach YARP: 421 tells the browser
+/// to open a new connection, whose ClientHello the router then sends to the passthrough backend.
+/// </summary>
+internal sealed class MisdirectedRequestMiddleware(RequestDelegate next, GatewaySnapshotStore snapshots)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (context.Request.IsHttps && snapshots.Current.Passthrough.Match(context.Request.Host.Host) is not null)
+        {
+            context.Response.StatusCode = StatusCodes.Status421MisdirectedRequest;
+            return Task.CompletedTask;
+        }
+
+        return next(context);
+    }
+}
