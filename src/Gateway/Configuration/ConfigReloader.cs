@@ -222,11 +222,26 @@ internal sealed partial class ConfigReloader : BackgroundService
             TaskScheduler.Default);
     }
 
+    /// <summary>
+    /// The config file's content and the size and time of every certificate file it names: saving the file
+    /// unchanged after renewing a certificate (or touching it) reloads the certificates.
+    /// </summary>
     private byte[]? HashFile()
     {
         try
         {
-            return SHA256.HashData(File.ReadAllBytes(_commandLine.ConfigFile));
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            hash.AppendData(File.ReadAllBytes(_commandLine.ConfigFile));
+            foreach (var certificate in _store.Current.Config.Tls.Certificates)
+            {
+                foreach (var path in (string[])[certificate.CertificatePath, certificate.KeyPath])
+                {
+                    var file = new FileInfo(path);
+                    hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{path}|{(file.Exists ? file.Length : -1)}|{(file.Exists ? file.LastWriteTimeUtc.Ticks : 0)}"));
+                }
+            }
+
+            return hash.GetHashAndReset();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -83,6 +83,32 @@ public sealed class GatewayConfigLoaderTests
         Assert.Equal(14, messages.Count);
     }
 
+    [Fact]
+    public void Listeners_that_would_share_a_port_and_ids_shared_by_a_route_and_a_stream_are_refused()
+    {
+        Load(new()
+        {
+            ["Gateway:Listeners:Https"] = "0.0.0.0:8443",
+            ["Gateway:Listeners:Http"] = "127.0.0.1:8080",
+            ["Gateway:Listeners:Admin"] = "localhost:8080",
+            ["Gateway:Passthrough:Clusters:c:Destinations:d:Address"] = "127.0.0.1:25",
+            ["Gateway:Passthrough:Routes:smtp:Hosts:0"] = "smtp.test",
+            ["Gateway:Passthrough:Routes:smtp:ClusterId"] = "c",
+            ["Gateway:Passthrough:Streams:smtp:Listen"] = "127.0.0.1:25",
+            ["Gateway:Passthrough:Streams:smtp:ClusterId"] = "c",
+            ["Gateway:Passthrough:Streams:imap:Listen"] = "127.0.0.2:8443",
+            ["Gateway:Passthrough:Streams:imap:ClusterId"] = "c",
+            ["Gateway:Reload:CloseRemovedAfter"] = "60d",
+        }, out var errors);
+
+        var messages = errors.All.Select(e => e.ToString()).ToList();
+        AssertError(messages, "Gateway:Listeners:Admin", "clashes with Gateway:Listeners:Http");
+        AssertError(messages, "Gateway:Passthrough:Streams:imap:Listen", "clashes with Gateway:Listeners:Https");
+        AssertError(messages, "Gateway:Passthrough:Streams:smtp", "also a passthrough route id");
+        AssertError(messages, "Gateway:Reload:CloseRemovedAfter", "out of range");
+        Assert.Equal(4, messages.Count);
+    }
+
     [Theory]
     [InlineData("00:00:05", 5_000)]
     [InlineData("500ms", 500)]

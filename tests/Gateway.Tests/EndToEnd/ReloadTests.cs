@@ -104,6 +104,33 @@ public sealed class ReloadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Saving_the_file_unchanged_after_a_certificate_renewal_serves_the_new_certificate()
+    {
+        var directory = Directory.CreateTempSubdirectory("gateway-renew-").FullName;
+        var (first, second) = (TestCertificates.Get("app.test"), TestCertificates.Get("renewed.app.test"));
+        File.Copy(first.CertificatePath, Path.Combine(directory, "cert.pem"));
+        File.Copy(first.KeyPath, Path.Combine(directory, "key.pem"));
+        var section = Gateway("raw.test");
+        section["Tls"] = new JsonObject { ["Certificates"] = new JsonObject { ["app.test"] = new JsonObject { ["CertificatePath"] = Path.Combine(directory, "cert.pem"), ["KeyPath"] = Path.Combine(directory, "key.pem") } } };
+        await using var gateway = await TestGateway.StartAsync(section, Proxy("app.test"));
+        Assert.Equal(first.Thumbprint, await ServedThumbprintAsync(gateway));
+
+        File.Copy(second.CertificatePath, Path.Combine(directory, "cert.pem"), overwrite: true);
+        File.Copy(second.KeyPath, Path.Combine(directory, "key.pem"), overwrite: true);
+        await gateway.WriteConfigAsync(section, Proxy("app.test"));
+
+        await Poll.UntilAsync(() => gateway.Snapshots.Current.Generation == 2, "the unchanged file is reloaded");
+        Assert.Equal(second.Thumbprint, await ServedThumbprintAsync(gateway));
+    }
+
+    private static async Task<string?> ServedThumbprintAsync(TestGateway gateway)
+    {
+        using var client = new GatewayClient(gateway.Https);
+        using var response = await client.Http.GetAsync(client.Url("app.test"));
+        return client.ServerCertificateThumbprint;
+    }
+
+    [Fact]
     public async Task Tunnels_of_a_removed_route_are_closed_after_CloseRemovedAfter()
     {
         var initial = Gateway("raw.test");
