@@ -27,7 +27,9 @@ public sealed class TunnelLeakTests
                 read += n;
             }
 
-            // The byte after the hello tells this backend how the tunnel should end.
+            // Acknowledge the hello, so the client knows the tunnel is established before it ends it;
+            // then the byte the client sends next tells this backend how the tunnel should end.
+            await socket.SendAsync("k"u8.ToArray());
             var command = new byte[1];
             if (await socket.ReceiveAsync(command) == 0)
             {
@@ -86,6 +88,12 @@ public sealed class TunnelLeakTests
     {
         using var client = await TunnelTests.ConnectAsync(gateway);
         await client.SendAsync(hello);
+        var ack = new byte[1];
+        using (var guard = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            Assert.Equal(1, await client.ReceiveAsync(ack, SocketFlags.None, guard.Token));
+        }
+
         switch (ending)
         {
             case Ending.ClientCloses:
@@ -95,7 +103,6 @@ public sealed class TunnelLeakTests
                 break;
             case Ending.ClientResets:
                 await client.SendAsync("w"u8.ToArray());
-                await Task.Delay(50);
                 client.LingerState = new LingerOption(true, 0);
                 client.Close();
                 break;
