@@ -31,7 +31,7 @@ internal sealed record StatsDocument(
             {
                 var traffic = tunnels.Traffic(r.Item1);
                 return new PassthroughRouteView(r.Item1, r.Kind, r.Hosts, r.ClusterId, active.GetValueOrDefault(r.Item1), traffic.TunnelsOpened,
-                    traffic.BytesFromClient, traffic.BytesFromBackend, history.For(r.Item1));
+                    traffic.BytesFromClient, traffic.BytesFromBackend, history.For(r.Item1, active.GetValueOrDefault(r.Item1)));
             })
             .ToList();
 

@@ -16,10 +16,11 @@ internal sealed class TrafficHistory(TunnelHandler tunnels, GatewaySnapshotStore
     private readonly ConcurrentDictionary<string, Ring> _rings = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The stored samples and, as the last point, one taken now: a chart is never empty or 10 seconds behind.</summary>
-    public IReadOnlyList<TrafficSample> For(string routeId)
+    /// <param name="activeNow">Tunnels open on the route now (the caller counts them once for every route).</param>
+    public IReadOnlyList<TrafficSample> For(string routeId, int activeNow)
     {
         var traffic = tunnels.Traffic(routeId);
-        var now = new TrafficSample(time.GetUtcNow(), tunnels.ActiveByRoute().GetValueOrDefault(routeId), 0);
+        var now = new TrafficSample(time.GetUtcNow(), activeNow, 0);
         if (!_rings.TryGetValue(routeId, out var ring))
         {
             return [now];

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 
 namespace Gateway.Balancing;
@@ -17,36 +18,61 @@ internal sealed class DestinationPicker
     public DestinationState? Pick(ClusterState cluster, IPAddress? client, IReadOnlyCollection<DestinationState>? tried = null)
     {
         var config = cluster.Config;
-        var available = new List<DestinationState>(cluster.Destinations.Count);
-        foreach (var destination in cluster.Destinations)
+        var destinations = cluster.Destinations;
+
+        // Pooled: this runs for every new passthrough connection.
+        var rented = ArrayPool<DestinationState>.Shared.Rent(destinations.Count);
+        try
         {
-            if (destination.IsAvailable && (tried is null || !tried.Contains(destination)))
+            var count = 0;
+            foreach (var destination in destinations)
             {
-                available.Add(destination);
+                if (destination.IsAvailable && (tried is null || !tried.Contains(destination)))
+                {
+                    rented[count++] = destination;
+                }
+            }
+
+            if (count == 0)
+            {
+                return null;
+            }
+
+            var available = new ArraySegment<DestinationState>(rented, 0, count);
+            var affinity = config.SessionAffinity;
+            if (affinity is not null && client is not null
+                && cluster.Affinity.Lookup(client, affinity.Expiry) is { } stickyId
+                && Find(available, stickyId) is { } sticky)
+            {
+                cluster.Affinity.Set(client, sticky.DestinationId, affinity.Expiry, affinity.MaxEntries);
+                return sticky;
+            }
+
+            var chosen = _policies[config.LoadBalancingPolicy].Pick(cluster, available, client);
+            if (affinity is not null && client is not null)
+            {
+                cluster.Affinity.Set(client, chosen.DestinationId, affinity.Expiry, affinity.MaxEntries);
+            }
+
+            return chosen;
+        }
+        finally
+        {
+            ArrayPool<DestinationState>.Shared.Return(rented, clearArray: true);
+        }
+    }
+
+    private static DestinationState? Find(ArraySegment<DestinationState> available, string destinationId)
+    {
+        foreach (var destination in available)
+        {
+            if (destination.DestinationId.Equals(destinationId, StringComparison.OrdinalIgnoreCase))
+            {
+                return destination;
             }
         }
 
-        if (available.Count == 0)
-        {
-            return null;
-        }
-
-        var affinity = config.SessionAffinity;
-        if (affinity is not null && client is not null
-            && cluster.Affinity.Lookup(client, affinity.Expiry) is { } stickyId
-            && available.Find(d => d.DestinationId.Equals(stickyId, StringComparison.OrdinalIgnoreCase)) is { } sticky)
-        {
-            cluster.Affinity.Set(client, sticky.DestinationId, affinity.Expiry, affinity.MaxEntries);
-            return sticky;
-        }
-
-        var chosen = _policies[config.LoadBalancingPolicy].Pick(cluster, available, client);
-        if (affinity is not null && client is not null)
-        {
-            cluster.Affinity.Set(client, chosen.DestinationId, affinity.Expiry, affinity.MaxEntries);
-        }
-
-        return chosen;
+        return null;
     }
 
     /// <summary>The address affinity and hashing key on: IPv4-mapped IPv6 counts as the IPv4 address.</summary>

@@ -15,9 +15,9 @@ internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots)
 
     public int Open => Volatile.Read(ref _total);
 
-    /// <summary>Runs <paramref name="connection"/> holding a slot for its whole life.</summary>
+    /// <summary>Runs <paramref name="connection"/> holding a slot for its whole life; the state saves a closure per connection.</summary>
     /// <returns>False, without running it, when a limit is reached.</returns>
-    public async Task<bool> TryRunAsync(IPAddress? client, Func<Task> connection)
+    public async Task<bool> TryRunAsync<TState>(IPAddress? client, Func<TState, Task> connection, TState state)
     {
         if (!TryAcquire(client))
         {
@@ -26,7 +26,7 @@ internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots)
 
         try
         {
-            await connection();
+            await connection(state);
             return true;
         }
         finally

@@ -37,7 +37,7 @@ internal sealed partial class ClientHelloRouter
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
-        if (!await _limiter.TryRunAsync(DestinationPicker.ClientKey(connection.RemoteEndPoint), () => RouteAsync(connection)))
+        if (!await _limiter.TryRunAsync(DestinationPicker.ClientKey(connection.RemoteEndPoint), static s => s.Router.RouteAsync(s.Connection), (Router: this, Connection: connection)))
         {
             _metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
         }

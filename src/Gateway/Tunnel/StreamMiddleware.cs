@@ -38,7 +38,8 @@ internal sealed class StreamMiddleware
         }
 
         var route = new PassthroughRoute(_streamId, cluster);
-        if (!await _limiter.TryRunAsync(DestinationPicker.ClientKey(connection.RemoteEndPoint), () => _tunnels.RunAsync(connection, route, serverName: null)))
+        if (!await _limiter.TryRunAsync(DestinationPicker.ClientKey(connection.RemoteEndPoint),
+            static s => s.Tunnels.RunAsync(s.Connection, s.Route, serverName: null), (Tunnels: _tunnels, Connection: connection, Route: route)))
         {
             _metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
         }
