@@ -78,6 +78,8 @@ internal static partial class AdminEndpoints
             services.GetRequiredService<TunnelHandler>(),
             services.GetRequiredService<ProxyStats>(),
             services.GetRequiredService<TrafficHistory>(),
+            services.GetRequiredService<Certificates.Acme.ManagedCertificates>(),
+            services.GetRequiredService<Certificates.Acme.AcmeCertificateManager>(),
             services.GetRequiredService<TimeProvider>());
     }
 

@@ -1,4 +1,5 @@
 using Gateway.Balancing;
+using Gateway.Certificates.Acme;
 using Gateway.Configuration;
 using Gateway.Health;
 using Gateway.Proxy;
@@ -14,9 +15,11 @@ internal sealed record StatsDocument(
     IReadOnlyList<PassthroughRouteView> PassthroughRoutes,
     IReadOnlyList<ClusterView> Clusters,
     IReadOnlyList<ProxyRouteView> ProxyRoutes,
-    IReadOnlyList<CertificateView> Certificates)
+    IReadOnlyList<CertificateView> Certificates,
+    IReadOnlyList<AcmeView> Acme)
 {
-    public static StatsDocument Build(GatewaySnapshotStore snapshots, ClusterStateStore clusters, TunnelHandler tunnels, ProxyStats proxy, TrafficHistory history, TimeProvider time)
+    public static StatsDocument Build(GatewaySnapshotStore snapshots, ClusterStateStore clusters, TunnelHandler tunnels, ProxyStats proxy, TrafficHistory history,
+        ManagedCertificates managed, AcmeCertificateManager acme, TimeProvider time)
     {
         var snapshot = snapshots.Current;
         var passthrough = snapshot.Config.Passthrough;
@@ -62,13 +65,20 @@ internal sealed record StatsDocument(
         }
 
         var certificates = snapshot.Certificates.Certificates
-            .Select(c => new CertificateView(c.Host, c.Subject, c.NotAfter, (c.NotAfter - now).TotalDays))
+            .Select(c => new CertificateView(c.Host, c.Host == "*" ? "fallback" : "file", c.Subject, c.NotAfter, (c.NotAfter - now).TotalDays))
+            .Concat(managed.All.OrderBy(c => c.NotAfter).Select(c => new CertificateView(
+                string.Join(", ", c.Hosts.Order(StringComparer.Ordinal)), "acme", c.Context.TargetCertificate.Subject, c.NotAfter, (c.NotAfter - now).TotalDays)))
+            .ToList();
+        var orders = acme.Status
+            .OrderBy(s => s.Hosts[0], StringComparer.Ordinal)
+            .Select(s => new AcmeView(s.Hosts, s.Ordering ? "ordering" : s.Failures > 0 ? "failing" : s.LastSuccess is not null ? "issued" : "waiting",
+                s.Failures, s.LastAttempt, s.LastError, s.Failures > 0 ? s.NotBefore : null))
             .ToList();
 
         var failure = snapshots.LastFailure;
         return new StatsDocument(now, snapshot.Generation,
             failure is null ? null : new ReloadErrorView(failure.At, [.. failure.Errors.Select(e => e.ToString())]),
-            routes, clusterViews, proxyRoutes, certificates);
+            routes, clusterViews, proxyRoutes, certificates, orders);
     }
 }
 
@@ -88,4 +98,9 @@ internal sealed record DestinationView(string Id, string Address, string Health,
 
 internal sealed record ProxyRouteView(string Route, string Cluster, long Requests, long ServerErrors, double ErrorRate, double AverageMilliseconds);
 
-internal sealed record CertificateView(string Host, string Subject, DateTimeOffset NotAfter, double DaysLeft);
+/// <param name="Source">"file" (Gateway:Tls:Certificates), "acme", or "fallback" (self-signed, host "*").</param>
+internal sealed record CertificateView(string Host, string Source, string Subject, DateTimeOffset NotAfter, double DaysLeft);
+
+/// <param name="State">"waiting" (not yet due or not yet tried), "ordering", "issued" (this run) or "failing" (backing off).</param>
+/// <param name="NextAttempt">When a failing set is tried again.</param>
+internal sealed record AcmeView(IReadOnlyList<string> Hosts, string State, int Failures, DateTimeOffset? LastAttempt, string? LastError, DateTimeOffset? NextAttempt);

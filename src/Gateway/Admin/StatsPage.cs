@@ -102,12 +102,28 @@ internal static class StatsPage
 
     private static void Certificates(StringBuilder html, StatsDocument stats)
     {
-        html.Append("<h2>Certificates</h2><table id=\"certificates\"><tr><th>Host</th><th>Subject</th><th>Expires</th><th>Days left</th></tr>");
+        html.Append("<h2>Certificates</h2><table id=\"certificates\"><tr><th>Host</th><th>Source</th><th>Subject</th><th>Expires</th><th>Days left</th></tr>");
         foreach (var c in stats.Certificates)
         {
-            html.Append("<tr><td>").Append(c.Host == "*" ? "<span class=\"muted\">fallback (self-signed)</span>" : Encode(c.Host)).Append("</td><td>").Append(Encode(c.Subject))
+            html.Append("<tr><td>").Append(c.Host == "*" ? "<span class=\"muted\">fallback (self-signed)</span>" : Encode(c.Host)).Append("</td><td>").Append(Encode(c.Source))
+                .Append("</td><td>").Append(Encode(c.Subject))
                 .Append("</td><td>").Append(Encode(c.NotAfter.ToString("u", CultureInfo.InvariantCulture))).Append("</td><td class=\"n")
                 .Append(c.DaysLeft < 14 ? " down" : "").Append("\">").Append(c.DaysLeft.ToString("0", CultureInfo.InvariantCulture)).Append("</td></tr>");
+        }
+
+        html.Append("</table>");
+        if (stats.Acme.Count == 0)
+        {
+            return;
+        }
+
+        html.Append("<h2>ACME</h2><table id=\"acme\"><tr><th>Hosts</th><th>State</th><th>Failures</th><th>Next attempt</th><th>Last error</th></tr>");
+        foreach (var order in stats.Acme)
+        {
+            html.Append("<tr><td>").Append(Encode(string.Join(", ", order.Hosts))).Append("</td><td").Append(order.State == "failing" ? " class=\"down\"" : "").Append('>')
+                .Append(Encode(order.State)).Append("</td><td class=\"n\">").Append(order.Failures).Append("</td><td>")
+                .Append(order.NextAttempt is { } next ? Encode(next.ToString("u", CultureInfo.InvariantCulture)) : "").Append("</td><td>")
+                .Append(Encode(order.LastError ?? "")).Append("</td></tr>");
         }
 
         html.Append("</table>");

@@ -56,11 +56,13 @@ internal sealed class CertificateSet
     public CertificateSet WithFallback(SslStreamCertificateContext fallback, TlsConfig tls) =>
         new(_byHost, CreateOptions(fallback, tls), [.. Certificates, CertificateInfo.From("*", fallback)]);
 
-    /// <summary>The options for a handshake; shared across connections, so nothing may mutate them.</summary>
-    public SslServerAuthenticationOptions Select(string? serverName) =>
-        _byHost.Match(serverName) ?? _fallback ?? throw new InvalidOperationException("The certificate set has no fallback.");
+    /// <summary>The self-signed fallback's options, for hosts nothing else covers.</summary>
+    public SslServerAuthenticationOptions Fallback => _fallback ?? throw new InvalidOperationException("The certificate set has no fallback.");
 
-    private static SslServerAuthenticationOptions CreateOptions(SslStreamCertificateContext context, TlsConfig tls) => new()
+    /// <summary>The options of the configured certificate for <paramref name="serverName"/>; null when none is configured for it. Shared across connections, so nothing may mutate them.</summary>
+    public SslServerAuthenticationOptions? Match(string? serverName) => _byHost.Match(serverName);
+
+    public static SslServerAuthenticationOptions CreateOptions(SslStreamCertificateContext context, TlsConfig tls) => new()
     {
         ServerCertificateContext = context,
         EnabledSslProtocols = tls.MinProtocol == TlsMinProtocol.Tls13 ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13,

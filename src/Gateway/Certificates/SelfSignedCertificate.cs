@@ -29,8 +29,8 @@ internal static class SelfSignedCertificate
 
         Directory.CreateDirectory(directory);
         var (certificatePem, keyPem) = Generate(time.GetUtcNow());
-        WriteAtomically(keyPath, keyPem, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        WriteAtomically(certificatePath, certificatePem, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        PrivateFile.WriteAtomically(keyPath, keyPem, PrivateFile.OwnerOnly);
+        PrivateFile.WriteAtomically(certificatePath, certificatePem, PrivateFile.WorldReadable);
         return PemCertificate.Create(certificatePem, keyPem);
     }
 
@@ -78,24 +78,5 @@ internal static class SelfSignedCertificate
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         using var certificate = request.CreateSelfSigned(now.AddDays(-1), now + Lifetime);
         return (certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
-    }
-
-    private static void WriteAtomically(string path, string content, UnixFileMode mode)
-    {
-        var temporary = path + ".tmp";
-        File.Delete(temporary); // the create mode applies only to a new file
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = mode;
-        }
-
-        using (var stream = new FileStream(temporary, options))
-        using (var writer = new StreamWriter(stream))
-        {
-            writer.Write(content);
-        }
-
-        File.Move(temporary, path, overwrite: true);
     }
 }

@@ -13,7 +13,8 @@ internal sealed record GatewayConfig(
     ReloadConfig Reload,
     LimitsConfig Limits,
     TimeSpan ShutdownTimeout,
-    AdminConfig Admin);
+    AdminConfig Admin,
+    AcmeConfig Acme);
 
 /// <param name="MaxConnections">Connections open at once on the public listeners (HTTPS and streams); null: no limit.</param>
 /// <param name="MaxConnectionsPerClientIp">The same, per client address; null: no limit.</param>

@@ -13,7 +13,7 @@ internal static class GatewayConfigLoader
     public static GatewayConfig Load(IConfiguration root, string baseDirectory, ConfigErrors errors)
     {
         var section = root.GetSection(SectionName);
-        ConfigReader.RejectUnknownKeys(section, errors, "Listeners", "ClientHello", "Passthrough", "Tls", "Certificates", "Reload", "Limits", "ShutdownTimeout", "Admin");
+        ConfigReader.RejectUnknownKeys(section, errors, "Listeners", "ClientHello", "Passthrough", "Tls", "Certificates", "Reload", "Limits", "ShutdownTimeout", "Admin", "Acme");
 
         var listeners = ReadListeners(section.GetSection("Listeners"), errors);
         var clientHello = ReadClientHello(section.GetSection("ClientHello"), errors);
@@ -34,6 +34,7 @@ internal static class GatewayConfigLoader
         ConfigReader.RejectUnknownKeys(limits, errors, "MaxConnections", "MaxConnectionsPerClientIp");
 
         var admin = AdminConfigReader.Read(section, errors);
+        var acme = AcmeConfigReader.Read(section, baseDirectory, listeners is null || listeners.Http is not null, errors);
         var bound = new List<(string, HostPort)>();
         if (listeners is not null)
         {
@@ -57,7 +58,8 @@ internal static class GatewayConfigLoader
             clientHello, passthrough, tls, certificatesPath, new ReloadConfig(closeRemovedAfter),
             new LimitsConfig(OptionalInt(limits, "MaxConnections", errors), OptionalInt(limits, "MaxConnectionsPerClientIp", errors)),
             ConfigReader.ReadDuration(section, "ShutdownTimeout", TimeSpan.FromSeconds(30), errors, TimeSpan.Zero, TimeSpan.FromHours(2)),
-            admin);
+            admin,
+            acme);
     }
 
     private static int? OptionalInt(IConfigurationSection section, string key, ConfigErrors errors) =>

@@ -14,10 +14,14 @@ internal sealed class GatewaySnapshotStore(GatewaySnapshot initial)
     /// <summary>The errors of the last rejected reload; null once a later reload applied.</summary>
     public ReloadFailure? LastFailure => Volatile.Read(ref _lastFailure);
 
+    /// <summary>Raised after a new generation is serving, on the reloading thread: handlers must return quickly.</summary>
+    public event Action<GatewaySnapshot>? Published;
+
     public void Publish(GatewaySnapshot snapshot)
     {
         Volatile.Write(ref _current, snapshot);
         Volatile.Write(ref _lastFailure, null);
+        Published?.Invoke(snapshot);
     }
 
     public void Reject(ReloadFailure failure) => Volatile.Write(ref _lastFailure, failure);

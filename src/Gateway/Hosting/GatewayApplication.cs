@@ -1,4 +1,6 @@
 using Gateway.Admin;
+using Gateway.Certificates;
+using Gateway.Certificates.Acme;
 using Gateway.Configuration;
 using Gateway.Metrics;
 using Gateway.Proxy;
@@ -45,16 +47,14 @@ internal static class GatewayApplication
                 listeners.Register(ListenerKind.Https, https);
                 https.Protocols = HttpProtocols.Http1AndHttp2;
                 https.Use(next => ActivatorUtilities.CreateInstance<ClientHelloRouter>(services, next).OnConnectionAsync);
-                var store = services.GetRequiredService<GatewaySnapshotStore>();
+                var selector = services.GetRequiredService<TlsOptionsSelector>();
                 https.UseHttps(new TlsHandshakeCallbackOptions
                 {
-                    // The router's SNI, not SslStream's: SslStream reads only the first TLS record, so a
-                    // ClientHello fragmented across records would otherwise get the fallback certificate.
-                    OnConnection = context => ValueTask.FromResult(store.Current.Certificates.Select(
-                        context.Connection.Items.TryGetValue(ClientHelloRouter.ClientHelloItem, out var hello) && hello is ClientHelloInfo info
-                            ? info.ServerName
-                            : context.ClientHelloInfo.ServerName)),
+                    OnConnection = context => ValueTask.FromResult(selector.Select(context.Connection, context.ClientHelloInfo.ServerName)),
                 });
+
+                // A tls-alpn-01 answer is the handshake alone (RFC 8737 3): close instead of speaking HTTP.
+                https.Use(next => connection => connection.Items.ContainsKey(TlsOptionsSelector.AcmeChallengeItem) ? Task.CompletedTask : next(connection));
             });
 
             if (config.Http is { } http)
@@ -88,6 +88,7 @@ internal static class GatewayApplication
         var app = builder.Build();
         app.Services.GetRequiredService<StateGauges>();
         app.MapWhen(context => context.Listener() == ListenerKind.Admin, AdminEndpoints.Configure);
+        app.UseMiddleware<AcmeHttpChallengeMiddleware>();
         app.UseMiddleware<HttpsRedirectMiddleware>();
         app.UseMiddleware<MisdirectedRequestMiddleware>();
         app.UseRouting();

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Gateway.Admin;
 using Gateway.Balancing;
+using Gateway.Certificates;
+using Gateway.Certificates.Acme;
 using Gateway.Configuration;
 using Gateway.Health;
 using Gateway.Limits;
@@ -52,6 +54,14 @@ internal static class GatewayServices
         services.AddReverseProxy();
         services.AddSingleton<ProxyStats>();
         services.AddSingleton<ProxyRequestRecorder>();
+
+        // Certificates: what a handshake is answered with, and ACME keeping certificates for L7 hosts.
+        services.AddSingleton<ManagedCertificates>();
+        services.AddSingleton<AcmeChallengeResponses>();
+        services.AddSingleton<TlsOptionsSelector>();
+        services.AddSingleton<AcmeOrderer>();
+        services.AddSingleton<AcmeCertificateManager>();
+        services.AddHostedService(provider => provider.GetRequiredService<AcmeCertificateManager>());
 
         // Admin.
         services.AddSingleton<TrafficHistory>();

@@ -21,6 +21,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _configReloads;
     private readonly Counter<long> _proxyRequests;
     private readonly Histogram<double> _proxyDuration;
+    private readonly Counter<long> _acmeOrders;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -36,6 +37,7 @@ internal sealed class GatewayMetrics
         _configReloads = Meter.CreateCounter<long>("gateway.config.reloads", "{reload}", "Configuration reloads, by outcome.");
         _proxyRequests = Meter.CreateCounter<long>("gateway.proxy.requests", "{request}", "Requests proxied by L7 routes, by route, cluster and status class.");
         _proxyDuration = Meter.CreateHistogram<double>("gateway.proxy.request.duration", "s", "Duration of requests proxied by L7 routes.");
+        _acmeOrders = Meter.CreateCounter<long>("gateway.acme.orders", "{order}", "ACME certificate orders, by outcome (issued, failed).");
     }
 
     /// <summary>For the observable instruments that read runtime state.</summary>
@@ -47,6 +49,8 @@ internal sealed class GatewayMetrics
 
     public void ConnectFailed(string cluster, string destination) => _connectFailures.Add(1,
         new KeyValuePair<string, object?>("cluster", cluster), new KeyValuePair<string, object?>("destination", destination));
+
+    public void AcmeOrdered(string outcome) => _acmeOrders.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void ConfigReloaded(string outcome) => _configReloads.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
@@ -94,4 +98,11 @@ internal static class ReloadOutcomes
 {
     public const string Applied = "applied";
     public const string Rejected = "rejected";
+}
+
+/// <summary>The outcome tag of <c>gateway.acme.orders</c>.</summary>
+internal static class AcmeOutcomes
+{
+    public const string Issued = "issued";
+    public const string Failed = "failed";
 }

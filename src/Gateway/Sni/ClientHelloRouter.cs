@@ -55,6 +55,8 @@ internal sealed partial class ClientHelloRouter
         //  3. SNI under a passthrough wildcard, longest suffix first -> tunnel.
         //     Steps 2-3 ignore ALPN: a passthrough host's acme-tls/1 challenge belongs to its backend.
         //  4. Everything else -> TLS termination and the HTTP pipeline: no SNI, unknown SNI, L7 hosts.
+        //     There, ALPN acme-tls/1 for a host with an open tls-alpn-01 challenge gets the challenge
+        //     certificate and the connection ends after the handshake (TlsOptionsSelector).
         var started = _time.GetTimestamp();
         (PeekEnd End, ClientHelloResult Result) peek;
         using (var timeout = new CancellationTokenSource(limits.Timeout, _time))

@@ -37,10 +37,14 @@ public sealed class TestGateway : IAsyncDisposable
     public static async Task<TestGateway> StartAsync(JsonObject? gateway = null, JsonObject? reverseProxy = null, params string[] args)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("gateway-test-").FullName;
-        var configFile = Path.Combine(directory, "appsettings.json");
-        await File.WriteAllTextAsync(configFile, Compose(gateway, reverseProxy));
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), Compose(gateway, reverseProxy));
+        return await StartInAsync(directory, null, args);
+    }
 
-        var app = await GatewayApplication.BuildAsync(["--config", configFile, .. args]);
+    /// <summary>Starts a gateway on the config file already in <paramref name="directory"/> (a restart keeps what it stored there).</summary>
+    public static async Task<TestGateway> StartInAsync(string directory, TimeProvider? time, params string[] args)
+    {
+        var app = await GatewayApplication.BuildAsync(["--config", Path.Combine(directory, "appsettings.json"), .. args], time);
         await app.StartAsync();
         return new TestGateway(app, directory);
     }

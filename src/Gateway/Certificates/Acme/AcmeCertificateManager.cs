@@ -1,0 +1,260 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Gateway.Configuration;
+using Gateway.Metrics;
+
+namespace Gateway.Certificates.Acme;
+
+/// <summary>
+/// Keeps a certificate for every host set ACME is responsible for: loads the stored ones at start, orders the
+/// missing ones, renews each when a third of its lifetime remains (or Gateway:Acme:RenewBefore), and backs
+/// off after failures. Runs in the background: startup never waits for a CA, and a failed renewal leaves the
+/// working certificate serving.
+/// </summary>
+internal sealed partial class AcmeCertificateManager : BackgroundService
+{
+    /// <summary>Even with nothing due, look again this often: a clock jump or a removed file should not go unnoticed for long.</summary>
+    private static readonly TimeSpan MaxSleep = TimeSpan.FromHours(1);
+
+    private readonly GatewaySnapshotStore _snapshots;
+    private readonly ManagedCertificates _managed;
+    private readonly AcmeOrderer _orderer;
+    private readonly GatewayMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Dictionary<string, AcmeHostSetStatus> _status = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
+    private AcmeStorage? _storage;
+    private AcmeClient? _client;
+
+    public AcmeCertificateManager(GatewaySnapshotStore snapshots, ManagedCertificates managed, AcmeOrderer orderer, GatewayMetrics metrics, TimeProvider time, ILogger<AcmeCertificateManager> logger)
+    {
+        _snapshots = snapshots;
+        _managed = managed;
+        _orderer = orderer;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        snapshots.Published += _ => _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>A copy of every host set's standing, for the stats page.</summary>
+    public IReadOnlyList<AcmeHostSetStatus> Status
+    {
+        get
+        {
+            lock (_status)
+            {
+                return [.. _status.Values];
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        _client?.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            TimeSpan sleep;
+            try
+            {
+                sleep = await RunOnceAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Storage trouble (disk full, unreadable key): say so and try again later; never stop the gateway.
+                Log.Crashed(_logger, e);
+                sleep = TimeSpan.FromMinutes(5);
+            }
+
+            await SleepAsync(sleep, stoppingToken);
+        }
+    }
+
+    private async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = _snapshots.Current;
+        var config = snapshot.Config.Acme;
+        var storage = Storage(snapshot);
+        if (!config.Enabled)
+        {
+            return MaxSleep;
+        }
+
+        if (!config.AcceptTermsOfService)
+        {
+            ReportOnce($"tos:{snapshot.Generation}", () => Log.TermsNotAccepted(_logger, config.Directory));
+            return MaxSleep;
+        }
+
+        var challenges = config.Challenges.Where(c => c != AcmeChallengeType.Http01 || snapshot.Config.Listeners.Http is not null).ToList();
+        var sets = AcmeHostSets.Compute(snapshot, (host, reason) => ReportOnce($"skip:{host}:{reason}", () => Log.Skipped(_logger, host, reason)));
+        var statuses = Track(sets);
+        var next = _time.GetUtcNow() + MaxSleep;
+        foreach (var status in statuses)
+        {
+            var now = _time.GetUtcNow();
+            var due = RenewalDue(status.Hosts, config);
+            if (due > now)
+            {
+                next = Min(next, due);
+                continue;
+            }
+
+            if (status.NotBefore > now)
+            {
+                next = Min(next, status.NotBefore);
+                continue;
+            }
+
+            await OrderAsync(status, config, challenges, storage, cancellationToken);
+            next = Min(next, status.Failures > 0 ? status.NotBefore : RenewalDue(status.Hosts, config));
+        }
+
+        var wait = next - _time.GetUtcNow();
+        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+    }
+
+    private async Task OrderAsync(AcmeHostSetStatus status, AcmeConfig config, List<AcmeChallengeType> challenges, AcmeStorage storage, CancellationToken cancellationToken)
+    {
+        var hosts = string.Join(", ", status.Hosts);
+        var existing = Best(status.Hosts);
+        Log.Ordering(_logger, hosts, existing is null ? "no certificate yet" : $"renewing the certificate expiring {existing.NotAfter:u}");
+        status.Ordering = true;
+        try
+        {
+            _client ??= new AcmeClient(config, storage.LoadOrCreateAccountKey(), _time);
+            var (chain, key) = await _orderer.OrderAsync(_client, config, status.Hosts, challenges, cancellationToken);
+            var issued = storage.Save(status.Hosts, chain, key);
+            _managed.Replace([.. _managed.All.Where(c => !c.Covers(status.Hosts) || c.NotAfter > issued.NotAfter), issued], _snapshots.Current.Config.Tls);
+            status.Succeeded(_time.GetUtcNow());
+            _metrics.AcmeOrdered(AcmeOutcomes.Issued);
+            Log.Issued(_logger, hosts, issued.NotAfter);
+        }
+        catch (Exception e) when (e is AcmeException or HttpRequestException or TaskCanceledException or IOException or UnauthorizedAccessException or CryptographicException
+            && !cancellationToken.IsCancellationRequested)
+        {
+            var retryAfter = (e as AcmeException)?.RetryAfter;
+            status.Failed(_time.GetUtcNow(), e.Message, retryAfter);
+            _metrics.AcmeOrdered(AcmeOutcomes.Failed);
+            Log.Failed(_logger, hosts, status.Failures, status.NotBefore, existing is null ? "the self-signed fallback serves until then" : "the current certificate keeps serving", e.Message);
+        }
+        finally
+        {
+            status.Ordering = false;
+        }
+    }
+
+    /// <summary>When the certificate covering <paramref name="hosts"/> should be renewed; now when there is none.</summary>
+    private DateTimeOffset RenewalDue(IReadOnlyList<string> hosts, AcmeConfig config)
+    {
+        if (Best(hosts) is not { } certificate)
+        {
+            return _time.GetUtcNow();
+        }
+
+        var lifetime = certificate.NotAfter - certificate.NotBefore;
+        var before = config.RenewBefore ?? lifetime / 3;
+        // Spread renewals of certificates issued together over a tenth of the renewal window, stably per set.
+        var spread = before / 10 * ((uint)StringComparer.Ordinal.GetHashCode(string.Join(",", hosts)) % 1000 / 1000.0);
+        return certificate.NotAfter - before - spread;
+    }
+
+    private StoredCertificate? Best(IReadOnlyList<string> hosts) =>
+        _managed.All.Where(c => c.Covers(hosts)).MaxBy(c => c.NotAfter);
+
+    /// <summary>The storage for the serving CA; switching CA (staging to production) loads that CA's certificates instead.</summary>
+    private AcmeStorage Storage(GatewaySnapshot snapshot)
+    {
+        var config = snapshot.Config.Acme;
+        var storage = new AcmeStorage(snapshot.Config.CertificatesPath, config.Directory);
+        if (_storage?.Root == storage.Root)
+        {
+            return _storage;
+        }
+
+        _client?.Dispose();
+        _client = null;
+        var loaded = storage.LoadAll((path, e) => Log.Unreadable(_logger, path, e.Message));
+        _managed.Replace(loaded, snapshot.Config.Tls);
+        if (loaded.Count > 0)
+        {
+            Log.Loaded(_logger, loaded.Count, storage.CertificatesFolder);
+        }
+
+        _storage = storage;
+        return storage;
+    }
+
+    private List<AcmeHostSetStatus> Track(List<IReadOnlyList<string>> sets)
+    {
+        lock (_status)
+        {
+            var wanted = sets.ToDictionary(s => string.Join(",", s), StringComparer.Ordinal);
+            foreach (var key in _status.Keys.Where(k => !wanted.ContainsKey(k)).ToList())
+            {
+                _status.Remove(key);
+            }
+
+            return [.. wanted.Select(w => _status.TryGetValue(w.Key, out var status) ? status : _status[w.Key] = new AcmeHostSetStatus(w.Value))];
+        }
+    }
+
+    private async Task SleepAsync(TimeSpan sleep, CancellationToken stoppingToken)
+    {
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var delay = Task.Delay(sleep, _time, wake.Token);
+        var signal = _wake.Reader.WaitToReadAsync(wake.Token).AsTask();
+        await Task.WhenAny(delay, signal);
+        await wake.CancelAsync();
+        _wake.Reader.TryRead(out _);
+    }
+
+    private void ReportOnce(string key, Action log)
+    {
+        if (_reported.Add(key))
+        {
+            log();
+        }
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "ACME: ordering a certificate for {Hosts} ({Why})", EventName = "AcmeOrdering")]
+        public static partial void Ordering(ILogger logger, string hosts, string why);
+
+        [LoggerMessage(2, LogLevel.Information, "ACME: certificate for {Hosts} issued, valid until {NotAfter:u}", EventName = "AcmeIssued")]
+        public static partial void Issued(ILogger logger, string hosts, DateTimeOffset notAfter);
+
+        [LoggerMessage(3, LogLevel.Error, "ACME: ordering for {Hosts} failed ({Failures} in a row); next attempt at {NotBefore:u}, {Meanwhile}. {Reason}", EventName = "AcmeFailed")]
+        public static partial void Failed(ILogger logger, string hosts, int failures, DateTimeOffset notBefore, string meanwhile, string reason);
+
+        [LoggerMessage(4, LogLevel.Warning, "ACME is enabled but Gateway:Acme:AcceptTermsOfService is not true: no certificate will be ordered until you have read and accepted the terms of service of {Directory}", EventName = "AcmeTermsNotAccepted")]
+        public static partial void TermsNotAccepted(ILogger logger, Uri directory);
+
+        [LoggerMessage(5, LogLevel.Information, "ACME: no certificate will be ordered for {Host}: {Reason}", EventName = "AcmeHostSkipped")]
+        public static partial void Skipped(ILogger logger, string host, string reason);
+
+        [LoggerMessage(6, LogLevel.Information, "ACME: loaded {Count} stored certificate(s) from {Folder}", EventName = "AcmeLoaded")]
+        public static partial void Loaded(ILogger logger, int count, string folder);
+
+        [LoggerMessage(7, LogLevel.Warning, "ACME: skipping the stored certificate {Path}: {Reason}", EventName = "AcmeUnreadable")]
+        public static partial void Unreadable(ILogger logger, string path, string reason);
+
+        [LoggerMessage(8, LogLevel.Error, "ACME: certificate management failed; trying again in 5 minutes", EventName = "AcmeCrashed")]
+        public static partial void Crashed(ILogger logger, Exception exception);
+    }
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using Gateway.Configuration;
+
+namespace Gateway.Certificates.Acme;
+
+/// <summary>
+/// Which certificates ACME should hold: one per YARP route (its exact <c>Match.Hosts</c>), plus one per
+/// <c>Gateway:Acme:Hosts</c> entry. Hosts that another certificate source owns are left out.
+/// </summary>
+internal static class AcmeHostSets
+{
+    /// <returns>Sorted, distinct host sets, the largest first (so a smaller set is found covered by its superset's certificate).</returns>
+    public static List<IReadOnlyList<string>> Compute(GatewaySnapshot snapshot, Action<string, string> skipped)
+    {
+        var sets = new List<IReadOnlyList<string>>();
+        foreach (var route in snapshot.Proxy.Routes)
+        {
+            var hosts = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var raw in route.Match.Hosts ?? [])
+            {
+                // YARP allows a port in Match.Hosts ("app.example:443"); the certificate is for the name.
+                var name = raw.Contains(':', StringComparison.Ordinal) && !raw.StartsWith('[') ? raw[..raw.LastIndexOf(':')] : raw;
+                if (Admit(snapshot, name, $"route '{route.RouteId}'", skipped) is { } host)
+                {
+                    hosts.Add(host);
+                }
+            }
+
+            if (hosts.Count > 0)
+            {
+                sets.Add([.. hosts]);
+            }
+        }
+
+        foreach (var host in snapshot.Config.Acme.Hosts)
+        {
+            if (Admit(snapshot, host.Value, "Gateway:Acme:Hosts", skipped) is { } admitted)
+            {
+                sets.Add([admitted]);
+            }
+        }
+
+        return [.. sets.DistinctBy(s => string.Join(",", s)).OrderByDescending(s => s.Count)];
+    }
+
+    private static string? Admit(GatewaySnapshot snapshot, string raw, string source, Action<string, string> skipped)
+    {
+        if (!HostPattern.TryParse(raw, out var host, out _))
+        {
+            return null;
+        }
+
+        string? reason =
+            host.IsWildcard ? "a wildcard needs the dns-01 challenge, which Gateway does not answer; configure its certificate under Gateway:Tls:Certificates"
+            : IPAddress.TryParse(host.Value, out _) ? "an IP address, not a DNS name"
+            : !host.Value.Contains('.', StringComparison.Ordinal) ? "not a fully qualified name"
+            : snapshot.Certificates.Match(host.Value) is not null ? "its certificate is configured under Gateway:Tls:Certificates"
+            : snapshot.Passthrough.Match(host.Value) is not null ? "a passthrough host: its backend holds its certificate"
+            : null;
+        if (reason is not null)
+        {
+            skipped(host.Value + " (" + source + ")", reason);
+            return null;
+        }
+
+        return host.Value;
+    }
+}

@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace Gateway.Certificates.Acme;
+
+/// <summary>
+/// What ACME keeps on disk, one folder per CA (so staging certificates are never served after switching to
+/// production): <c>{Certificates:Path}/acme/{ca-host}/account.key.pem</c> and
+/// <c>certificates/{name}.pem</c> + <c>{name}.key.pem</c>. Keys are mode 0600 and written before their certificate,
+/// each file atomically, so a crash never leaves a certificate without its key.
+/// </summary>
+internal sealed class AcmeStorage
+{
+    private const string KeySuffix = ".key.pem";
+
+    public AcmeStorage(string certificatesPath, Uri directory)
+    {
+        var folder = directory.IsDefaultPort ? directory.Host : directory.Host + "_" + directory.Port.ToString(CultureInfo.InvariantCulture);
+        Root = Path.Combine(certificatesPath, "acme", folder);
+        CertificatesFolder = Path.Combine(Root, "certificates");
+    }
+
+    public string Root { get; }
+
+    public string CertificatesFolder { get; }
+
+    /// <summary>The account key for this CA, created on first use.</summary>
+    public ECDsa LoadOrCreateAccountKey()
+    {
+        var path = Path.Combine(Root, "account" + KeySuffix);
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        if (File.Exists(path))
+        {
+            key.ImportFromPem(File.ReadAllText(path));
+            return key;
+        }
+
+        Directory.CreateDirectory(Root);
+        PrivateFile.WriteAtomically(path, key.ExportPkcs8PrivateKeyPem(), PrivateFile.OwnerOnly);
+        return key;
+    }
+
+    /// <summary>Every stored certificate that loads; broken files are reported through <paramref name="broken"/> and skipped.</summary>
+    public List<StoredCertificate> LoadAll(Action<string, Exception> broken)
+    {
+        var stored = new List<StoredCertificate>();
+        if (!Directory.Exists(CertificatesFolder))
+        {
+            return stored;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(CertificatesFolder, "*.pem"))
+        {
+            if (path.EndsWith(KeySuffix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            try
+            {
+                stored.Add(StoredCertificate.From(PemCertificate.Load(path, KeyPath(path))));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                broken(path, e);
+            }
+        }
+
+        return stored;
+    }
+
+    public StoredCertificate Save(IReadOnlyList<string> hosts, string chainPem, string keyPem)
+    {
+        var certificate = StoredCertificate.From(PemCertificate.Create(chainPem, keyPem));
+        Directory.CreateDirectory(CertificatesFolder);
+        var path = Path.Combine(CertificatesFolder, FileName(hosts) + ".pem");
+        PrivateFile.WriteAtomically(KeyPath(path), keyPem, PrivateFile.OwnerOnly);
+        PrivateFile.WriteAtomically(path, chainPem, PrivateFile.WorldReadable);
+        return certificate;
+    }
+
+    /// <summary>The first host, readable in a directory listing, plus a hash of the whole set when there are several.</summary>
+    public static string FileName(IReadOnlyList<string> hosts)
+    {
+        if (hosts.Count == 1)
+        {
+            return hosts[0];
+        }
+
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(",", hosts)));
+        return hosts[0] + "+" + Convert.ToHexStringLower(digest.AsSpan(0, 4));
+    }
+
+    private static string KeyPath(string certificatePath) => certificatePath[..^".pem".Length] + KeySuffix;
+}
+
+/// <summary>A certificate issued by the CA, with the DNS names it covers.</summary>
+internal sealed record StoredCertificate(IReadOnlySet<string> Hosts, DateTimeOffset NotBefore, DateTimeOffset NotAfter, SslStreamCertificateContext Context)
+{
+    public static StoredCertificate From(SslStreamCertificateContext context)
+    {
+        var leaf = context.TargetCertificate;
+        var hosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var extension in leaf.Extensions)
+        {
+            if (extension is X509SubjectAlternativeNameExtension names)
+            {
+                hosts.UnionWith(names.EnumerateDnsNames());
+            }
+        }
+
+        return new StoredCertificate(hosts, new DateTimeOffset(leaf.NotBefore.ToUniversalTime()), new DateTimeOffset(leaf.NotAfter.ToUniversalTime()), context);
+    }
+
+    public bool Covers(IEnumerable<string> hosts) => hosts.All(Hosts.Contains);
+}
