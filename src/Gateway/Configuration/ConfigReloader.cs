@@ -10,7 +10,8 @@ using Yarp.ReverseProxy.Configuration;
 namespace Gateway.Configuration;
 
 /// <summary>
-/// Watches the config file and applies each saved edit as a new generation: all of it or none of it.
+/// Watches the config file (and the certificate files it names) and applies each saved edit as a new
+/// generation: all of it or none of it.
 /// A rejected file leaves the last good generation serving and says why; open tunnels never notice a reload.
 /// </summary>
 internal sealed partial class ConfigReloader : BackgroundService
@@ -30,6 +31,7 @@ internal sealed partial class ConfigReloader : BackgroundService
     private readonly ILogger _logger;
     private readonly Channel<bool> _changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly SemaphoreSlim _reloading = new(1, 1);
+    private readonly CertificateFileWatcher _certificateFiles;
     private byte[]? _appliedHash;
 
     /// <summary>YARP applies within milliseconds; this bounds a wait that should never be reached.</summary>
@@ -49,6 +51,13 @@ internal sealed partial class ConfigReloader : BackgroundService
         _time = time;
         _logger = logger;
         _appliedHash = HashFile();
+        _certificateFiles = new CertificateFileWatcher(() => _changes.Writer.TryWrite(true));
+    }
+
+    public override void Dispose()
+    {
+        _certificateFiles.Dispose();
+        base.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -70,6 +79,7 @@ internal sealed partial class ConfigReloader : BackgroundService
         watcher.Deleted += changed;
         watcher.Renamed += (sender, e) => changed(sender, e);
         watcher.EnableRaisingEvents = true;
+        _certificateFiles.Watch(_store.Current.Config.Tls.Certificates);
 
         try
         {
@@ -156,6 +166,7 @@ internal sealed partial class ConfigReloader : BackgroundService
 
             _clusters.Apply(snapshot.Config.Passthrough);
             _store.Publish(snapshot);
+            _certificateFiles.Watch(snapshot.Config.Tls.Certificates);
             _appliedHash = hash;
             _metrics.ConfigReloaded(ReloadOutcomes.Applied);
             Log.Applied(_logger, snapshot.Generation, _commandLine.ConfigFile);

@@ -123,6 +123,29 @@ public sealed class ReloadTests : IAsyncLifetime
         Assert.Equal(second.Thumbprint, await ServedThumbprintAsync(gateway));
     }
 
+    [Fact]
+    public async Task A_certificate_replaced_on_disk_is_served_without_touching_the_config_file()
+    {
+        var directory = Directory.CreateTempSubdirectory("gateway-renew-").FullName;
+        var (first, second) = (TestCertificates.Get("app.test"), TestCertificates.Get("renewed.app.test"));
+        File.Copy(first.CertificatePath, Path.Combine(directory, "cert.pem"));
+        File.Copy(first.KeyPath, Path.Combine(directory, "key.pem"));
+        var section = Gateway("raw.test");
+        section["Tls"] = new JsonObject { ["Certificates"] = new JsonObject { ["app.test"] = new JsonObject { ["CertificatePath"] = Path.Combine(directory, "cert.pem"), ["KeyPath"] = Path.Combine(directory, "key.pem") } } };
+        await using var gateway = await TestGateway.StartAsync(section, Proxy("app.test"));
+        Assert.Equal(first.Thumbprint, await ServedThumbprintAsync(gateway));
+
+        // As renewal tools do: each file written aside, then renamed over the old one.
+        foreach (var (from, to) in new[] { (second.KeyPath, "key.pem"), (second.CertificatePath, "cert.pem") })
+        {
+            File.Copy(from, Path.Combine(directory, to + ".new"));
+            File.Move(Path.Combine(directory, to + ".new"), Path.Combine(directory, to), overwrite: true);
+        }
+
+        await Poll.UntilAsync(() => gateway.Snapshots.Current.Generation >= 2 && gateway.Snapshots.LastFailure is null, "the certificate files are reloaded");
+        Assert.Equal(second.Thumbprint, await ServedThumbprintAsync(gateway));
+    }
+
     private static async Task<string?> ServedThumbprintAsync(TestGateway gateway)
     {
         using var client = new GatewayClient(gateway.Https);
