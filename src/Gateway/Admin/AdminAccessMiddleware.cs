@@ -30,13 +30,7 @@ internal sealed class AdminAccessMiddleware(RequestDelegate next, GatewaySnapsho
     public async Task InvokeAsync(HttpContext context)
     {
         var admin = snapshots.Current.Config.Admin;
-        var remote = context.Connection.RemoteIpAddress;
-        if (remote is { IsIPv4MappedToIPv6: true })
-        {
-            remote = remote.MapToIPv4();
-        }
-
-        if ((admin.AllowedNetworks.Count > 0 && (remote is null || !admin.AllowedNetworks.Any(n => n.Contains(remote))))
+        if ((admin.AllowedNetworks.Count > 0 && !Networks.Contains(admin.AllowedNetworks, context.Connection.RemoteIpAddress))
             || (admin.Users.Count == 0 && !IsLocalName(context.Request.Host.Host))
             || (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && IsCrossSite(context.Request)))
         {

@@ -8,12 +8,15 @@ namespace Gateway.Certificates;
 
 /// <summary>
 /// Chooses the TLS options for a terminated connection: an open tls-alpn-01 answer, else the configured
-/// certificate for the SNI, else the ACME one, else the self-signed fallback.
+/// certificate for the SNI, else the ACME one, else the self-signed fallback; offering only http/1.1 for hosts
+/// of connection-pinned clusters.
 /// </summary>
 internal sealed class TlsOptionsSelector(GatewaySnapshotStore snapshots, ManagedCertificates managed, AcmeChallengeResponses challenges)
 {
     /// <summary>Connection item set when the handshake answers a tls-alpn-01 challenge: the connection ends after it.</summary>
     public const string AcmeChallengeItem = "Gateway.AcmeChallenge";
+
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SslServerAuthenticationOptions, SslServerAuthenticationOptions> _http11Only = [];
 
     /// <param name="fallbackServerName">SslStream's SNI, used only when the router saw no ClientHello.</param>
     public SslServerAuthenticationOptions Select(ConnectionContext connection, string? fallbackServerName)
@@ -29,8 +32,20 @@ internal sealed class TlsOptionsSelector(GatewaySnapshotStore snapshots, Managed
         }
 
         var snapshot = snapshots.Current;
-        return snapshot.Certificates.Match(serverName) ?? managed.Match(serverName, snapshot.Config.Tls) ?? snapshot.Certificates.Fallback;
+        var options = snapshot.Certificates.Match(serverName) ?? managed.Match(serverName, snapshot.Config.Tls) ?? snapshot.Certificates.Fallback;
+        return snapshot.ProxyPolicies.Http11Only(serverName) ? _http11Only.GetValue(options, Http11Variant) : options;
     }
+
+    /// <summary>The same certificate and settings offering only http/1.1: hosts of connection-pinned clusters must not negotiate HTTP/2.</summary>
+    private static SslServerAuthenticationOptions Http11Variant(SslServerAuthenticationOptions options) => new()
+    {
+        ServerCertificateContext = options.ServerCertificateContext,
+        EnabledSslProtocols = options.EnabledSslProtocols,
+        AllowTlsResume = options.AllowTlsResume,
+        ApplicationProtocols = [SslApplicationProtocol.Http11],
+        ClientCertificateRequired = options.ClientCertificateRequired,
+        CertificateRevocationCheckMode = options.CertificateRevocationCheckMode,
+    };
 
     private static bool IsChallenge(ClientHelloInfo hello)
     {

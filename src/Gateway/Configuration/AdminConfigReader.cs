@@ -32,18 +32,7 @@ internal static class AdminConfigReader
             users[user.Key] = hash!;
         }
 
-        var networks = new List<IPNetwork>();
-        foreach (var entry in section.GetSection("AllowedNetworks").GetChildren())
-        {
-            if (IPNetwork.TryParse(entry.Value, out var network))
-            {
-                networks.Add(network);
-            }
-            else
-            {
-                errors.Add(entry.Path, $"'{entry.Value}' is not a network in CIDR form (\"127.0.0.0/8\", \"::1/128\")");
-            }
-        }
+        var networks = Networks.Read(section.GetSection("AllowedNetworks"), errors);
 
         if (listen is not null && users.Count == 0 && !IsLoopback(listen))
         {

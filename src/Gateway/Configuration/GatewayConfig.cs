@@ -14,7 +14,8 @@ internal sealed record GatewayConfig(
     LimitsConfig Limits,
     TimeSpan ShutdownTimeout,
     AdminConfig Admin,
-    AcmeConfig Acme);
+    AcmeConfig Acme,
+    ProxyPoliciesConfig Proxy);
 
 /// <param name="MaxConnections">Connections open at once on the public listeners (HTTPS and streams); null: no limit.</param>
 /// <param name="MaxConnectionsPerClientIp">The same, per client address; null: no limit.</param>

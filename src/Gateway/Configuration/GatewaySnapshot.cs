@@ -17,6 +17,7 @@ internal sealed class GatewaySnapshot
         Config = config;
         Certificates = certificates;
         Proxy = proxy;
+        ProxyPolicies = new ProxyPolicies(config.Proxy, proxy);
         Passthrough = new HostTable<PassthroughRoute>(config.Passthrough.Routes.Values.SelectMany(route =>
         {
             var compiled = new PassthroughRoute(route.RouteId, config.Passthrough.Clusters[route.ClusterId]);
@@ -33,4 +34,6 @@ internal sealed class GatewaySnapshot
     public CertificateSet Certificates { get; }
 
     public ProxyConfigSnapshot Proxy { get; }
+
+    public ProxyPolicies ProxyPolicies { get; }
 }

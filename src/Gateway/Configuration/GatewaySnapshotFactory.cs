@@ -21,6 +21,8 @@ internal sealed class GatewaySnapshotFactory(TimeProvider time)
         var config = GatewayConfigLoader.Load(configuration, baseDirectory, errors);
         var proxy = await ProxyConfigReader.ReadAsync(configuration, errors);
         HostOwnership.Check(config.Passthrough, proxy, errors);
+        ProxyPolicies.Check(config.Proxy, proxy, errors);
+        proxy = ProxyPolicies.ApplyPresets(proxy, config.Proxy);
         var certificates = CertificateSet.Load(config.Tls, errors);
 
         // The fallback is written to disk only for a config that will be used.

@@ -4,6 +4,7 @@ using Gateway.Certificates.Acme;
 using Gateway.Configuration;
 using Gateway.Metrics;
 using Gateway.Proxy;
+using Gateway.Proxy.Pinning;
 using Gateway.Sni;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -17,7 +18,8 @@ internal static class GatewayApplication
     /// <exception cref="ConfigValidationException">The configuration cannot be used; every problem is listed.</exception>
     /// <exception cref="ArgumentException">Bad command line.</exception>
     /// <exception cref="FileNotFoundException">The config file does not exist.</exception>
-    public static async Task<WebApplication> BuildAsync(string[] args, TimeProvider? time = null)
+    /// <param name="logger">An extra log destination (tests read what the gateway logs).</param>
+    public static async Task<WebApplication> BuildAsync(string[] args, TimeProvider? time = null, ILoggerProvider? logger = null)
     {
         var commandLine = CommandLine.Parse(args);
         if (!File.Exists(commandLine.ConfigFile))
@@ -32,6 +34,10 @@ internal static class GatewayApplication
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = commandLine.Remaining, ContentRootPath = commandLine.BaseDirectory });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);
+        if (logger is not null)
+        {
+            builder.Logging.AddProvider(logger);
+        }
 
         GatewayServices.Add(builder.Services, time, commandLine, factory, snapshot);
 
@@ -93,12 +99,20 @@ internal static class GatewayApplication
         app.UseMiddleware<MisdirectedRequestMiddleware>();
         app.UseRouting();
         var recorder = app.Services.GetRequiredService<ProxyRequestRecorder>();
+        var pathRules = app.Services.GetRequiredService<PathRules>();
+        var ntlmGuard = app.Services.GetRequiredService<NtlmGuard>();
+        var pinned = app.Services.GetRequiredService<PinnedForwarder>();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(recorder.InvokeAsync);
+            proxy.Use(pathRules.CheckAsync);
+            proxy.Use(ntlmGuard.CheckRequestAsync);
+            proxy.Use(pinned.KeepDestinationAsync);
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
+            // Last: for connection-pinned clusters this is the forwarding step; others go on to YARP's.
+            proxy.Use(pinned.ForwardAsync);
         });
         return app;
     }

@@ -8,8 +8,10 @@ using Gateway.Health;
 using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.Proxy;
+using Gateway.Proxy.Pinning;
 using Gateway.Tunnel;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Hosting;
 
@@ -51,7 +53,14 @@ internal static class GatewayServices
         services.AddSingleton<IProxyConfigProvider>(proxyConfig);
         services.AddSingleton<ProxyConfigApplied>();
         services.AddSingleton<IConfigChangeListener>(provider => provider.GetRequiredService<ProxyConfigApplied>());
-        services.AddReverseProxy();
+        services.AddSingleton<NtlmGuard>();
+        services.AddSingleton<PathRules>();
+        services.AddSingleton<PinnedForwarder>();
+        services.AddReverseProxy().AddTransforms(transforms =>
+        {
+            var guard = transforms.Services.GetRequiredService<NtlmGuard>();
+            transforms.AddResponseTransform(guard.CheckResponseAsync);
+        });
         services.AddSingleton<ProxyStats>();
         services.AddSingleton<ProxyRequestRecorder>();
 

@@ -22,6 +22,8 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _proxyRequests;
     private readonly Histogram<double> _proxyDuration;
     private readonly Counter<long> _acmeOrders;
+    private readonly Counter<long> _ntlmRefused;
+    private readonly Counter<long> _proxyDenied;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -37,6 +39,8 @@ internal sealed class GatewayMetrics
         _configReloads = Meter.CreateCounter<long>("gateway.config.reloads", "{reload}", "Configuration reloads, by outcome.");
         _proxyRequests = Meter.CreateCounter<long>("gateway.proxy.requests", "{request}", "Requests proxied by L7 routes, by route, cluster and status class.");
         _proxyDuration = Meter.CreateHistogram<double>("gateway.proxy.request.duration", "s", "Duration of requests proxied by L7 routes.");
+        _ntlmRefused = Meter.CreateCounter<long>("gateway.proxy.ntlm_refused", "{request}", "NTLM/Negotiate requests or backend challenges refused (502) on clusters that are not connection-pinned, by route and direction.");
+        _proxyDenied = Meter.CreateCounter<long>("gateway.proxy.denied", "{request}", "Requests on L7 routes denied by Gateway's rules (403), by route and reason.");
         _acmeOrders = Meter.CreateCounter<long>("gateway.acme.orders", "{order}", "ACME certificate orders, by outcome (issued, failed).");
     }
 
@@ -49,6 +53,12 @@ internal sealed class GatewayMetrics
 
     public void ConnectFailed(string cluster, string destination) => _connectFailures.Add(1,
         new KeyValuePair<string, object?>("cluster", cluster), new KeyValuePair<string, object?>("destination", destination));
+
+    public void NtlmRefused(string route, string direction) => _ntlmRefused.Add(1,
+        new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("direction", direction));
+
+    public void ProxyDenied(string route, string reason) => _proxyDenied.Add(1,
+        new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("reason", reason));
 
     public void AcmeOrdered(string outcome) => _acmeOrders.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
@@ -105,4 +115,20 @@ internal static class AcmeOutcomes
 {
     public const string Issued = "issued";
     public const string Failed = "failed";
+}
+
+/// <summary>The direction tag of <c>gateway.proxy.ntlm_refused</c>.</summary>
+internal static class NtlmRefusals
+{
+    /// <summary>The client sent NTLM/Negotiate credentials.</summary>
+    public const string Request = "request";
+
+    /// <summary>The backend challenged with NTLM/Negotiate.</summary>
+    public const string Response = "response";
+}
+
+/// <summary>The reason tag of <c>gateway.proxy.denied</c>.</summary>
+internal static class DenyReasons
+{
+    public const string PathRule = "path-rule";
 }

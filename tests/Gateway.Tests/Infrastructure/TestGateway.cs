@@ -42,9 +42,13 @@ public sealed class TestGateway : IAsyncDisposable
     }
 
     /// <summary>Starts a gateway on the config file already in <paramref name="directory"/> (a restart keeps what it stored there).</summary>
-    public static async Task<TestGateway> StartInAsync(string directory, TimeProvider? time, params string[] args)
+    public static async Task<TestGateway> StartInAsync(string directory, TimeProvider? time, params string[] args) =>
+        await StartInAsync(directory, time, null, args);
+
+    /// <param name="logs">Receives what the gateway logs, at the levels the config's Logging section lets through.</param>
+    internal static async Task<TestGateway> StartInAsync(string directory, TimeProvider? time, CapturedLogs? logs, params string[] args)
     {
-        var app = await GatewayApplication.BuildAsync(["--config", Path.Combine(directory, "appsettings.json"), .. args], time);
+        var app = await GatewayApplication.BuildAsync(["--config", Path.Combine(directory, "appsettings.json"), .. args], time, logs);
         await app.StartAsync();
         return new TestGateway(app, directory);
     }

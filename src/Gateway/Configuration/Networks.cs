@@ -1,0 +1,61 @@
+using System.Net;
+
+namespace Gateway.Configuration;
+
+/// <summary>Client network lists (CIDR) as operators write them, and the one way they are matched.</summary>
+internal static class Networks
+{
+    public static List<IPNetwork> Read(IConfigurationSection section, ConfigErrors errors)
+    {
+        var networks = new List<IPNetwork>();
+        foreach (var entry in section.GetChildren())
+        {
+            if (entry.Value is { } text && (IPNetwork.TryParse(text, out var network) || TryParseAddress(text, out network)))
+            {
+                networks.Add(network);
+            }
+            else
+            {
+                errors.Add(entry.Path, $"'{entry.Value}' is not a network in CIDR form (\"203.0.113.0/24\", \"2001:db8::/32\") or an address");
+            }
+        }
+
+        return networks;
+    }
+
+    /// <summary>IPv4 clients on a dual-stack socket arrive as ::ffff:a.b.c.d; they match IPv4 networks.</summary>
+    public static bool Contains(IReadOnlyList<IPNetwork> networks, IPAddress? address)
+    {
+        if (address is null)
+        {
+            return false;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        foreach (var network in networks)
+        {
+            if (network.Contains(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool TryParseAddress(string text, out IPNetwork network)
+    {
+        network = default;
+        if (!IPAddress.TryParse(text, out var address))
+        {
+            return false;
+        }
+
+        network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+        return true;
+    }
+}

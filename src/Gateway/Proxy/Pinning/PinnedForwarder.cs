@@ -1,0 +1,109 @@
+using Gateway.Configuration;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Proxy.Pinning;
+
+/// <summary>
+/// Forwarding for connection-pinned clusters, in YARP's proxy pipeline: <see cref="KeepDestinationAsync"/> before
+/// load balancing sends every request of a client connection to the same destination, and <see cref="ForwardAsync"/>
+/// replaces YARP's final forwarding step with one over the client connection's own backend connection. Requests
+/// of other clusters pass through untouched.
+/// </summary>
+internal sealed class PinnedForwarder(IHttpForwarder forwarder, GatewaySnapshotStore snapshots)
+{
+    /// <summary>RFC 9113 7: HTTP_1_1_REQUIRED, which makes a client retry the request over HTTP/1.1.</summary>
+    private const int Http11Required = 0xd;
+
+    public Task KeepDestinationAsync(HttpContext context, Func<Task> next)
+    {
+        var feature = context.GetReverseProxyFeature();
+        if (snapshots.Current.ProxyPolicies.Pinned(feature.Cluster.Config.ClusterId) is null)
+        {
+            return next();
+        }
+
+        if (!HttpProtocol.IsHttp11(context.Request.Protocol) && !HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            // One HTTP/2 connection carries many requests at once; an identity bound to it cannot be kept apart.
+            if (context.Features.Get<IHttpResetFeature>() is { } reset)
+            {
+                reset.Reset(Http11Required);
+            }
+            else
+            {
+                context.Response.StatusCode = StatusCodes.Status505HttpVersionNotsupported;
+            }
+
+            return Task.CompletedTask;
+        }
+
+        if (PinnedConnection.Of(context)?.DestinationId is { } pinned)
+        {
+            foreach (var destination in feature.AvailableDestinations)
+            {
+                if (destination.DestinationId == pinned)
+                {
+                    feature.AvailableDestinations = [destination];
+                    break;
+                }
+            }
+        }
+
+        return next();
+    }
+
+    public Task ForwardAsync(HttpContext context, Func<Task> next)
+    {
+        var feature = context.GetReverseProxyFeature();
+        return snapshots.Current.ProxyPolicies.Pinned(feature.Cluster.Config.ClusterId) is null
+            ? next()
+            : ForwardPinnedAsync(context, feature);
+    }
+
+    private async Task ForwardPinnedAsync(HttpContext context, IReverseProxyFeature feature)
+    {
+        var destinations = feature.AvailableDestinations;
+        var pinned = PinnedConnection.Of(context);
+        if (destinations.Count == 0 || pinned is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+
+        // Long polls (ActiveSync) and RPC over HTTP streams trickle or sit idle by design, and an RPC_IN_DATA
+        // request declares a body of up to 2 GB: Kestrel's defaults would cut them.
+        if (context.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } requestRate)
+        {
+            requestRate.MinDataRate = null;
+        }
+
+        if (context.Features.Get<IHttpMinResponseDataRateFeature>() is { } responseRate)
+        {
+            responseRate.MinDataRate = null;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = null;
+        }
+
+        var destination = destinations[0];
+        feature.ProxiedDestination = destination;
+        var cluster = feature.Cluster.Config;
+        var invoker = pinned.InvokerFor(destination.DestinationId, cluster.HttpClient);
+        destination.ConcurrentRequestCount++;
+        try
+        {
+            // No retry on another connection: a request re-sent elsewhere would run under no identity, or another's.
+            await forwarder.SendAsync(context, destination.Model.Config.Address, invoker,
+                cluster.HttpRequest ?? ForwarderRequestConfig.Empty, context.GetRouteModel().Transformer);
+        }
+        finally
+        {
+            destination.ConcurrentRequestCount--;
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Net;
+using Gateway.Configuration;
+using Gateway.Sni;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Proxy;
+
+/// <summary>
+/// <c>Gateway:Proxy</c> compiled against one generation's YARP routes and clusters: which clusters are
+/// connection-pinned, which hosts must negotiate HTTP/1.1, and each route's path rules.
+/// </summary>
+internal sealed class ProxyPolicies
+{
+    /// <summary>Long enough for an ActiveSync ping (up to 59 minutes) and an RPC over HTTP stream.</summary>
+    public static readonly TimeSpan PinnedActivityTimeout = TimeSpan.FromHours(1);
+
+    private readonly Dictionary<string, ClusterPolicyConfig> _pinned;
+    private readonly Dictionary<string, RoutePolicyConfig> _routes;
+    private readonly HostTable<string> _http11Hosts;
+
+    public ProxyPolicies(ProxyPoliciesConfig config, ProxyConfigSnapshot proxy)
+    {
+        _pinned = config.Clusters.Values.Where(c => c.ConnectionPinned).ToDictionary(c => c.ClusterId, StringComparer.OrdinalIgnoreCase);
+        _routes = config.Routes.Values.Where(r => r.PathRules.Count > 0).ToDictionary(r => r.RouteId, StringComparer.OrdinalIgnoreCase);
+        var hosts = new List<KeyValuePair<HostPattern, string>>();
+        foreach (var route in proxy.Routes.Where(r => r.ClusterId is not null && _pinned.ContainsKey(r.ClusterId)))
+        {
+            foreach (var host in route.Match.Hosts ?? [])
+            {
+                if (HostPattern.TryParse(WithoutPort(host), out var pattern, out _))
+                {
+                    hosts.Add(new(pattern, route.RouteId));
+                }
+            }
+        }
+
+        _http11Hosts = new HostTable<string>(hosts);
+    }
+
+    /// <summary>The pinned cluster's settings; null for an ordinary (pooled) cluster.</summary>
+    public ClusterPolicyConfig? Pinned(string clusterId) => _pinned.Count == 0 ? null : _pinned.GetValueOrDefault(clusterId);
+
+    /// <summary>True when a route of a pinned cluster serves <paramref name="serverName"/>: its connections must be HTTP/1.1.</summary>
+    public bool Http11Only(string? serverName) => _http11Hosts.Match(serverName) is not null;
+
+    public RoutePolicyConfig? Route(string routeId) => _routes.Count == 0 ? null : _routes.GetValueOrDefault(routeId);
+
+    /// <summary>Every id in Gateway:Proxy must name a YARP route or cluster of the same file.</summary>
+    public static void Check(ProxyPoliciesConfig config, ProxyConfigSnapshot proxy, ConfigErrors errors)
+    {
+        var clusters = proxy.Clusters.Select(c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var cluster in config.Clusters.Values.Where(c => !clusters.Contains(c.ClusterId)))
+        {
+            errors.Add(cluster.ConfigPath, $"there is no cluster '{cluster.ClusterId}' under {ProxyConfigReader.SectionName}:Clusters");
+        }
+
+        var routes = proxy.Routes.Select(r => r.RouteId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var route in config.Routes.Values.Where(r => !routes.Contains(r.RouteId)))
+        {
+            errors.Add(route.ConfigPath, $"there is no route '{route.RouteId}' under {ProxyConfigReader.SectionName}:Routes");
+        }
+    }
+
+    /// <summary>
+    /// What a preset or pinning implies for YARP's own cluster config: HTTP/1.1 exactly (NTLM binds to one
+    /// connection, HTTP/2 would multiplex users onto it), long request activity, and for Exchange its health probe
+    /// unless the operator configured one.
+    /// </summary>
+    public static ProxyConfigSnapshot ApplyPresets(ProxyConfigSnapshot proxy, ProxyPoliciesConfig config)
+    {
+        if (config.Clusters.Count == 0)
+        {
+            return proxy;
+        }
+
+        var clusters = proxy.Clusters.Select(cluster =>
+        {
+            if (!config.Clusters.TryGetValue(cluster.ClusterId, out var policy))
+            {
+                return cluster;
+            }
+
+            var request = cluster.HttpRequest ?? new ForwarderRequestConfig();
+            if (policy.ConnectionPinned)
+            {
+                request = request with { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+            }
+
+            if ((policy.ActivityTimeout ?? (policy.ConnectionPinned ? PinnedActivityTimeout : null)) is { } activity)
+            {
+                request = request with { ActivityTimeout = activity };
+            }
+
+            var updated = cluster with { HttpRequest = request };
+            if (policy.Preset == ClusterPreset.Exchange && cluster.HealthCheck?.Active is null)
+            {
+                updated = updated with
+                {
+                    HealthCheck = (cluster.HealthCheck ?? new HealthCheckConfig()) with
+                    {
+                        Active = new Yarp.ReverseProxy.Configuration.ActiveHealthCheckConfig
+                        {
+                            Enabled = true,
+                            Interval = TimeSpan.FromSeconds(15),
+                            Timeout = TimeSpan.FromSeconds(10),
+                            Policy = "ConsecutiveFailures",
+                            Path = "/owa/healthcheck.htm",
+                        },
+                    },
+                };
+            }
+
+            return updated;
+        }).ToList();
+        return proxy with { Clusters = clusters };
+    }
+
+    private static string WithoutPort(string host) =>
+        host.LastIndexOf(':') is var colon and > 0 && !host.StartsWith('[') ? host[..colon] : host;
+}

@@ -1,0 +1,88 @@
+using System.Net;
+using Gateway.Configuration;
+using Gateway.Proxy;
+using Microsoft.Extensions.Configuration;
+
+namespace Gateway.Tests.Proxy;
+
+public sealed class ProxyPoliciesTests
+{
+    private static readonly Dictionary<string, string?> YarpSection = new()
+    {
+        ["ReverseProxy:Routes:owa:ClusterId"] = "exchange",
+        ["ReverseProxy:Routes:owa:Match:Hosts:0"] = "mail.example:443",
+        ["ReverseProxy:Routes:owa:Match:Path"] = "{**catch-all}",
+        ["ReverseProxy:Routes:app:ClusterId"] = "app",
+        ["ReverseProxy:Routes:app:Match:Hosts:0"] = "app.example",
+        ["ReverseProxy:Clusters:exchange:Destinations:ex1:Address"] = "https://127.0.0.1:9443/",
+        ["ReverseProxy:Clusters:app:Destinations:app1:Address"] = "http://127.0.0.1:9080/",
+    };
+
+    [Fact]
+    public async Task The_exchange_preset_pins_connections_speaks_http_1_1_waits_an_hour_and_probes_owa()
+    {
+        var (snapshot, errors) = await BuildAsync(new() { ["Gateway:Proxy:Clusters:exchange:Preset"] = "Exchange" });
+
+        Assert.Empty(errors);
+        var exchange = snapshot!.Proxy.Clusters.Single(c => c.ClusterId == "exchange");
+        Assert.Equal(HttpVersion.Version11, exchange.HttpRequest!.Version);
+        Assert.Equal(HttpVersionPolicy.RequestVersionExact, exchange.HttpRequest.VersionPolicy);
+        Assert.Equal(TimeSpan.FromHours(1), exchange.HttpRequest.ActivityTimeout);
+        Assert.True(exchange.HealthCheck!.Active!.Enabled);
+        Assert.Equal("/owa/healthcheck.htm", exchange.HealthCheck.Active.Path);
+        Assert.NotNull(snapshot.ProxyPolicies.Pinned("exchange"));
+        Assert.Null(snapshot.ProxyPolicies.Pinned("app"));
+        Assert.True(snapshot.ProxyPolicies.Http11Only("MAIL.example."));
+        Assert.False(snapshot.ProxyPolicies.Http11Only("app.example"));
+        Assert.Null(snapshot.Proxy.Clusters.Single(c => c.ClusterId == "app").HttpRequest);
+    }
+
+    [Fact]
+    public async Task Mistakes_in_gateway_proxy_are_named_with_their_path()
+    {
+        var (_, errors) = await BuildAsync(new()
+        {
+            ["Gateway:Proxy:Clusters:exchange:Preset"] = "Exchange",
+            ["Gateway:Proxy:Clusters:exchange:ConnectionPinned"] = "false",
+            ["Gateway:Proxy:Clusters:missing:ConnectionPinned"] = "true",
+            ["Gateway:Proxy:Routes:nope:PathRules:0:Paths:0"] = "/ecp",
+            ["Gateway:Proxy:Routes:owa:PathRules:0:Paths:0"] = "ecp",
+            ["Gateway:Proxy:Routes:owa:PathRules:0:AllowedNetworks:0"] = "10.0.0.0/33",
+            ["Gateway:Proxy:Routes:owa:PathRules:1:AllowedNetworks:0"] = "127.0.0.1",
+        });
+
+        var messages = errors.Select(e => e.ToString()).ToList();
+        AssertError(messages, "Gateway:Proxy:Clusters:exchange:ConnectionPinned", "needs connection pinning");
+        AssertError(messages, "Gateway:Proxy:Clusters:missing", "there is no cluster 'missing'");
+        AssertError(messages, "Gateway:Proxy:Routes:nope", "there is no route 'nope'");
+        AssertError(messages, "Gateway:Proxy:Routes:owa:PathRules:0:Paths:0", "paths start with '/'");
+        AssertError(messages, "Gateway:Proxy:Routes:owa:PathRules:0:AllowedNetworks:0", "CIDR");
+        AssertError(messages, "Gateway:Proxy:Routes:owa:PathRules:1:Paths", "at least one path");
+    }
+
+    [Theory]
+    [InlineData("/ecp", "/ecp", true)]
+    [InlineData("/ecp", "/ECP/default.aspx", true)]
+    [InlineData("/ecp", "/ecpx", false)]
+    [InlineData("/ecp", "/owa/ecp", false)]
+    [InlineData("/", "/anything", true)]
+    public void A_path_rule_covers_its_prefix_on_segment_boundaries(string prefix, string path, bool covered) =>
+        Assert.Equal(covered, PathRules.Covers(prefix, PathRules.Normalize(path)));
+
+    [Theory]
+    [InlineData("//ecp/", "/ecp/")]
+    [InlineData("/\\ecp", "/ecp")]
+    [InlineData("/owa//x", "/owa/x")]
+    public void Paths_are_normalized_as_iis_reads_them(string raw, string normalized) =>
+        Assert.Equal(normalized, PathRules.Normalize(raw));
+
+    private static void AssertError(List<string> messages, string path, string fragment) =>
+        Assert.True(messages.Any(m => m.StartsWith(path + ": ", StringComparison.Ordinal) && m.Contains(fragment, StringComparison.Ordinal)),
+            $"no error at {path} containing '{fragment}'; got:\n{string.Join("\n", messages)}");
+
+    private static async Task<(GatewaySnapshot? Snapshot, IReadOnlyList<ConfigError> Errors)> BuildAsync(Dictionary<string, string?> gateway)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(YarpSection).AddInMemoryCollection(gateway).Build();
+        return await new GatewaySnapshotFactory(TimeProvider.System).BuildAsync(configuration, "/tmp", 1, persistFallback: false);
+    }
+}
