@@ -119,6 +119,28 @@ public sealed class RoutingTests(GatewayScenarioFixture fixture) : IClassFixture
         await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
     }
 
+    [Fact]
+    public async Task WebSockets_over_http2_work_through_l7()
+    {
+        using var client = new GatewayClient(Scenario.Gateway.Https, version: HttpVersion.Version20);
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.HttpVersion = HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        socket.Options.CollectHttpResponseDetails = true;
+
+        await socket.ConnectAsync(new Uri($"wss://{GatewayScenario.AppHost}/ws"), client.Http, CancellationToken.None);
+        var message = "hello over http/2"u8.ToArray();
+        await socket.SendAsync(message, System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[100];
+        var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
+
+        // 200, not 101: the handshake was an extended CONNECT (RFC 8441), not an HTTP/1.1 Upgrade.
+        Assert.Equal(HttpStatusCode.OK, socket.HttpStatusCode);
+        Assert.Equal(message, buffer.AsSpan(0, received.Count).ToArray());
+        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+    }
+
     private string SelfSignedThumbprint()
     {
         using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(Scenario.Gateway.Directory, "certs", SelfSignedCertificate.CertificateFileName)));
