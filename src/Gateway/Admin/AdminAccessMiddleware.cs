@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
+using Gateway.Access;
 using Gateway.Configuration;
 
 namespace Gateway.Admin;
@@ -13,19 +11,8 @@ namespace Gateway.Admin;
 /// operator's browser is the remaining threat: it may neither rebind a DNS name to 127.0.0.1 (only IP and
 /// localhost Host headers are served then) nor post a state change across sites.
 /// </summary>
-#pragma warning disable CA1001 // Lives as long as the app; a SemaphoreSlim that never hands out its wait handle holds nothing to dispose.
-internal sealed class AdminAccessMiddleware(RequestDelegate next, GatewaySnapshotStore snapshots, TimeProvider time)
+internal sealed class AdminAccessMiddleware(RequestDelegate next, GatewaySnapshotStore snapshots, BasicAuthenticator authenticator, TimeProvider time)
 {
-    private static readonly TimeSpan FailureDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan RememberLogin = TimeSpan.FromMinutes(1);
-
-    // Verified against for unknown users, so timing does not tell which user names exist.
-    private static readonly string DecoyHash = PasswordHash.Create(Guid.NewGuid().ToString());
-
-    // PBKDF2 is deliberately slow: bound how many run at once, and do not redo it for every scrape.
-    private readonly SemaphoreSlim _verifying = new(Environment.ProcessorCount);
-    private readonly ConcurrentDictionary<string, (string Hash, DateTimeOffset Until)> _recent = new(StringComparer.Ordinal);
-#pragma warning restore CA1001
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -45,10 +32,10 @@ internal sealed class AdminAccessMiddleware(RequestDelegate next, GatewaySnapsho
             return;
         }
 
-        if (!await AuthenticatedAsync(context.Request.Headers.Authorization.ToString(), admin.Users, context.RequestAborted))
+        if (!await authenticator.AuthenticateAsync(context.Request.Headers.Authorization.ToString(), admin.Users, context.RequestAborted))
         {
             // Slows password guessing; the connection is held, not a thread.
-            await Task.Delay(FailureDelay, time, context.RequestAborted);
+            await Task.Delay(BasicAuthenticator.FailureDelay, time, context.RequestAborted);
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.Response.Headers.WWWAuthenticate = "Basic realm=\"Gateway admin\", charset=\"UTF-8\"";
             return;
@@ -72,60 +59,5 @@ internal sealed class AdminAccessMiddleware(RequestDelegate next, GatewaySnapsho
         var origin = request.Headers.Origin.ToString();
         return origin.Length > 0 && (!Uri.TryCreate(origin, UriKind.Absolute, out var uri)
             || !uri.Authority.Equals(request.Host.Value, StringComparison.OrdinalIgnoreCase));
-    }
-
-    private async Task<bool> AuthenticatedAsync(string header, IReadOnlyDictionary<string, string> users, CancellationToken aborted)
-    {
-        if (!AuthenticationHeaderValue.TryParse(header, out var value)
-            || !"Basic".Equals(value.Scheme, StringComparison.OrdinalIgnoreCase) || value.Parameter is null)
-        {
-            return false;
-        }
-
-        string credentials;
-        try
-        {
-            credentials = Encoding.UTF8.GetString(Convert.FromBase64String(value.Parameter));
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-
-        var colon = credentials.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0)
-        {
-            return false;
-        }
-
-        var known = users.TryGetValue(credentials[..colon], out var hash);
-        hash ??= DecoyHash;
-        if (_recent.TryGetValue(header, out var remembered) && remembered.Hash == hash && remembered.Until > time.GetUtcNow())
-        {
-            return true;
-        }
-
-        await _verifying.WaitAsync(aborted);
-        bool verified;
-        try
-        {
-            verified = PasswordHash.Verify(credentials[(colon + 1)..], hash) && known;
-        }
-        finally
-        {
-            _verifying.Release();
-        }
-
-        if (verified)
-        {
-            if (_recent.Count > 1000)
-            {
-                _recent.Clear();
-            }
-
-            _recent[header] = (hash, time.GetUtcNow() + RememberLogin);
-        }
-
-        return verified;
     }
 }

@@ -39,8 +39,18 @@ internal enum TlsMinProtocol
     Tls13,
 }
 
+internal enum UnknownSniAction
+{
+    /// <summary>Complete the handshake with the fallback certificate and answer with the default site.</summary>
+    Terminate,
+
+    /// <summary>Close the connection before any TLS answer: scanners learn nothing, not even a certificate.</summary>
+    Reject,
+}
+
 /// <param name="AllowResumption">Session tickets and session-id resumption; off by default like HAProxy's no-tls-tickets.</param>
-internal sealed record TlsConfig(TlsMinProtocol MinProtocol, bool AllowResumption, IReadOnlyList<CertificateFileConfig> Certificates);
+/// <param name="UnknownSni">What a ClientHello gets whose SNI no route, redirect or certificate knows (or that has none).</param>
+internal sealed record TlsConfig(TlsMinProtocol MinProtocol, bool AllowResumption, IReadOnlyList<CertificateFileConfig> Certificates, UnknownSniAction UnknownSni);
 
 /// <param name="CertificatePath">PEM file: the leaf first, then its intermediates.</param>
 /// <param name="KeyPath">PEM file with the private key (PKCS#8, RSA or EC).</param>

@@ -60,7 +60,7 @@ internal static class GatewayConfigLoader
             ConfigReader.ReadDuration(section, "ShutdownTimeout", TimeSpan.FromSeconds(30), errors, TimeSpan.Zero, TimeSpan.FromHours(2)),
             admin,
             acme,
-            ProxyPoliciesReader.Read(section, errors));
+            ProxyPoliciesReader.Read(section, baseDirectory, errors));
     }
 
     private static int? OptionalInt(IConfigurationSection section, string key, ConfigErrors errors) =>
@@ -123,7 +123,7 @@ internal static class GatewayConfigLoader
 
     private static TlsConfig ReadTls(IConfigurationSection section, string baseDirectory, ConfigErrors errors)
     {
-        ConfigReader.RejectUnknownKeys(section, errors, "MinProtocol", "AllowResumption", "Certificates");
+        ConfigReader.RejectUnknownKeys(section, errors, "MinProtocol", "AllowResumption", "Certificates", "UnknownSni");
         var certificates = new List<CertificateFileConfig>();
         var seen = new Dictionary<HostPattern, string>();
         foreach (var entry in section.GetSection("Certificates").GetChildren())
@@ -162,6 +162,7 @@ internal static class GatewayConfigLoader
         return new TlsConfig(
             ConfigReader.ReadEnum(section, "MinProtocol", TlsMinProtocol.Tls12, errors),
             ConfigReader.ReadBool(section, "AllowResumption", false, errors),
-            certificates);
+            certificates,
+            ConfigReader.ReadEnum(section, "UnknownSni", UnknownSniAction.Terminate, errors));
     }
 }

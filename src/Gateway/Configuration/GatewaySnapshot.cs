@@ -20,7 +20,7 @@ internal sealed class GatewaySnapshot
         ProxyPolicies = new ProxyPolicies(config.Proxy, proxy);
         Passthrough = new HostTable<PassthroughRoute>(config.Passthrough.Routes.Values.SelectMany(route =>
         {
-            var compiled = new PassthroughRoute(route.RouteId, config.Passthrough.Clusters[route.ClusterId]);
+            var compiled = new PassthroughRoute(route.RouteId, config.Passthrough.Clusters[route.ClusterId], route.Access);
             return route.Hosts.Select(host => KeyValuePair.Create(host, compiled));
         }));
     }
@@ -36,4 +36,10 @@ internal sealed class GatewaySnapshot
     public ProxyConfigSnapshot Proxy { get; }
 
     public ProxyPolicies ProxyPolicies { get; }
+
+    /// <summary>True when something terminated here answers <paramref name="serverName"/>: an L7 route or redirect, a configured certificate, an ACME host.</summary>
+    public bool ServesHost(string? serverName) =>
+        serverName is not null
+        && (ProxyPolicies.Knows(serverName) || Certificates.Match(serverName) is not null
+            || Config.Acme.Hosts.Any(h => h.Value.Equals(serverName.TrimEnd('.'), StringComparison.OrdinalIgnoreCase)));
 }

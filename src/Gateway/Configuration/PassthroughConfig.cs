@@ -5,7 +5,8 @@ internal sealed record PassthroughConfig(
     IReadOnlyDictionary<string, PassthroughClusterConfig> Clusters,
     IReadOnlyDictionary<string, StreamConfig> Streams);
 
-internal sealed record PassthroughRouteConfig(string RouteId, IReadOnlyList<HostPattern> Hosts, string ClusterId);
+/// <param name="Access">Client networks allowed or denied before anything is dialled (a denied client is closed at once).</param>
+internal sealed record PassthroughRouteConfig(string RouteId, IReadOnlyList<HostPattern> Hosts, string ClusterId, Access.AccessRules Access);
 
 /// <summary>A plain TCP listener whose every connection goes to a cluster, with no ClientHello awaited (SMTP speaks first).</summary>
 internal sealed record StreamConfig(string StreamId, HostPort Listen, string ClusterId);

@@ -74,7 +74,7 @@ internal static class PassthroughConfigReader
         Dictionary<HostPattern, string> hostOwners,
         ConfigErrors errors)
     {
-        ConfigReader.RejectUnknownKeys(route, errors, "Hosts", "ClusterId");
+        ConfigReader.RejectUnknownKeys(route, errors, "Hosts", "ClusterId", "Access");
         var hosts = new List<HostPattern>();
         foreach (var entry in route.GetSection("Hosts").GetChildren())
         {
@@ -98,7 +98,8 @@ internal static class PassthroughConfigReader
         }
 
         var clusterId = RequireCluster(route, clusters, errors);
-        return clusterId is null ? null : new PassthroughRouteConfig(route.Key, hosts, clusterId);
+        var access = Access.AccessRules.Read(route.GetSection("Access"), errors);
+        return clusterId is null ? null : new PassthroughRouteConfig(route.Key, hosts, clusterId, access);
     }
 
     private static PassthroughClusterConfig ReadCluster(IConfigurationSection cluster, ConfigErrors errors)

@@ -6,9 +6,39 @@ namespace Gateway.Configuration;
 /// <c>Gateway:Proxy</c>: what Gateway adds to YARP's routes and clusters, keyed by their ids. YARP's own section
 /// stays YARP's; these settings sit beside it and are validated against it.
 /// </summary>
-internal sealed record ProxyPoliciesConfig(IReadOnlyDictionary<string, ClusterPolicyConfig> Clusters, IReadOnlyDictionary<string, RoutePolicyConfig> Routes)
+/// <param name="Redirects">Hosts that answer every request with a redirect, by id.</param>
+/// <param name="DefaultSite">What a request for a host no route serves gets.</param>
+/// <param name="ErrorPages">HTML served instead of YARP's empty 502/503/504, by status code.</param>
+internal sealed record ProxyPoliciesConfig(
+    IReadOnlyDictionary<string, ClusterPolicyConfig> Clusters,
+    IReadOnlyDictionary<string, RoutePolicyConfig> Routes,
+    IReadOnlyDictionary<string, RedirectHostConfig> Redirects,
+    DefaultSiteConfig DefaultSite,
+    IReadOnlyDictionary<int, string> ErrorPages);
+
+internal enum DefaultSiteAction
 {
-    public static ProxyPoliciesConfig Empty { get; } = new(new Dictionary<string, ClusterPolicyConfig>(), new Dictionary<string, RoutePolicyConfig>());
+    /// <summary>A built-in 404 page.</summary>
+    NotFound,
+
+    /// <summary>A redirect to <see cref="DefaultSiteConfig.To"/>.</summary>
+    Redirect,
+
+    /// <summary>The connection is closed without an answer.</summary>
+    Close,
+}
+
+internal sealed record DefaultSiteConfig(DefaultSiteAction Action, string? To);
+
+/// <param name="To">Absolute URL; with <paramref name="KeepPath"/> the request's path and query are appended.</param>
+/// <param name="Code">301, 302, 307 or 308.</param>
+internal sealed record RedirectHostConfig(string RedirectId, IReadOnlyList<HostPattern> Hosts, string To, int Code, bool KeepPath);
+
+/// <param name="MaxAge">Strict-Transport-Security max-age; null: no HSTS header.</param>
+internal sealed record HstsConfig(TimeSpan MaxAge, bool IncludeSubDomains, bool Preload)
+{
+    public string HeaderValue =>
+        $"max-age={(long)MaxAge.TotalSeconds}{(IncludeSubDomains ? "; includeSubDomains" : "")}{(Preload ? "; preload" : "")}";
 }
 
 internal enum ClusterPreset
@@ -26,7 +56,24 @@ internal enum ClusterPreset
 /// <param name="ActivityTimeout">How long a proxied request may go without data either way; null: YARP's (100 s), or 1 h when pinned.</param>
 internal sealed record ClusterPolicyConfig(string ClusterId, ClusterPreset Preset, bool ConnectionPinned, TimeSpan? ActivityTimeout, string ConfigPath);
 
-internal sealed record RoutePolicyConfig(string RouteId, IReadOnlyList<PathRuleConfig> PathRules, string ConfigPath);
+/// <param name="Access">Client networks allowed or denied (403), in order.</param>
+/// <param name="Users">Basic-auth users (name to PBKDF2 hash); empty: no authentication.</param>
+/// <param name="SatisfyAny">With both networks and users: true lets either suffice (NPM's "Satisfy Any"), false needs both.</param>
+/// <param name="ForceHttps">Redirect this route's hosts from the HTTP listener to https; false serves them over plain HTTP too.</param>
+/// <param name="Hsts">Strict-Transport-Security on HTTPS responses; null: none.</param>
+/// <param name="Http2">Offer HTTP/2 in the TLS handshake for this route's hosts.</param>
+/// <param name="BlockExploits">Refuse (403) requests matching the common exploit rules.</param>
+internal sealed record RoutePolicyConfig(
+    string RouteId,
+    IReadOnlyList<PathRuleConfig> PathRules,
+    Access.AccessRules Access,
+    IReadOnlyDictionary<string, string> Users,
+    bool SatisfyAny,
+    bool ForceHttps,
+    HstsConfig? Hsts,
+    bool Http2,
+    bool BlockExploits,
+    string ConfigPath);
 
 /// <param name="Paths">Path prefixes, matched case-insensitively on segment boundaries ("/ecp" covers "/ecp/x", not "/ecpx").</param>
 /// <param name="AllowedNetworks">Clients allowed on these paths; everyone else gets 403. Empty: the paths are closed to all.</param>

@@ -1,3 +1,4 @@
+using Gateway.Access;
 using Gateway.Admin;
 using Gateway.Certificates;
 using Gateway.Certificates.Acme;
@@ -95,16 +96,22 @@ internal static class GatewayApplication
         app.Services.GetRequiredService<StateGauges>();
         app.MapWhen(context => context.Listener() == ListenerKind.Admin, AdminEndpoints.Configure);
         app.UseMiddleware<AcmeHttpChallengeMiddleware>();
+        app.UseMiddleware<RedirectHosts>();
         app.UseMiddleware<HttpsRedirectMiddleware>();
         app.UseMiddleware<MisdirectedRequestMiddleware>();
         app.UseRouting();
+        app.UseMiddleware<DefaultSite>();
         var recorder = app.Services.GetRequiredService<ProxyRequestRecorder>();
+        var errorPages = app.Services.GetRequiredService<ErrorPages>();
+        var routeAccess = app.Services.GetRequiredService<RouteAccess>();
         var pathRules = app.Services.GetRequiredService<PathRules>();
         var ntlmGuard = app.Services.GetRequiredService<NtlmGuard>();
         var pinned = app.Services.GetRequiredService<PinnedForwarder>();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(recorder.InvokeAsync);
+            proxy.Use(errorPages.InvokeAsync);
+            proxy.Use(routeAccess.CheckAsync);
             proxy.Use(pathRules.CheckAsync);
             proxy.Use(ntlmGuard.CheckRequestAsync);
             proxy.Use(pinned.KeepDestinationAsync);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gateway.Access;
 using Gateway.Admin;
 using Gateway.Balancing;
 using Gateway.Certificates;
@@ -25,6 +26,7 @@ internal static class GatewayServices
         services.AddSingleton<StateGauges>();
         services.AddSingleton<GatewayListeners>();
         services.AddSingleton<ConnectionLimiter>();
+        services.AddSingleton<BasicAuthenticator>();
         services.Configure<HostOptions>(options => options.ShutdownTimeout = snapshot.Config.ShutdownTimeout);
 
         // Configuration: the serving generation, and the reloader that replaces it.
@@ -55,6 +57,8 @@ internal static class GatewayServices
         services.AddSingleton<IConfigChangeListener>(provider => provider.GetRequiredService<ProxyConfigApplied>());
         services.AddSingleton<NtlmGuard>();
         services.AddSingleton<PathRules>();
+        services.AddSingleton<RouteAccess>();
+        services.AddSingleton<ErrorPages>();
         services.AddSingleton<PinnedForwarder>();
         services.AddReverseProxy().AddTransforms(transforms =>
         {

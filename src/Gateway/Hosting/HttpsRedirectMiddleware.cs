@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Gateway.Hosting;
 
 /// <summary>
-/// On the :80 listener, answers every request with a 308 to the same host, path and query over https.
+/// On the :80 listener, answers every request with a 308 to the same host, path and query over https, except for
+/// hosts of routes with ForceHttps off.
 /// 308 (not 301) so a POST stays a POST with its body.
 /// </summary>
 internal sealed class HttpsRedirectMiddleware
@@ -29,6 +30,11 @@ internal sealed class HttpsRedirectMiddleware
         }
 
         var host = context.Request.Host;
+        if (_snapshots.Current.ProxyPolicies.ServesPlainHttp(host.Host))
+        {
+            return _next(context); // a route with ForceHttps off: proxied over plain HTTP
+        }
+
         if (!host.HasValue || string.IsNullOrEmpty(host.Host))
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;

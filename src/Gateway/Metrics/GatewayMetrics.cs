@@ -101,6 +101,12 @@ internal static class ConnectionOutcomes
     public const string NoDestination = "no-destination";
     public const string ConnectFailed = "connect-failed";
     public const string RefusedLimit = "refused-limit";
+
+    /// <summary>A passthrough route's Access rules refused the client.</summary>
+    public const string Denied = "denied";
+
+    /// <summary>Gateway:Tls:UnknownSni is Reject and no route or certificate knows the SNI.</summary>
+    public const string UnknownSni = "unknown-sni";
 }
 
 /// <summary>The outcome tag of <c>gateway.config.reloads</c>.</summary>
@@ -131,4 +137,7 @@ internal static class NtlmRefusals
 internal static class DenyReasons
 {
     public const string PathRule = "path-rule";
+    public const string Network = "network";
+    public const string Auth = "auth";
+    public const string Exploit = "exploit";
 }

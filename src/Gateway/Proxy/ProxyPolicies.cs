@@ -18,31 +18,70 @@ internal sealed class ProxyPolicies
     private readonly Dictionary<string, ClusterPolicyConfig> _pinned;
     private readonly Dictionary<string, RoutePolicyConfig> _routes;
     private readonly HostTable<string> _http11Hosts;
+    private readonly HostTable<string> _plainHttpHosts;
+    private readonly HostTable<RedirectHostConfig> _redirects;
+    private readonly HostTable<string> _knownHosts;
+    private readonly bool _routeForAnyHost;
 
     public ProxyPolicies(ProxyPoliciesConfig config, ProxyConfigSnapshot proxy)
     {
         _pinned = config.Clusters.Values.Where(c => c.ConnectionPinned).ToDictionary(c => c.ClusterId, StringComparer.OrdinalIgnoreCase);
-        _routes = config.Routes.Values.Where(r => r.PathRules.Count > 0).ToDictionary(r => r.RouteId, StringComparer.OrdinalIgnoreCase);
-        var hosts = new List<KeyValuePair<HostPattern, string>>();
-        foreach (var route in proxy.Routes.Where(r => r.ClusterId is not null && _pinned.ContainsKey(r.ClusterId)))
+        _routes = config.Routes.Values.ToDictionary(r => r.RouteId, StringComparer.OrdinalIgnoreCase);
+        DefaultSite = config.DefaultSite;
+        ErrorPages = config.ErrorPages;
+        var http11 = new List<KeyValuePair<HostPattern, string>>();
+        var plain = new List<KeyValuePair<HostPattern, string>>();
+        var known = new List<KeyValuePair<HostPattern, string>>();
+        foreach (var route in proxy.Routes)
         {
+            var policy = _routes.GetValueOrDefault(route.RouteId);
+            var http11Only = (route.ClusterId is not null && _pinned.ContainsKey(route.ClusterId)) || policy is { Http2: false };
+            _routeForAnyHost |= route.Match.Hosts is not { Count: > 0 };
             foreach (var host in route.Match.Hosts ?? [])
             {
-                if (HostPattern.TryParse(WithoutPort(host), out var pattern, out _))
+                if (!HostPattern.TryParse(WithoutPort(host), out var pattern, out _))
                 {
-                    hosts.Add(new(pattern, route.RouteId));
+                    continue;
+                }
+
+                known.Add(new(pattern, route.RouteId));
+                if (http11Only)
+                {
+                    http11.Add(new(pattern, route.RouteId));
+                }
+
+                if (policy is { ForceHttps: false })
+                {
+                    plain.Add(new(pattern, route.RouteId));
                 }
             }
         }
 
-        _http11Hosts = new HostTable<string>(hosts);
+        var redirects = config.Redirects.Values.SelectMany(r => r.Hosts.Select(h => KeyValuePair.Create(h, r))).ToList();
+        known.AddRange(redirects.Select(r => KeyValuePair.Create(r.Key, r.Value.RedirectId)));
+        _http11Hosts = new HostTable<string>(http11);
+        _plainHttpHosts = new HostTable<string>(plain);
+        _redirects = new HostTable<RedirectHostConfig>(redirects);
+        _knownHosts = new HostTable<string>(known);
     }
+
+    public DefaultSiteConfig DefaultSite { get; }
+
+    public IReadOnlyDictionary<int, string> ErrorPages { get; }
 
     /// <summary>The pinned cluster's settings; null for an ordinary (pooled) cluster.</summary>
     public ClusterPolicyConfig? Pinned(string clusterId) => _pinned.Count == 0 ? null : _pinned.GetValueOrDefault(clusterId);
 
-    /// <summary>True when a route of a pinned cluster serves <paramref name="serverName"/>: its connections must be HTTP/1.1.</summary>
+    /// <summary>True when <paramref name="serverName"/> must negotiate HTTP/1.1: a host of a connection-pinned cluster or of a route with Http2 off.</summary>
     public bool Http11Only(string? serverName) => _http11Hosts.Match(serverName) is not null;
+
+    /// <summary>True when a route with ForceHttps off serves <paramref name="host"/>: the HTTP listener proxies it instead of redirecting.</summary>
+    public bool ServesPlainHttp(string? host) => _plainHttpHosts.Match(host) is not null;
+
+    public RedirectHostConfig? Redirect(string? host) => _redirects.Match(host);
+
+    /// <summary>True when an L7 route or a redirect answers <paramref name="host"/> (every host, when a route matches any host).</summary>
+    public bool Knows(string? host) => _routeForAnyHost || _knownHosts.Match(host) is not null;
 
     public RoutePolicyConfig? Route(string routeId) => _routes.Count == 0 ? null : _routes.GetValueOrDefault(routeId);
 
@@ -59,6 +98,16 @@ internal sealed class ProxyPolicies
         foreach (var route in config.Routes.Values.Where(r => !routes.Contains(r.RouteId)))
         {
             errors.Add(route.ConfigPath, $"there is no route '{route.RouteId}' under {ProxyConfigReader.SectionName}:Routes");
+        }
+
+        var routed = proxy.Routes.SelectMany(r => (r.Match.Hosts ?? []).Select(h => (Host: WithoutPort(h).TrimEnd('.').ToLowerInvariant(), r.RouteId)))
+            .ToLookup(h => h.Host, h => h.RouteId, StringComparer.Ordinal);
+        foreach (var redirect in config.Redirects.Values)
+        {
+            foreach (var host in redirect.Hosts.Where(h => routed.Contains(h.Value)))
+            {
+                errors.Add($"Gateway:Proxy:Redirects:{redirect.RedirectId}:Hosts", $"host '{host}' is also served by route '{routed[host.Value].First()}'; a host either redirects or is proxied");
+            }
         }
     }
 

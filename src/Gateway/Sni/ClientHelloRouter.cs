@@ -54,6 +54,9 @@ internal sealed partial class ClientHelloRouter
         //  2. SNI equal to a passthrough host (case-insensitive, trailing dot ignored) -> tunnel.
         //  3. SNI under a passthrough wildcard, longest suffix first -> tunnel.
         //     Steps 2-3 ignore ALPN: a passthrough host's acme-tls/1 challenge belongs to its backend.
+        //     A client the route's Access rules deny is closed before anything is dialled.
+        //  3b. Gateway:Tls:UnknownSni = Reject: an SNI no L7 route, redirect or certificate knows (or none) is
+        //     closed without a TLS answer.
         //  4. Everything else -> TLS termination and the HTTP pipeline: no SNI, unknown SNI, L7 hosts.
         //     There, ALPN acme-tls/1 for a host with an open tls-alpn-01 challenge gets the challenge
         //     certificate and the connection ends after the handshake (TlsOptionsSelector).
@@ -73,9 +76,22 @@ internal sealed partial class ClientHelloRouter
 
         var hello = peek.Result.Hello!;
         // The newest generation decides, even if a reload landed while the hello was on its way.
-        if (_snapshots.Current.Passthrough.Match(hello.ServerName) is { } route)
+        var snapshot = _snapshots.Current;
+        if (snapshot.Passthrough.Match(hello.ServerName) is { } route)
         {
+            if (route.Access.Count > 0 && !route.Access.Allows((connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address))
+            {
+                _metrics.ConnectionRouted(ConnectionOutcomes.Denied);
+                return;
+            }
+
             await _tunnels.RunAsync(connection, route, hello.ServerName);
+            return;
+        }
+
+        if (snapshot.Config.Tls.UnknownSni == UnknownSniAction.Reject && !snapshot.ServesHost(hello.ServerName))
+        {
+            _metrics.ConnectionRouted(ConnectionOutcomes.UnknownSni);
             return;
         }
 

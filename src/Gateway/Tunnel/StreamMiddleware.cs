@@ -37,7 +37,7 @@ internal sealed class StreamMiddleware
             return;
         }
 
-        var route = new PassthroughRoute(_streamId, cluster);
+        var route = new PassthroughRoute(_streamId, cluster, Access.AccessRules.None);
         if (!await _limiter.TryRunAsync(DestinationPicker.ClientKey(connection.RemoteEndPoint),
             static s => s.Tunnels.RunAsync(s.Connection, s.Route, serverName: null), (Tunnels: _tunnels, Connection: connection, Route: route)))
         {

@@ -10,8 +10,8 @@ namespace Gateway.Tests.Infrastructure;
 
 /// <summary>
 /// A real Kestrel server on 127.0.0.1:0 standing in for Exchange (with its own certificate) or a web app
-/// (plain HTTP). It answers "/" with its name, "/big?bytes=N" with a deterministic stream, "/ws" as a
-/// WebSocket echo.
+/// (plain HTTP). It answers "/" with its name, "/headers" with the request headers it received, "/big?bytes=N" with a
+/// deterministic stream, "/ws" as a WebSocket echo.
 /// </summary>
 public sealed class TestBackend : IAsyncDisposable
 {
@@ -53,6 +53,12 @@ public sealed class TestBackend : IAsyncDisposable
         var app = builder.Build();
         app.UseWebSockets();
         app.MapGet("/", (HttpContext context) => $"{name} {context.Request.Protocol} host={context.Request.Host} forwarded-host={context.Request.Headers["X-Forwarded-Host"]}");
+        app.MapGet("/headers", (HttpContext context) =>
+        {
+            // A backend that names itself, as web servers do, so tests can see the gateway hide it.
+            context.Response.Headers.Server = "TestBackend/1.0";
+            return string.Join("\n", context.Request.Headers.Select(h => $"{h.Key}: {h.Value}"));
+        });
         app.MapGet("/big", async (HttpContext context, long bytes) =>
         {
             context.Response.ContentLength = bytes;

@@ -197,50 +197,6 @@ public sealed class NtlmThroughGatewayTests : IAsyncLifetime
         return tls.NegotiatedApplicationProtocol;
     }
 
-    /// <summary>
-    /// The real .NET NTLM client for one host, at most one connection, TLS to the gateway done in the connect
-    /// callback with <paramref name="host"/> as SNI and Host header. Its URLs name 127.0.0.1: for any other name
-    /// the NTLM client would look the host up in DNS to build its service name.
-    /// </summary>
-    private HttpClient Client(string host, NetworkCredential? credential = null, IPAddress? from = null, Action? onConnect = null)
-    {
-        var gateway = _gateway.Https;
-        var handler = new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            MaxConnectionsPerServer = 1,
-            Credentials = credential,
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                onConnect?.Invoke();
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    if (from is not null)
-                    {
-                        socket.Bind(new IPEndPoint(from, 0));
-                    }
-
-                    await socket.ConnectAsync(gateway, cancellationToken);
-                    var tls = new SslStream(new NetworkStream(socket, ownsSocket: true));
-                    await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-                    {
-                        TargetHost = host,
-                        ApplicationProtocols = [SslApplicationProtocol.Http11],
-                        RemoteCertificateValidationCallback = (_, _, _, _) => true,
-                    }, cancellationToken);
-                    return tls;
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        var client = new HttpClient(handler) { BaseAddress = new Uri("http://127.0.0.1/"), Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Host = host;
-        return client;
-    }
+    private HttpClient Client(string host, NetworkCredential? credential = null, IPAddress? from = null, Action? onConnect = null) =>
+        HostClient.Create(_gateway.Https, host, credential, from, onConnect);
 }

@@ -4,8 +4,8 @@ using Gateway.Configuration;
 namespace Gateway.Certificates.Acme;
 
 /// <summary>
-/// Which certificates ACME should hold: one per YARP route (its exact <c>Match.Hosts</c>), plus one per
-/// <c>Gateway:Acme:Hosts</c> entry. Hosts that another certificate source owns are left out.
+/// Which certificates ACME should hold: one per YARP route (its exact <c>Match.Hosts</c>), one per redirect host
+/// set, plus one per <c>Gateway:Acme:Hosts</c> entry. Hosts that another certificate source owns are left out.
 /// </summary>
 internal static class AcmeHostSets
 {
@@ -29,6 +29,15 @@ internal static class AcmeHostSets
             if (hosts.Count > 0)
             {
                 sets.Add([.. hosts]);
+            }
+        }
+
+        foreach (var redirect in snapshot.Config.Proxy.Redirects.Values)
+        {
+            var hosts = redirect.Hosts.Select(h => Admit(snapshot, h.Value, $"redirect '{redirect.RedirectId}'", skipped)).OfType<string>().Order(StringComparer.Ordinal).ToList();
+            if (hosts.Count > 0)
+            {
+                sets.Add(hosts);
             }
         }
 

@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Text;
+using Gateway.Admin;
+
+namespace Gateway.Access;
+
+/// <summary>
+/// HTTP Basic credentials checked against PBKDF2 hashes (<c>Gateway --hash-password</c>), for the admin listener and
+/// for routes with users. Verifications are bounded in number, remembered for a minute, and take as long for an
+/// unknown user as for a known one.
+/// </summary>
+#pragma warning disable CA1001 // Lives as long as the app; a SemaphoreSlim that never hands out its wait handle holds nothing to dispose.
+internal sealed class BasicAuthenticator(TimeProvider time)
+{
+    /// <summary>How long a refused client waits for its 401: slows password guessing; the connection is held, not a thread.</summary>
+    public static readonly TimeSpan FailureDelay = TimeSpan.FromSeconds(1);
+
+    private static readonly TimeSpan RememberLogin = TimeSpan.FromMinutes(1);
+
+    // Verified against for unknown users, so timing does not tell which user names exist.
+    private static readonly string DecoyHash = PasswordHash.Create(Guid.NewGuid().ToString());
+
+    // PBKDF2 is deliberately slow: bound how many run at once, and do not redo it for every request.
+    private readonly SemaphoreSlim _verifying = new(Environment.ProcessorCount);
+    private readonly ConcurrentDictionary<string, (string Hash, DateTimeOffset Until)> _recent = new(StringComparer.Ordinal);
+#pragma warning restore CA1001
+
+    /// <summary>True when <paramref name="header"/> is Basic credentials of one of <paramref name="users"/> (name to PBKDF2 hash).</summary>
+    public async Task<bool> AuthenticateAsync(string header, IReadOnlyDictionary<string, string> users, CancellationToken aborted)
+    {
+        if (!AuthenticationHeaderValue.TryParse(header, out var value)
+            || !"Basic".Equals(value.Scheme, StringComparison.OrdinalIgnoreCase) || value.Parameter is null)
+        {
+            return false;
+        }
+
+        string credentials;
+        try
+        {
+            credentials = Encoding.UTF8.GetString(Convert.FromBase64String(value.Parameter));
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        var colon = credentials.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0)
+        {
+            return false;
+        }
+
+        var known = users.TryGetValue(credentials[..colon], out var hash);
+        hash ??= DecoyHash;
+        if (_recent.TryGetValue(header, out var remembered) && remembered.Hash == hash && remembered.Until > time.GetUtcNow())
+        {
+            return true;
+        }
+
+        await _verifying.WaitAsync(aborted);
+        bool verified;
+        try
+        {
+            verified = PasswordHash.Verify(credentials[(colon + 1)..], hash) && known;
+        }
+        finally
+        {
+            _verifying.Release();
+        }
+
+        if (verified)
+        {
+            if (_recent.Count > 1000)
+            {
+                _recent.Clear();
+            }
+
+            _recent[header] = (hash, time.GetUtcNow() + RememberLogin);
+        }
+
+        return verified;
+    }
+}

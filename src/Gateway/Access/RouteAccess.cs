@@ -1,0 +1,78 @@
+using Gateway.Configuration;
+using Gateway.Metrics;
+
+namespace Gateway.Access;
+
+/// <summary>
+/// Gateway:Proxy:Routes:{id}, in YARP's proxy pipeline before anything is forwarded: exploit rules (403), client
+/// networks (403) and basic-auth users (401), combined as Satisfy says; then HSTS on the way out.
+/// </summary>
+internal sealed class RouteAccess(GatewaySnapshotStore snapshots, BasicAuthenticator authenticator, GatewayMetrics metrics, TimeProvider time)
+{
+    public async Task CheckAsync(HttpContext context, Func<Task> next)
+    {
+        var routeId = context.GetReverseProxyFeature().Route.Config.RouteId;
+        if (snapshots.Current.ProxyPolicies.Route(routeId) is not { } policy)
+        {
+            await next();
+            return;
+        }
+
+        if (policy.BlockExploits && ExploitRules.Match(context.Request) is { } rule)
+        {
+            Deny(context, routeId, DenyReasons.Exploit, StatusCodes.Status403Forbidden);
+            context.Response.Headers["X-Gateway-Blocked"] = rule;
+            return;
+        }
+
+        var networkAllowed = policy.Access.Count == 0 || policy.Access.Allows(context.Connection.RemoteIpAddress);
+        if (policy.Users.Count > 0)
+        {
+            // Satisfy Any: an allowed network needs no password. Satisfy All: the network must allow and the password match.
+            var passwordNeeded = !(policy.SatisfyAny && policy.Access.Count > 0 && networkAllowed);
+            if (!networkAllowed && !policy.SatisfyAny)
+            {
+                Deny(context, routeId, DenyReasons.Network, StatusCodes.Status403Forbidden);
+                return;
+            }
+
+            if (passwordNeeded)
+            {
+                if (!await authenticator.AuthenticateAsync(context.Request.Headers.Authorization.ToString(), policy.Users, context.RequestAborted))
+                {
+                    await Task.Delay(BasicAuthenticator.FailureDelay, time, context.RequestAborted);
+                    Deny(context, routeId, DenyReasons.Auth, StatusCodes.Status401Unauthorized);
+                    context.Response.Headers.WWWAuthenticate = $"Basic realm=\"{routeId}\", charset=\"UTF-8\"";
+                    return;
+                }
+
+                // The gateway's password is not the backend's business.
+                context.Request.Headers.Authorization = default;
+            }
+        }
+        else if (!networkAllowed)
+        {
+            Deny(context, routeId, DenyReasons.Network, StatusCodes.Status403Forbidden);
+            return;
+        }
+
+        if (policy.Hsts is { } hsts && context.Request.IsHttps)
+        {
+            // Set when the response starts, so it wins over whatever the backend sent.
+            var value = hsts.HeaderValue;
+            context.Response.OnStarting(() =>
+            {
+                context.Response.Headers.StrictTransportSecurity = value;
+                return Task.CompletedTask;
+            });
+        }
+
+        await next();
+    }
+
+    private void Deny(HttpContext context, string routeId, string reason, int status)
+    {
+        metrics.ProxyDenied(routeId, reason);
+        context.Response.StatusCode = status;
+    }
+}

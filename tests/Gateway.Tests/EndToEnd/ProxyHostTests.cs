@@ -1,0 +1,331 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Gateway.Admin;
+using Gateway.Tests.Admin;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.EndToEnd;
+
+/// <summary>What Nginx Proxy Manager's proxy hosts do, through a real gateway: access lists, auth, HTTPS behaviour, redirects, default site, exploit rules, headers, error pages.</summary>
+public sealed class ProxyHostTests : IAsyncLifetime
+{
+    private static readonly IPAddress Office = IPAddress.Parse("127.0.0.2");
+    private static readonly string AlicePassword = "correct horse";
+
+    private TestBackend _backend = null!;
+    private TestBackend _tlsBackend = null!;
+    private TestGateway _gateway = null!;
+    private string _errorPage = null!;
+
+    public async Task InitializeAsync()
+    {
+        _backend = await TestBackend.StartAsync("app");
+        _tlsBackend = await TestBackend.StartAsync("raw", TestCertificates.Get("raw.test").Certificate);
+        var directory = Directory.CreateTempSubdirectory("gateway-hosts-").FullName;
+        _errorPage = Path.Combine(directory, "502.html");
+        await File.WriteAllTextAsync(_errorPage, "<h1>Sorry, the test app is resting</h1>");
+        var alice = JsonValue.Create(PasswordHash.Create(AlicePassword));
+        var gateway = JsonNode.Parse($$"""
+            {
+              "Passthrough": {
+                "Routes": { "raw": { "Hosts": [ "raw.test" ], "ClusterId": "raw", "Access": [ "allow 127.0.0.2", "deny all" ] } },
+                "Clusters": { "raw": { "Destinations": { "r1": { "Address": "{{_tlsBackend.Address}}" } } } }
+              },
+              "Proxy": {
+                "Routes": {
+                  "open": { "Hsts": { "MaxAge": "180d", "IncludeSubDomains": true }, "BlockExploits": true, "Http2": false },
+                  "office": { "Access": [ "allow 127.0.0.2/32", "deny all" ] },
+                  "auth": { "Users": { "alice": { "PasswordHash": {{alice!.ToJsonString()}} } } },
+                  "either": { "Access": [ "allow 127.0.0.2" ], "Users": { "alice": { "PasswordHash": {{alice.ToJsonString()}} } }, "Satisfy": "Any" },
+                  "plain": { "ForceHttps": false }
+                },
+                "Redirects": {
+                  "old": { "Hosts": [ "old.test" ], "To": "https://new.test/base", "Code": 308 },
+                  "flat": { "Hosts": [ "flat.test" ], "To": "https://new.test/", "Code": 302, "KeepPath": false }
+                },
+                "ErrorPages": { "502": "502.html" }
+              }
+            }
+            """)!.AsObject();
+        var proxy = new JsonObject
+        {
+            ["Routes"] = new JsonObject
+            {
+                ["open"] = Route("open.test", "app", new JsonArray(
+                    new JsonObject { ["RequestHeader"] = "X-Custom", ["Set"] = "from-gateway" },
+                    new JsonObject { ["ResponseHeader"] = "X-Frame-Options", ["Set"] = "DENY" },
+                    new JsonObject { ["ResponseHeaderRemove"] = "Server" })),
+                ["office"] = Route("office.test", "app"),
+                ["auth"] = Route("auth.test", "app"),
+                ["either"] = Route("either.test", "app"),
+                ["plain"] = Route("plain.test", "app"),
+                ["down"] = Route("down.test", "down"),
+            },
+            ["Clusters"] = new JsonObject
+            {
+                ["app"] = new JsonObject { ["Destinations"] = new JsonObject { ["a1"] = new JsonObject { ["Address"] = $"http://{_backend.Address}/" } } },
+                ["down"] = new JsonObject { ["Destinations"] = new JsonObject { ["d1"] = new JsonObject { ["Address"] = $"http://127.0.0.1:{ClosedPort()}/" } } },
+            },
+        };
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), TestGateway.Compose(gateway, proxy));
+        _gateway = await TestGateway.StartInAsync(directory, null);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _backend.DisposeAsync();
+        await _tlsBackend.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_access_list_lets_its_network_in_and_answers_403_to_others()
+    {
+        using var inside = HostClient.Create(_gateway.Https, "office.test", from: Office);
+        using var outside = HostClient.Create(_gateway.Https, "office.test");
+
+        Assert.StartsWith("app ", await inside.GetStringAsync("/"));
+        Assert.Equal(HttpStatusCode.Forbidden, (await outside.GetAsync("/")).StatusCode);
+        Assert.True(await DeniedAsync("office", "network") >= 1);
+    }
+
+    [Fact]
+    public async Task A_passthrough_access_list_closes_denied_clients_before_dialling()
+    {
+        Assert.StartsWith("raw ", await GetOverTlsAsync("raw.test", Office));
+        await Assert.ThrowsAnyAsync<IOException>(() => GetOverTlsAsync("raw.test", IPAddress.Loopback));
+        var samples = MetricsTests.Parse(await Admin().GetStringAsync("metrics"));
+        Assert.True(MetricsTests.Value(samples, "gateway_connections_total", ("outcome", "denied")) >= 1);
+    }
+
+    [Fact]
+    public async Task Basic_auth_answers_401_without_the_password_and_200_with_it_and_keeps_it_from_the_backend()
+    {
+        using var client = HostClient.Create(_gateway.Https, "auth.test");
+
+        using var refused = await client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("Basic", refused.Headers.WwwAuthenticate.Single().Scheme);
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { Authorization = Basic("alice", "wrong") } };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(wrong)).StatusCode);
+
+        using var right = new HttpRequestMessage(HttpMethod.Get, "/headers") { Headers = { Authorization = Basic("alice", AlicePassword) } };
+        using var response = await client.SendAsync(right);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain("Authorization", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Satisfy_any_lets_the_network_or_the_password_in()
+    {
+        using var office = HostClient.Create(_gateway.Https, "either.test", from: Office);
+        using var elsewhere = HostClient.Create(_gateway.Https, "either.test");
+
+        Assert.StartsWith("app ", await office.GetStringAsync("/"));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await elsewhere.GetAsync("/")).StatusCode);
+        using var withPassword = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { Authorization = Basic("alice", AlicePassword) } };
+        Assert.Equal(HttpStatusCode.OK, (await elsewhere.SendAsync(withPassword)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Hsts_custom_headers_and_a_hidden_server_header_are_applied()
+    {
+        using var client = HostClient.Create(_gateway.Https, "open.test");
+
+        using var response = await client.GetAsync("/headers");
+        var seen = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal("max-age=15552000; includeSubDomains", string.Join(",", response.Headers.GetValues("Strict-Transport-Security")));
+        Assert.Equal("DENY", string.Join(",", response.Headers.GetValues("X-Frame-Options")));
+        Assert.False(response.Headers.Contains("Server"));
+        Assert.Contains("X-Custom: from-gateway", seen, StringComparison.Ordinal);
+        Assert.Contains("X-Forwarded-For: 127.0.0.1", seen, StringComparison.Ordinal);
+        Assert.Contains("X-Forwarded-Proto: https", seen, StringComparison.Ordinal);
+        Assert.Contains("X-Forwarded-Host: open.test", seen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Http2_can_be_turned_off_per_host()
+    {
+        Assert.Equal(SslApplicationProtocol.Http11, await NegotiateAsync("open.test"));
+        Assert.Equal(SslApplicationProtocol.Http2, await NegotiateAsync("office.test"));
+    }
+
+    [Fact]
+    public async Task The_http_listener_redirects_by_default_and_serves_plain_http_where_force_https_is_off()
+    {
+        using var forced = HostClient.Create(_gateway.Http, "office.test", tls: false);
+        using var plain = HostClient.Create(_gateway.Http, "plain.test", tls: false);
+
+        using var redirected = await forced.GetAsync("/x");
+        Assert.Equal(HttpStatusCode.PermanentRedirect, redirected.StatusCode);
+        Assert.StartsWith("app ", await plain.GetStringAsync("/"));
+        var headers = await plain.GetStringAsync("/headers");
+        Assert.Contains("X-Forwarded-Proto: http", headers, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Redirection_hosts_answer_with_their_target_on_both_listeners()
+    {
+        using var old = HostClient.Create(_gateway.Https, "old.test");
+        using var oldPlain = HostClient.Create(_gateway.Http, "old.test", tls: false);
+        using var flat = HostClient.Create(_gateway.Https, "flat.test");
+
+        using var kept = await old.GetAsync("/a/b?c=d");
+        Assert.Equal(HttpStatusCode.PermanentRedirect, kept.StatusCode);
+        Assert.Equal("https://new.test/base/a/b?c=d", kept.Headers.Location!.OriginalString);
+        Assert.Equal("https://new.test/base/x", (await oldPlain.GetAsync("/x")).Headers.Location!.OriginalString);
+        using var dropped = await flat.GetAsync("/a/b?c=d");
+        Assert.Equal(HttpStatusCode.Found, dropped.StatusCode);
+        Assert.Equal("https://new.test", dropped.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task An_unknown_host_gets_the_default_404_page()
+    {
+        using var client = HostClient.Create(_gateway.Https, "nobody.test");
+
+        using var response = await client.GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("404 Not Found", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/.env")]
+    [InlineData("/.git/config")]
+    [InlineData("/cgi-bin/luci")]
+    [InlineData("/phpmyadmin/index.php")]
+    [InlineData("/?id=1%20UNION%20SELECT%20password%20FROM%20users")]
+    [InlineData("/?q=%253Cscript%253Ealert(1)%253C/script%253E")]
+    [InlineData("/?file=../../etc/passwd")]
+    [InlineData("/?x=${jndi:ldap://example/a}")]
+    public async Task Exploit_probes_are_blocked(string target)
+    {
+        using var client = HostClient.Create(_gateway.Https, "open.test");
+
+        using var response = await client.GetAsync(target);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Normal_requests_and_scanner_agents_are_told_apart()
+    {
+        using var client = HostClient.Create(_gateway.Https, "open.test");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/?q=select+a+union+of+friends&page=2&redirect=/home")).StatusCode);
+
+        using var scanner = new HttpRequestMessage(HttpMethod.Get, "/");
+        scanner.Headers.TryAddWithoutValidation("User-Agent", "sqlmap/1.7 (https://sqlmap.org)");
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(scanner)).StatusCode);
+        Assert.True(await DeniedAsync("open", "exploit") >= 1);
+    }
+
+    [Fact]
+    public async Task A_cluster_that_is_down_gets_the_error_page_instead_of_an_empty_502()
+    {
+        using var client = HostClient.Create(_gateway.Https, "down.test");
+
+        using var response = await client.GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(await File.ReadAllTextAsync(_errorPage), await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Unknown_sni_is_rejected_in_the_handshake_when_configured()
+    {
+        var gateway = new JsonObject { ["Tls"] = new JsonObject { ["UnknownSni"] = "Reject" } };
+        var proxy = new JsonObject
+        {
+            ["Routes"] = new JsonObject { ["app"] = Route("app.test", "app") },
+            ["Clusters"] = new JsonObject { ["app"] = new JsonObject { ["Destinations"] = new JsonObject { ["a1"] = new JsonObject { ["Address"] = $"http://{_backend.Address}/" } } } },
+        };
+        await using var strict = await TestGateway.StartAsync(gateway, proxy);
+
+        using var known = HostClient.Create(strict.Https, "app.test");
+        Assert.StartsWith("app ", await known.GetStringAsync("/"));
+        await Assert.ThrowsAnyAsync<IOException>(() => HandshakeAsync(strict.Https, "scanner.test"));
+        await Assert.ThrowsAnyAsync<IOException>(() => HandshakeAsync(strict.Https, ""));
+    }
+
+    private static JsonObject Route(string host, string cluster, JsonArray? transforms = null)
+    {
+        var route = new JsonObject
+        {
+            ["ClusterId"] = cluster,
+            ["Match"] = new JsonObject { ["Hosts"] = new JsonArray(host), ["Path"] = "{**catch-all}" },
+        };
+        if (transforms is not null)
+        {
+            route["Transforms"] = transforms;
+        }
+
+        return route;
+    }
+
+    private static AuthenticationHeaderValue Basic(string user, string password) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+
+    private HttpClient Admin() => new() { BaseAddress = new Uri($"http://{_gateway.Admin}/") };
+
+    private async Task<double> DeniedAsync(string route, string reason)
+    {
+        using var admin = Admin();
+        return MetricsTests.Value(MetricsTests.Parse(await admin.GetStringAsync("metrics")), "gateway_proxy_denied_total", ("route", route), ("reason", reason));
+    }
+
+    private async Task<string> GetOverTlsAsync(string host, IPAddress from)
+    {
+        using var client = HostClient.Create(_gateway.Https, host, from: from);
+        try
+        {
+            return await client.GetStringAsync("/");
+        }
+        catch (HttpRequestException e) when (e.InnerException is IOException io)
+        {
+            throw io;
+        }
+    }
+
+    private async Task<SslApplicationProtocol> NegotiateAsync(string host)
+    {
+        await using var tls = await HandshakeAsync(_gateway.Https, host);
+        return tls.NegotiatedApplicationProtocol;
+    }
+
+    private static async Task<SslStream> HandshakeAsync(IPEndPoint gateway, string host)
+    {
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync(gateway);
+        var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+        try
+        {
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = host,
+                ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            });
+            return tls;
+        }
+        catch
+        {
+            await tls.DisposeAsync();
+            tcp.Dispose();
+            throw;
+        }
+    }
+
+    private static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
