@@ -76,7 +76,8 @@ internal sealed class AccessRules
             return true;
         }
 
-        if (IPNetwork.TryParse(parts[1], out var network))
+        // "10.0.0.1/8" would silently mean all of 10.0.0.0/8: refuse it rather than guess.
+        if (IPNetwork.TryParse(parts[1], out var network) && network.BaseAddress.Equals(IPAddress.Parse(parts[1][..parts[1].IndexOf('/', StringComparison.Ordinal)])))
         {
             rule = (allow, network);
             return true;

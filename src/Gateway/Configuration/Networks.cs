@@ -10,13 +10,14 @@ internal static class Networks
         var networks = new List<IPNetwork>();
         foreach (var entry in section.GetChildren())
         {
-            if (entry.Value is { } text && (IPNetwork.TryParse(text, out var network) || TryParseAddress(text, out network)))
+            if (entry.Value is { } text && ((IPNetwork.TryParse(text, out var network) && network.BaseAddress.Equals(IPAddress.Parse(text[..text.IndexOf('/', StringComparison.Ordinal)])))
+                || TryParseAddress(text, out network)))
             {
                 networks.Add(network);
             }
             else
             {
-                errors.Add(entry.Path, $"'{entry.Value}' is not a network in CIDR form (\"203.0.113.0/24\", \"2001:db8::/32\") or an address");
+                errors.Add(entry.Path, $"'{entry.Value}' is not a network in CIDR form (\"203.0.113.0/24\", \"2001:db8::/32\"; no host bits after the prefix) or an address");
             }
         }
 

@@ -60,6 +60,42 @@ public sealed class ProxyPoliciesTests
         AssertError(messages, "Gateway:Proxy:Routes:owa:PathRules:1:Paths", "at least one path");
     }
 
+    [Fact]
+    public async Task Mistakes_in_proxy_host_settings_are_named_with_their_path()
+    {
+        var (_, errors) = await BuildAsync(new()
+        {
+            ["Gateway:Proxy:Routes:app:Access:0"] = "allow the office",
+            ["Gateway:Proxy:Routes:app:Satisfy"] = "Some",
+            ["Gateway:Proxy:Routes:app:Users:bob:PasswordHash"] = "plain-text",
+            ["Gateway:Proxy:Routes:app:Hsts:Preload"] = "true",
+            ["Gateway:Proxy:Redirects:old:Hosts:0"] = "app.example",
+            ["Gateway:Proxy:Redirects:old:To"] = "new.example",
+            ["Gateway:Proxy:Redirects:moved:Hosts:0"] = "moved.example",
+            ["Gateway:Proxy:Redirects:moved:To"] = "https://new.example",
+            ["Gateway:Proxy:Redirects:moved:Code"] = "303",
+            ["Gateway:Proxy:Redirects:dup:Hosts:0"] = "app.example",
+            ["Gateway:Proxy:Redirects:dup:To"] = "https://new.example",
+            ["Gateway:Proxy:DefaultSite:Action"] = "Redirect",
+            ["Gateway:Proxy:ErrorPages:502"] = "/nonexistent/502.html",
+            ["Gateway:Proxy:ErrorPages:500"] = "500.html",
+            ["Gateway:Tls:UnknownSni"] = "Ignore",
+        });
+
+        var messages = errors.Select(e => e.ToString()).ToList();
+        AssertError(messages, "Gateway:Proxy:Routes:app:Access:0", "deny all");
+        AssertError(messages, "Gateway:Proxy:Routes:app:Satisfy", "not Any or All");
+        AssertError(messages, "Gateway:Proxy:Routes:app:Users:bob:PasswordHash", "--hash-password");
+        AssertError(messages, "Gateway:Proxy:Routes:app:Hsts:Preload", "IncludeSubDomains");
+        AssertError(messages, "Gateway:Proxy:Redirects:old:To", "absolute http(s) URL");
+        AssertError(messages, "Gateway:Proxy:Redirects:moved:Code", "301, 302, 307 or 308");
+        AssertError(messages, "Gateway:Proxy:Redirects:dup:Hosts", "also served by route 'app'");
+        AssertError(messages, "Gateway:Proxy:DefaultSite:To", "absolute URL");
+        AssertError(messages, "Gateway:Proxy:ErrorPages:502", "cannot read");
+        AssertError(messages, "Gateway:Proxy:ErrorPages:500", "502, 503, 504");
+        AssertError(messages, "Gateway:Tls:UnknownSni", "Terminate, Reject");
+    }
+
     [Theory]
     [InlineData("/ecp", "/ecp", true)]
     [InlineData("/ecp", "/ECP/default.aspx", true)]
