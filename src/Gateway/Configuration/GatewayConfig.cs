@@ -15,7 +15,11 @@ internal sealed record GatewayConfig(
     TimeSpan ShutdownTimeout,
     AdminConfig Admin,
     AcmeConfig Acme,
-    ProxyPoliciesConfig Proxy);
+    ProxyPoliciesConfig Proxy,
+    ProxyProtocolConfig ProxyProtocol);
+
+/// <param name="TrustedNetworks">Peers whose connections start with a PROXY v1/v2 header naming the real client; empty: none.</param>
+internal sealed record ProxyProtocolConfig(IReadOnlyList<System.Net.IPNetwork> TrustedNetworks);
 
 /// <param name="MaxConnections">Connections open at once on the public listeners (HTTPS and streams); null: no limit.</param>
 /// <param name="MaxConnectionsPerClientIp">The same, per client address; null: no limit.</param>

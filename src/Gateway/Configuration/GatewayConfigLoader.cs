@@ -13,7 +13,7 @@ internal static class GatewayConfigLoader
     public static GatewayConfig Load(IConfiguration root, string baseDirectory, ConfigErrors errors)
     {
         var section = root.GetSection(SectionName);
-        ConfigReader.RejectUnknownKeys(section, errors, "Listeners", "ClientHello", "Passthrough", "Tls", "Certificates", "Reload", "Limits", "ShutdownTimeout", "Admin", "Acme", "Proxy");
+        ConfigReader.RejectUnknownKeys(section, errors, "Listeners", "ClientHello", "Passthrough", "Tls", "Certificates", "Reload", "Limits", "ShutdownTimeout", "Admin", "Acme", "Proxy", "ProxyProtocol");
 
         var listeners = ReadListeners(section.GetSection("Listeners"), errors);
         var clientHello = ReadClientHello(section.GetSection("ClientHello"), errors);
@@ -60,7 +60,14 @@ internal static class GatewayConfigLoader
             ConfigReader.ReadDuration(section, "ShutdownTimeout", TimeSpan.FromSeconds(30), errors, TimeSpan.Zero, TimeSpan.FromHours(2)),
             admin,
             acme,
-            ProxyPoliciesReader.Read(section, baseDirectory, errors));
+            ProxyPoliciesReader.Read(section, baseDirectory, errors),
+            ReadProxyProtocol(section.GetSection("ProxyProtocol"), errors));
+    }
+
+    private static ProxyProtocolConfig ReadProxyProtocol(IConfigurationSection section, ConfigErrors errors)
+    {
+        ConfigReader.RejectUnknownKeys(section, errors, "TrustedNetworks");
+        return new ProxyProtocolConfig(Networks.Read(section.GetSection("TrustedNetworks"), errors));
     }
 
     private static int? OptionalInt(IConfigurationSection section, string key, ConfigErrors errors) =>

@@ -16,6 +16,7 @@ internal sealed record StreamConfig(string StreamId, HostPort Listen, string Clu
 /// <param name="LoadBalancingPolicy">A name from <see cref="Balancing.LoadBalancingPolicies"/>.</param>
 /// <param name="Retries">Further destinations tried when a connect fails, before the client is closed.</param>
 /// <param name="MaxConnections">Tunnels open at once to this cluster; null: no limit.</param>
+/// <param name="ProxyProtocol">The PROXY header sent to destinations before the client's bytes, so they see the real client.</param>
 internal sealed record PassthroughClusterConfig(
     string ClusterId,
     IReadOnlyList<DestinationConfig> Destinations,
@@ -25,7 +26,15 @@ internal sealed record PassthroughClusterConfig(
     SessionAffinityConfig? SessionAffinity,
     ActiveHealthCheckConfig HealthCheck,
     int Retries,
-    int? MaxConnections);
+    int? MaxConnections,
+    ProxyProtocolVersion ProxyProtocol = ProxyProtocolVersion.None);
+
+internal enum ProxyProtocolVersion
+{
+    None,
+    V1,
+    V2,
+}
 
 /// <param name="State">Active takes new connections; Drain keeps the open ones but takes no new ones; Disabled takes none.</param>
 internal sealed record DestinationConfig(string DestinationId, HostPort Address, DestinationAdminState State = DestinationAdminState.Active);

@@ -104,7 +104,7 @@ internal static class PassthroughConfigReader
 
     private static PassthroughClusterConfig ReadCluster(IConfigurationSection cluster, ConfigErrors errors)
     {
-        ConfigReader.RejectUnknownKeys(cluster, errors, "Destinations", "ConnectTimeout", "IdleTimeout", "LoadBalancingPolicy", "SessionAffinity", "HealthCheck", "Retries", "MaxConnections");
+        ConfigReader.RejectUnknownKeys(cluster, errors, "Destinations", "ConnectTimeout", "IdleTimeout", "LoadBalancingPolicy", "SessionAffinity", "HealthCheck", "Retries", "MaxConnections", "ProxyProtocol");
         var destinations = new List<DestinationConfig>();
         foreach (var destination in cluster.GetSection("Destinations").GetChildren())
         {
@@ -149,7 +149,8 @@ internal static class PassthroughConfigReader
             ReadAffinity(cluster.GetSection("SessionAffinity"), errors),
             ReadHealthCheck(cluster.GetSection("HealthCheck"), errors),
             ConfigReader.ReadInt(cluster, "Retries", 1, 0, 100, errors),
-            maxConnections);
+            maxConnections,
+            ConfigReader.ReadEnum(cluster, "ProxyProtocol", ProxyProtocolVersion.None, errors));
     }
 
     private static SessionAffinityConfig? ReadAffinity(IConfigurationSection section, ConfigErrors errors)

@@ -6,6 +6,7 @@ using Gateway.Configuration;
 using Gateway.Metrics;
 using Gateway.Proxy;
 using Gateway.Proxy.Pinning;
+using Gateway.ProxyProtocol;
 using Gateway.Sni;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -53,6 +54,7 @@ internal static class GatewayApplication
             {
                 listeners.Register(ListenerKind.Https, https);
                 https.Protocols = HttpProtocols.Http1AndHttp2;
+                https.Use(next => ActivatorUtilities.CreateInstance<ProxyProtocolMiddleware>(services, next).OnConnectionAsync);
                 https.Use(next => ActivatorUtilities.CreateInstance<ClientHelloRouter>(services, next).OnConnectionAsync);
                 var selector = services.GetRequiredService<TlsOptionsSelector>();
                 https.UseHttps(new TlsHandshakeCallbackOptions
@@ -70,6 +72,7 @@ internal static class GatewayApplication
                 {
                     listeners.Register(ListenerKind.Http, plain);
                     plain.Protocols = HttpProtocols.Http1;
+                    plain.Use(next => ActivatorUtilities.CreateInstance<ProxyProtocolMiddleware>(services, next).OnConnectionAsync);
                 });
             }
 
@@ -87,6 +90,7 @@ internal static class GatewayApplication
                 Listen(kestrel, stream.Listen, listen =>
                 {
                     listeners.RegisterStream(stream.StreamId, listen);
+                    listen.Use(next => ActivatorUtilities.CreateInstance<ProxyProtocolMiddleware>(services, next).OnConnectionAsync);
                     listen.Use(_ => ActivatorUtilities.CreateInstance<StreamMiddleware>(services, stream.StreamId).OnConnectionAsync);
                 });
             }

@@ -105,6 +105,9 @@ internal static class ConnectionOutcomes
     /// <summary>A passthrough route's Access rules refused the client.</summary>
     public const string Denied = "denied";
 
+    /// <summary>A connection from a trusted load balancer without a valid PROXY header.</summary>
+    public const string BadProxyHeader = "bad-proxy-header";
+
     /// <summary>Gateway:Tls:UnknownSni is Reject and no route or certificate knows the SNI.</summary>
     public const string UnknownSni = "unknown-sni";
 }

@@ -2,8 +2,10 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Balancing;
+using Gateway.Configuration;
 using Gateway.Health;
 using Gateway.Metrics;
+using Gateway.ProxyProtocol;
 using Gateway.Sni;
 using Microsoft.AspNetCore.Connections;
 
@@ -106,6 +108,11 @@ internal sealed partial class TunnelHandler
             {
                 // A client that leaves while we dial frees its slots now, not after ConnectTimeout x Retries.
                 var backend = await BackendDialer.ConnectAsync(destination.Config.Address, config.ConnectTimeout, _time, client.ConnectionClosed);
+                if (config.ProxyProtocol != ProxyProtocolVersion.None)
+                {
+                    await SendProxyHeaderAsync(backend, config.ProxyProtocol, client);
+                }
+
                 connected = true;
                 return (backend, destination);
             }
@@ -141,6 +148,23 @@ internal sealed partial class TunnelHandler
         }
 
         return (null, null);
+    }
+
+    /// <summary>The client as this connection knows it (after an accepted PROXY header, the original one).</summary>
+    private static async Task SendProxyHeaderAsync(Socket backend, ProxyProtocolVersion version, ConnectionContext client)
+    {
+        var header = version == ProxyProtocolVersion.V1
+            ? ProxyHeaderWriter.V1(client.RemoteEndPoint, client.LocalEndPoint)
+            : ProxyHeaderWriter.V2(client.RemoteEndPoint, client.LocalEndPoint);
+        try
+        {
+            await backend.SendAsync(header, SocketFlags.None);
+        }
+        catch
+        {
+            backend.Dispose();
+            throw;
+        }
     }
 
     private async Task RunTunnelAsync(ConnectionContext client, PassthroughRoute route, string? serverName, Socket backend, DestinationState destination)

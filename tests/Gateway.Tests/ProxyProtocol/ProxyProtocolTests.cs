@@ -1,0 +1,198 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Gateway.ProxyProtocol;
+using Gateway.Tests.Admin;
+using Gateway.Tests.Infrastructure;
+using Gateway.Tests.Sni;
+
+namespace Gateway.Tests.ProxyProtocol;
+
+/// <summary>
+/// PROXY protocol through a real gateway: accepted from the trusted load balancer (127.0.0.2 here) and nobody
+/// else, and sent to passthrough destinations that parse it.
+/// </summary>
+public sealed class ProxyProtocolTests : IAsyncLifetime
+{
+    private static readonly IPAddress Balancer = IPAddress.Parse("127.0.0.2");
+    private static readonly IPEndPoint OriginalClient = new(IPAddress.Parse("127.0.0.77"), 40000);
+
+    private TestBackend _app = null!;
+    private RawTcpBackend _v1Backend = null!;
+    private RawTcpBackend _v2Backend = null!;
+    private TestGateway _gateway = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await TestBackend.StartAsync("app");
+        _v1Backend = new RawTcpBackend(ReportSenderAsync);
+        _v2Backend = new RawTcpBackend(ReportSenderAsync);
+        var gateway = JsonNode.Parse($$"""
+            {
+              "ProxyProtocol": { "TrustedNetworks": [ "127.0.0.2/32" ] },
+              "Passthrough": {
+                "Routes": {
+                  "v1": { "Hosts": [ "v1.test" ], "ClusterId": "v1" },
+                  "v2": { "Hosts": [ "v2.test" ], "ClusterId": "v2" }
+                },
+                "Clusters": {
+                  "v1": { "Destinations": { "d": { "Address": "{{_v1Backend.Address}}" } }, "ProxyProtocol": "V1" },
+                  "v2": { "Destinations": { "d": { "Address": "{{_v2Backend.Address}}" } }, "ProxyProtocol": "V2" }
+                }
+              }
+            }
+            """)!.AsObject();
+        var proxy = JsonNode.Parse($$"""
+            {
+              "Routes": { "app": { "ClusterId": "app", "Match": { "Hosts": [ "app.test" ], "Path": "{**catch-all}" } } },
+              "Clusters": { "app": { "Destinations": { "a": { "Address": "http://{{_app.Address}}/" } } } }
+            }
+            """)!.AsObject();
+        _gateway = await TestGateway.StartAsync(gateway, proxy);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _v1Backend.DisposeAsync();
+        await _v2Backend.DisposeAsync();
+        await _app.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task A_trusted_balancers_header_makes_the_original_client_the_client(int version)
+    {
+        var header = version == 1 ? ProxyHeaderWriter.V1(OriginalClient, _gateway.Https) : ProxyHeaderWriter.V2(OriginalClient, _gateway.Https);
+        using var client = HttpThrough(_gateway.Https, "app.test", Balancer, header);
+
+        var seen = await client.GetStringAsync("/headers");
+
+        Assert.Contains("X-Forwarded-For: 127.0.0.77", seen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_header_from_an_untrusted_peer_is_not_believed_and_the_connection_fails()
+    {
+        using var client = HttpThrough(_gateway.Https, "app.test", IPAddress.Loopback, ProxyHeaderWriter.V1(OriginalClient, _gateway.Https));
+
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.GetStringAsync("/headers"));
+        var samples = MetricsTests.Parse(await new HttpClient().GetStringAsync(new Uri($"http://{_gateway.Admin}/metrics")));
+        Assert.True(MetricsTests.Value(samples, "gateway_connections_total", ("outcome", "not-tls")) >= 1);
+    }
+
+    [Fact]
+    public async Task The_trusted_balancer_must_send_a_header()
+    {
+        using var client = HttpThrough(_gateway.Https, "app.test", Balancer, header: null);
+
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.GetStringAsync("/headers"));
+        var samples = MetricsTests.Parse(await new HttpClient().GetStringAsync(new Uri($"http://{_gateway.Admin}/metrics")));
+        Assert.True(MetricsTests.Value(samples, "gateway_connections_total", ("outcome", "bad-proxy-header")) >= 1);
+    }
+
+    [Fact]
+    public async Task The_http_listener_accepts_the_header_too()
+    {
+        using var client = HttpThrough(_gateway.Http, "app.test", Balancer, ProxyHeaderWriter.V2(OriginalClient, _gateway.Http), tls: false);
+
+        using var response = await client.GetAsync("/x");
+
+        Assert.Equal(HttpStatusCode.PermanentRedirect, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("v1.test")]
+    [InlineData("v2.test")]
+    public async Task Passthrough_destinations_are_told_the_original_client(string host)
+    {
+        Assert.Equal("source=127.0.0.77:40000", await TunnelAsync(host, Balancer, ProxyHeaderWriter.V1(OriginalClient, _gateway.Https)));
+
+        var direct = await TunnelAsync(host, IPAddress.Loopback, header: null);
+        Assert.StartsWith("source=127.0.0.1:", direct, StringComparison.Ordinal);
+    }
+
+    /// <summary>Sends (header +) a ClientHello for <paramref name="host"/> and returns what the destination says it received.</summary>
+    private async Task<string> TunnelAsync(string host, IPAddress from, byte[]? header)
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(from, 0));
+        await socket.ConnectAsync(_gateway.Https);
+        await socket.SendAsync((byte[])[.. header ?? [], .. new ClientHelloBuilder { ServerName = host }.ToRecords()], SocketFlags.None);
+        var buffer = new byte[256];
+        var length = 0;
+        while (await socket.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None) is var read and > 0)
+        {
+            length += read;
+        }
+
+        return Encoding.ASCII.GetString(buffer, 0, length).Trim();
+    }
+
+    /// <summary>A destination that expects a PROXY header, as HAProxy's accept-proxy does, and reports whom it names.</summary>
+    private static async Task ReportSenderAsync(Socket socket)
+    {
+        var received = new List<byte>();
+        var buffer = new byte[512];
+        while (true)
+        {
+            var header = ProxyHeaderParser.Parse(received.ToArray());
+            if (header.Status != ProxyHeaderStatus.NeedMoreData)
+            {
+                var report = header.Status == ProxyHeaderStatus.Complete ? $"source={header.Source}\n" : $"invalid {header.Error}\n";
+                await socket.SendAsync(Encoding.ASCII.GetBytes(report), SocketFlags.None);
+                socket.Shutdown(SocketShutdown.Both);
+                return;
+            }
+
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None);
+            if (read == 0)
+            {
+                return;
+            }
+
+            received.AddRange(buffer.AsSpan(0, read));
+        }
+    }
+
+    /// <summary>An HTTP client whose connections come from <paramref name="from"/> and start with <paramref name="header"/>.</summary>
+    private static HttpClient HttpThrough(IPEndPoint gateway, string host, IPAddress from, byte[]? header, bool tls = true)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                socket.Bind(new IPEndPoint(from, 0));
+                await socket.ConnectAsync(gateway, cancellationToken);
+                if (header is not null)
+                {
+                    await socket.SendAsync(header, SocketFlags.None, cancellationToken);
+                }
+
+                var stream = new NetworkStream(socket, ownsSocket: true);
+                if (!tls)
+                {
+                    return stream;
+                }
+
+                var secure = new SslStream(stream);
+                await secure.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = host,
+                    ApplicationProtocols = [SslApplicationProtocol.Http11],
+                    RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                }, cancellationToken);
+                return secure;
+            },
+        };
+        var client = new HttpClient(handler) { BaseAddress = new Uri("http://127.0.0.1/"), Timeout = TimeSpan.FromSeconds(15) };
+        client.DefaultRequestHeaders.Host = host;
+        return client;
+    }
+}
