@@ -23,7 +23,23 @@ internal sealed record ProxyProtocolConfig(IReadOnlyList<System.Net.IPNetwork> T
 
 /// <param name="MaxConnections">Connections open at once on the public listeners (HTTPS and streams); null: no limit.</param>
 /// <param name="MaxConnectionsPerClientIp">The same, per client address; null: no limit.</param>
-internal sealed record LimitsConfig(int? MaxConnections, int? MaxConnectionsPerClientIp);
+/// <param name="NewConnectionsPerClientIpPerMinute">New connections a client address may open per minute (bursts up to as many); null: no limit.</param>
+/// <param name="Http">Kestrel's limits for the HTTP served on the public listeners.</param>
+internal sealed record LimitsConfig(int? MaxConnections, int? MaxConnectionsPerClientIp, int? NewConnectionsPerClientIpPerMinute, HttpLimitsConfig Http);
+
+/// <param name="RequestHeadersTimeout">From a connection's (or the previous response's) end to a complete request head.</param>
+/// <param name="KeepAliveTimeout">An idle keep-alive connection is closed after this.</param>
+/// <param name="MaxRequestHeadersTotalSize">Bytes of request line and headers together.</param>
+/// <param name="MaxRequestHeaderCount">Header fields per request.</param>
+/// <param name="MinRequestBodyDataRate">Bytes per second a request body must keep up after a 5 s grace; 0: no minimum. Lifted for connection-pinned clusters.</param>
+/// <param name="MaxRequestBodySize">Largest request body; null: no limit. Lifted for connection-pinned clusters.</param>
+internal sealed record HttpLimitsConfig(
+    TimeSpan RequestHeadersTimeout,
+    TimeSpan KeepAliveTimeout,
+    int MaxRequestHeadersTotalSize,
+    int MaxRequestHeaderCount,
+    int MinRequestBodyDataRate,
+    long? MaxRequestBodySize);
 
 /// <param name="CloseRemovedAfter">How long tunnels of a route removed by a reload may keep running; null: until they end.</param>
 internal sealed record ReloadConfig(TimeSpan? CloseRemovedAfter);

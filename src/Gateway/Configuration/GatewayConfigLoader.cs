@@ -31,7 +31,7 @@ internal static class GatewayConfigLoader
             : ConfigReader.ReadDuration(reload, "CloseRemovedAfter", TimeSpan.Zero, errors, TimeSpan.Zero, TimeSpan.FromDays(7));
 
         var limits = section.GetSection("Limits");
-        ConfigReader.RejectUnknownKeys(limits, errors, "MaxConnections", "MaxConnectionsPerClientIp");
+        ConfigReader.RejectUnknownKeys(limits, errors, "MaxConnections", "MaxConnectionsPerClientIp", "NewConnectionsPerClientIpPerMinute", "Http");
 
         var admin = AdminConfigReader.Read(section, errors);
         var acme = AcmeConfigReader.Read(section, baseDirectory, listeners is null || listeners.Http is not null, errors);
@@ -56,12 +56,28 @@ internal static class GatewayConfigLoader
         return new GatewayConfig(
             listeners ?? new ListenersConfig(new HostPort("127.0.0.1", 8443), null, null),
             clientHello, passthrough, tls, certificatesPath, new ReloadConfig(closeRemovedAfter),
-            new LimitsConfig(OptionalInt(limits, "MaxConnections", errors), OptionalInt(limits, "MaxConnectionsPerClientIp", errors)),
+            new LimitsConfig(OptionalInt(limits, "MaxConnections", errors), OptionalInt(limits, "MaxConnectionsPerClientIp", errors),
+                OptionalInt(limits, "NewConnectionsPerClientIpPerMinute", errors), ReadHttpLimits(limits.GetSection("Http"), errors)),
             ConfigReader.ReadDuration(section, "ShutdownTimeout", TimeSpan.FromSeconds(30), errors, TimeSpan.Zero, TimeSpan.FromHours(2)),
             admin,
             acme,
             ProxyPoliciesReader.Read(section, baseDirectory, errors),
             ReadProxyProtocol(section.GetSection("ProxyProtocol"), errors));
+    }
+
+    /// <summary>Kestrel's defaults, written down and tightened where a public listener needs it (slow request heads).</summary>
+    private static HttpLimitsConfig ReadHttpLimits(IConfigurationSection section, ConfigErrors errors)
+    {
+        ConfigReader.RejectUnknownKeys(section, errors, "RequestHeadersTimeout", "KeepAliveTimeout", "MaxRequestHeadersTotalSize", "MaxRequestHeaderCount", "MinRequestBodyDataRate", "MaxRequestBodySize");
+        long? maxBody = ConfigReader.ReadString(section, "MaxRequestBodySize") is "off" or "Off" ? null
+            : ConfigReader.ReadInt(section, "MaxRequestBodySize", 30_000_000, 1, int.MaxValue, errors);
+        return new HttpLimitsConfig(
+            ConfigReader.ReadDuration(section, "RequestHeadersTimeout", TimeSpan.FromSeconds(15), errors, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5)),
+            ConfigReader.ReadDuration(section, "KeepAliveTimeout", TimeSpan.FromMinutes(2), errors, TimeSpan.FromSeconds(1), TimeSpan.FromHours(2)),
+            ConfigReader.ReadInt(section, "MaxRequestHeadersTotalSize", 32 * 1024, 1024, 1024 * 1024, errors),
+            ConfigReader.ReadInt(section, "MaxRequestHeaderCount", 100, 10, 10_000, errors),
+            ConfigReader.ReadInt(section, "MinRequestBodyDataRate", 240, 0, 1_000_000, errors),
+            maxBody);
     }
 
     private static ProxyProtocolConfig ReadProxyProtocol(IConfigurationSection section, ConfigErrors errors)

@@ -3,6 +3,7 @@ using Gateway.Admin;
 using Gateway.Certificates;
 using Gateway.Certificates.Acme;
 using Gateway.Configuration;
+using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.Proxy;
 using Gateway.Proxy.Pinning;
@@ -46,6 +47,7 @@ internal static class GatewayApplication
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            ApplyHttpLimits(kestrel.Limits, snapshot.Config.Limits.Http);
             var services = kestrel.ApplicationServices;
             var listeners = services.GetRequiredService<GatewayListeners>();
             var config = snapshot.Config.Listeners;
@@ -73,6 +75,7 @@ internal static class GatewayApplication
                     listeners.Register(ListenerKind.Http, plain);
                     plain.Protocols = HttpProtocols.Http1;
                     plain.Use(next => ActivatorUtilities.CreateInstance<ProxyProtocolMiddleware>(services, next).OnConnectionAsync);
+                    plain.Use(next => ActivatorUtilities.CreateInstance<ListenerLimitsMiddleware>(services, next).OnConnectionAsync);
                 });
             }
 
@@ -159,6 +162,19 @@ internal static class GatewayApplication
             ?? throw new ConfigValidationException(errors.All);
         var (snapshot, problems) = await factory.BuildAsync(configuration, commandLine.BaseDirectory, generation: 1);
         return snapshot is null ? throw new ConfigValidationException(problems) : (configuration, snapshot);
+    }
+
+    /// <summary>Set deliberately rather than inherited: these are what a slow or hostile HTTP client meets. Read at start.</summary>
+    private static void ApplyHttpLimits(KestrelServerLimits limits, HttpLimitsConfig http)
+    {
+        limits.RequestHeadersTimeout = http.RequestHeadersTimeout;
+        limits.KeepAliveTimeout = http.KeepAliveTimeout;
+        limits.MaxRequestHeadersTotalSize = http.MaxRequestHeadersTotalSize;
+        limits.MaxRequestHeaderCount = http.MaxRequestHeaderCount;
+        limits.MaxRequestLineSize = Math.Min(limits.MaxRequestLineSize, http.MaxRequestHeadersTotalSize);
+        limits.MinRequestBodyDataRate = http.MinRequestBodyDataRate == 0 ? null : new MinDataRate(http.MinRequestBodyDataRate, TimeSpan.FromSeconds(5));
+        limits.MaxRequestBodySize = http.MaxRequestBodySize;
+        limits.Http2.MaxRequestHeaderFieldSize = Math.Min(limits.Http2.MaxRequestHeaderFieldSize, http.MaxRequestHeadersTotalSize);
     }
 
     private static void Listen(KestrelServerOptions kestrel, HostPort address, Action<ListenOptions> configure)

@@ -25,6 +25,7 @@ internal static class GatewayServices
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<StateGauges>();
         services.AddSingleton<GatewayListeners>();
+        services.AddSingleton<ClientRateLimiter>();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<BasicAuthenticator>();
         services.Configure<HostOptions>(options => options.ShutdownTimeout = snapshot.Config.ShutdownTimeout);

@@ -5,10 +5,11 @@ using Gateway.Configuration;
 namespace Gateway.Limits;
 
 /// <summary>
-/// Gateway:Limits on the public listeners: connections open at once, in total and per client address.
-/// Over a limit a new connection is refused at accept; connections already open are never touched.
+/// Gateway:Limits on the public listeners: connections open at once, in total and per client address, and new
+/// connections per client address per minute. Over a limit a new connection is refused at accept, before any TLS
+/// work; connections already open are never touched.
 /// </summary>
-internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots)
+internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots, ClientRateLimiter rates)
 {
     private readonly ConcurrentDictionary<IPAddress, int> _perClient = new();
     private int _total;
@@ -39,6 +40,11 @@ internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots)
     private bool TryAcquire(IPAddress? client)
     {
         var limits = snapshots.Current.Config.Limits;
+        if (client is not null && limits.NewConnectionsPerClientIpPerMinute is { } rate && !rates.TryAcquire(client, rate))
+        {
+            return false;
+        }
+
         if (Interlocked.Increment(ref _total) > (limits.MaxConnections ?? int.MaxValue))
         {
             Interlocked.Decrement(ref _total);
