@@ -22,14 +22,14 @@ internal sealed class ClientRateLimiter(TimeProvider time)
         var now = time.GetTimestamp();
         if (_buckets.Count > SweepAbove)
         {
-            Sweep(now, perMinute);
+            Sweep(now);
         }
 
-        var bucket = _buckets.GetOrAdd(client, static (_, state) => new Bucket(state.perMinute, state.now), (perMinute, now));
+        var bucket = _buckets.GetOrAdd(client, static (_, start) => new Bucket(start), now);
         return bucket.TryTake(now, perMinute, time.TimestampFrequency);
     }
 
-    private void Sweep(long now, int perMinute)
+    private void Sweep(long now)
     {
         var last = Interlocked.Read(ref _lastSweep);
         if (time.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1) || Interlocked.CompareExchange(ref _lastSweep, now, last) != last)
@@ -39,48 +39,48 @@ internal sealed class ClientRateLimiter(TimeProvider time)
 
         foreach (var (address, bucket) in _buckets)
         {
-            if (bucket.IsFull(now, perMinute, time.TimestampFrequency))
+            if (bucket.IsFull(now))
             {
                 _buckets.TryRemove(KeyValuePair.Create(address, bucket));
             }
         }
     }
 
-    private sealed class Bucket(int tokens, long stamp)
+    /// <summary>
+    /// GCRA, the token bucket in integer time: a client is "due" at <c>_due</c>; each connection pushes it one interval
+    /// (a minute / limit) later, and one is refused when that would put it more than a full burst ahead of now.
+    /// </summary>
+    private sealed class Bucket
     {
         private readonly Lock _lock = new();
-        private double _tokens = tokens;
-        private long _stamp = stamp;
+        private long _due;
+
+        public Bucket(long now) => _due = now;
 
         public bool TryTake(long now, int perMinute, long frequency)
         {
+            var interval = Interval(perMinute, frequency);
             lock (_lock)
             {
-                Refill(now, perMinute, frequency);
-                if (_tokens < 1)
+                var due = Math.Max(_due, now);
+                if (due - now > (perMinute - 1) * interval)
                 {
                     return false;
                 }
 
-                _tokens--;
+                _due = due + interval;
                 return true;
             }
         }
 
-        public bool IsFull(long now, int perMinute, long frequency)
+        public bool IsFull(long now)
         {
             lock (_lock)
             {
-                Refill(now, perMinute, frequency);
-                return _tokens >= perMinute;
+                return _due <= now;
             }
         }
 
-        private void Refill(long now, int perMinute, long frequency)
-        {
-            var elapsedMinutes = (now - _stamp) / (double)frequency / 60;
-            _tokens = Math.Min(perMinute, _tokens + (elapsedMinutes * perMinute));
-            _stamp = now;
-        }
+        private static long Interval(int perMinute, long frequency) => Math.Max(1, 60 * frequency / perMinute);
     }
 }
