@@ -69,7 +69,8 @@ internal sealed partial class ConfigReloader : BackgroundService
         };
         FileSystemEventHandler changed = (_, e) =>
         {
-            if (e.Name == fileName || (e is RenamedEventArgs renamed && renamed.OldName == fileName))
+            // Kubernetes updates a mounted ConfigMap by swapping the "..data" symlink, never touching the file's own name.
+            if (e.Name == fileName || e.Name == "..data" || (e is RenamedEventArgs renamed && renamed.OldName == fileName))
             {
                 _changes.Writer.TryWrite(true);
             }

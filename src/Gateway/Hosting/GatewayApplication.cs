@@ -37,6 +37,9 @@ internal static class GatewayApplication
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = commandLine.Remaining, ContentRootPath = commandLine.BaseDirectory });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);
+
+        // Under systemd (Type=notify): ready is signalled once the listeners are bound, logs go to the journal with levels.
+        builder.Host.UseSystemd();
         if (logger is not null)
         {
             builder.Logging.AddProvider(logger);

@@ -14,7 +14,7 @@ public sealed class SchemaTests
     // Built once: the library registers a schema by its $id, process-wide.
     private static readonly JsonSchema Schema = JsonSchema.FromText(SchemaDocument.ToJsonString());
 
-    public static TheoryData<string> ShippedConfigs => ["appsettings.json", "deploy/appsettings.production.json"];
+    public static TheoryData<string> ShippedConfigs => ["appsettings.json", "deploy/appsettings.Production.example.json"];
 
     [Theory]
     [MemberData(nameof(ShippedConfigs))]

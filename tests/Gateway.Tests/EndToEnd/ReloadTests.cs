@@ -88,6 +88,31 @@ public sealed class ReloadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_config_mounted_the_way_kubernetes_mounts_a_configmap_reloads_when_the_map_changes()
+    {
+        // Kubernetes: appsettings.json -> ..data/appsettings.json, and an update swaps the ..data symlink.
+        var directory = Directory.CreateTempSubdirectory("gateway-configmap-").FullName;
+        var first = Directory.CreateDirectory(Path.Combine(directory, "..2026_11_28_1")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(first, "appsettings.json"), TestGateway.Compose(Gateway("raw.test"), Proxy("app.test")));
+        File.CreateSymbolicLink(Path.Combine(directory, "..data"), first);
+        File.CreateSymbolicLink(Path.Combine(directory, "appsettings.json"), Path.Combine("..data", "appsettings.json"));
+        await using var gateway = await TestGateway.StartInAsync(directory, null);
+
+        var second = Directory.CreateDirectory(Path.Combine(directory, "..2026_11_28_2")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(second, "appsettings.json"), TestGateway.Compose(Gateway("raw2.test"), Proxy("app2.test")));
+        File.CreateSymbolicLink(Path.Combine(directory, "..data_tmp"), second);
+        // rename(2) over the old link, as the kubelet does (File.Move will not rename a link to a directory).
+        using (var rename = System.Diagnostics.Process.Start("mv", ["-T", Path.Combine(directory, "..data_tmp"), Path.Combine(directory, "..data")]))
+        {
+            await rename.WaitForExitAsync();
+            Assert.Equal(0, rename.ExitCode);
+        }
+
+        await Poll.UntilAsync(() => gateway.Snapshots.Current.Generation == 2, "the swapped ConfigMap is applied");
+        await AssertServesAsync(gateway, "raw2.test", "app2.test");
+    }
+
+    [Fact]
     public async Task A_saved_edit_applies_within_two_seconds_and_open_tunnels_survive_it()
     {
         await using var gateway = await TestGateway.StartAsync(Gateway("raw.test"), Proxy("app.test"));
