@@ -5,6 +5,9 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Admin;
 
+// OpenTelemetry's meter listener is process-wide: it would also count the "Gateway" meters of gateways that
+// other tests run at the same time, so the exact figures here are read with nothing else running.
+[Collection(SerialTests.Name)]
 public sealed partial class MetricsTests
 {
     [Fact]
