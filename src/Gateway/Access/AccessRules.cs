@@ -21,7 +21,12 @@ internal sealed class AccessRules
 
     public int Count => _rules.Length;
 
-    public bool Allows(IPAddress? client)
+    public bool Allows(IPAddress? client) => FirstMatch(client) ?? _defaultAllow;
+
+    /// <summary>True only when an "allow" rule matched - not for a client a blocklist merely does not name.</summary>
+    public bool ExplicitlyAllows(IPAddress? client) => FirstMatch(client) == true;
+
+    private bool? FirstMatch(IPAddress? client)
     {
         if (client is { IsIPv4MappedToIPv6: true })
         {
@@ -36,7 +41,7 @@ internal sealed class AccessRules
             }
         }
 
-        return _defaultAllow;
+        return null;
     }
 
     /// <summary>Reads a list of rules; each bad entry is reported with its path.</summary>

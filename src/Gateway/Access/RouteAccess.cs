@@ -25,32 +25,34 @@ internal sealed class RouteAccess(GatewaySnapshotStore snapshots, BasicAuthentic
             return;
         }
 
-        var networkAllowed = policy.Access.Count == 0 || policy.Access.Allows(context.Connection.RemoteIpAddress);
+        var client = context.Connection.RemoteIpAddress;
         if (policy.Users.Count > 0)
         {
-            // Satisfy Any: an allowed network needs no password. Satisfy All: the network must allow and the password match.
-            var passwordNeeded = !(policy.SatisfyAny && policy.Access.Count > 0 && networkAllowed);
-            if (!networkAllowed && !policy.SatisfyAny)
+            // Satisfy Any: a network an "allow" rule names needs no password (not one a blocklist merely leaves out).
+            // Satisfy All: the network must be allowed and the password match.
+            var authorization = context.Request.Headers.Authorization.ToString();
+            if (!policy.SatisfyAny && policy.Access.Count > 0 && !policy.Access.Allows(client))
             {
                 Deny(context, routeId, DenyReasons.Network, StatusCodes.Status403Forbidden);
                 return;
             }
 
-            if (passwordNeeded)
+            if (!(policy.SatisfyAny && policy.Access.ExplicitlyAllows(client))
+                && !await authenticator.AuthenticateAsync(authorization, policy.Users, context.RequestAborted))
             {
-                if (!await authenticator.AuthenticateAsync(context.Request.Headers.Authorization.ToString(), policy.Users, context.RequestAborted))
-                {
-                    await Task.Delay(BasicAuthenticator.FailureDelay, time, context.RequestAborted);
-                    Deny(context, routeId, DenyReasons.Auth, StatusCodes.Status401Unauthorized);
-                    context.Response.Headers.WWWAuthenticate = $"Basic realm=\"{routeId}\", charset=\"UTF-8\"";
-                    return;
-                }
+                await Task.Delay(BasicAuthenticator.FailureDelay, time, context.RequestAborted);
+                Deny(context, routeId, DenyReasons.Auth, StatusCodes.Status401Unauthorized);
+                context.Response.Headers.WWWAuthenticate = $"Basic realm=\"{routeId}\", charset=\"UTF-8\"";
+                return;
+            }
 
-                // The gateway's password is not the backend's business.
+            // The gateway's password is not the backend's business, even when the network alone let the client in.
+            if (authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+            {
                 context.Request.Headers.Authorization = default;
             }
         }
-        else if (!networkAllowed)
+        else if (policy.Access.Count > 0 && !policy.Access.Allows(client))
         {
             Deny(context, routeId, DenyReasons.Network, StatusCodes.Status403Forbidden);
             return;

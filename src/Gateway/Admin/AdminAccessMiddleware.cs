@@ -11,8 +11,10 @@ namespace Gateway.Admin;
 /// operator's browser is the remaining threat: it may neither rebind a DNS name to 127.0.0.1 (only IP and
 /// localhost Host headers are served then) nor post a state change across sites.
 /// </summary>
-internal sealed class AdminAccessMiddleware(RequestDelegate next, GatewaySnapshotStore snapshots, BasicAuthenticator authenticator, TimeProvider time)
+internal sealed class AdminAccessMiddleware(RequestDelegate next, GatewaySnapshotStore snapshots, TimeProvider time)
 {
+    // Its own verification slots: password guessing on a public route must not lock the operator out of the admin.
+    private readonly BasicAuthenticator _authenticator = new(time);
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -32,7 +34,7 @@ internal sealed class AdminAccessMiddleware(RequestDelegate next, GatewaySnapsho
             return;
         }
 
-        if (!await authenticator.AuthenticateAsync(context.Request.Headers.Authorization.ToString(), admin.Users, context.RequestAborted))
+        if (!await _authenticator.AuthenticateAsync(context.Request.Headers.Authorization.ToString(), admin.Users, context.RequestAborted))
         {
             // Slows password guessing; the connection is held, not a thread.
             await Task.Delay(BasicAuthenticator.FailureDelay, time, context.RequestAborted);

@@ -33,7 +33,8 @@ internal sealed class CertificateFileWatcher(Action changed) : IDisposable
             };
             FileSystemEventHandler handler = (_, e) =>
             {
-                if (_files.Contains(e.FullPath) || (e is RenamedEventArgs renamed && _files.Contains(renamed.OldFullPath)))
+                // Kubernetes updates a mounted Secret by swapping its "..data" symlink, never touching tls.crt itself.
+                if (_files.Contains(e.FullPath) || e.Name == "..data" || (e is RenamedEventArgs renamed && _files.Contains(renamed.OldFullPath)))
                 {
                     changed();
                 }

@@ -112,6 +112,7 @@ internal static class GatewayApplication
         app.UseRouting();
         app.UseMiddleware<DefaultSite>();
         var recorder = app.Services.GetRequiredService<ProxyRequestRecorder>();
+        var plainHttp = app.Services.GetRequiredService<PlainHttpGuard>();
         var errorPages = app.Services.GetRequiredService<ErrorPages>();
         var routeAccess = app.Services.GetRequiredService<RouteAccess>();
         var pathRules = app.Services.GetRequiredService<PathRules>();
@@ -119,6 +120,7 @@ internal static class GatewayApplication
         var pinned = app.Services.GetRequiredService<PinnedForwarder>();
         app.MapReverseProxy(proxy =>
         {
+            proxy.Use(plainHttp.InvokeAsync);
             proxy.Use(recorder.InvokeAsync);
             proxy.Use(errorPages.InvokeAsync);
             proxy.Use(routeAccess.CheckAsync);

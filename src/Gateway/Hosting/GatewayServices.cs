@@ -60,6 +60,7 @@ internal static class GatewayServices
         services.AddSingleton<PathRules>();
         services.AddSingleton<RouteAccess>();
         services.AddSingleton<ErrorPages>();
+        services.AddSingleton<PlainHttpGuard>();
         services.AddSingleton<PinnedForwarder>();
         services.AddReverseProxy().AddTransforms(transforms =>
         {

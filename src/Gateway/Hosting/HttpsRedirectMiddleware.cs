@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Gateway.Hosting;
 
 /// <summary>
-/// On the :80 listener, answers every request with a 308 to the same host, path and query over https, except for
-/// hosts of routes with ForceHttps off.
+/// On the :80 listener, answers every request with a 308 to the same host, path and query over https. Hosts that a
+/// route with ForceHttps off serves go on to routing; there the matched route decides (<see cref="Proxy.PlainHttpGuard"/>).
 /// 308 (not 301) so a POST stays a POST with its body.
 /// </summary>
 internal sealed class HttpsRedirectMiddleware
@@ -29,19 +29,23 @@ internal sealed class HttpsRedirectMiddleware
             return _next(context);
         }
 
-        var host = context.Request.Host;
-        if (_snapshots.Current.ProxyPolicies.ServesPlainHttp(host.Host))
-        {
-            return _next(context); // a route with ForceHttps off: proxied over plain HTTP
-        }
+        // A host some route serves with ForceHttps off is decided after routing, by the route that matches.
+        return _snapshots.Current.ProxyPolicies.MayServePlainHttp(context.Request.Host.Host)
+            ? _next(context)
+            : Redirect(context, _snapshots, _listeners);
+    }
 
+    /// <summary>Answers with a 308 to the same host, path and query over https (400 without a Host).</summary>
+    public static Task Redirect(HttpContext context, GatewaySnapshotStore snapshots, GatewayListeners listeners)
+    {
+        var host = context.Request.Host;
         if (!host.HasValue || string.IsNullOrEmpty(host.Host))
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return Task.CompletedTask;
         }
 
-        var port = _snapshots.Current.Config.Listeners.HttpsPublicPort ?? _listeners.Https?.Port ?? 443;
+        var port = snapshots.Current.Config.Listeners.HttpsPublicPort ?? listeners.Https?.Port ?? 443;
         var authority = port == 443 ? host.Host : host.Host + ":" + port.ToString(CultureInfo.InvariantCulture);
 
         // The raw target keeps the path exactly as the client sent it (encoding included);

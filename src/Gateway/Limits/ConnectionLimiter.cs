@@ -20,6 +20,7 @@ internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots, ClientRa
     /// <returns>False, without running it, when a limit is reached.</returns>
     public async Task<bool> TryRunAsync<TState>(IPAddress? client, Func<TState, Task> connection, TState state)
     {
+        client = client is null ? null : Subscriber(client);
         if (!TryAcquire(client))
         {
             return false;
@@ -34,6 +35,28 @@ internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots, ClientRa
         {
             Release(client);
         }
+    }
+
+    /// <summary>
+    /// The unit a limit applies to: an IPv4 address, or an IPv6 /64 - one subscriber's whole prefix, which a client
+    /// can otherwise rotate through to get a fresh allowance per address.
+    /// </summary>
+    public static IPAddress Subscriber(IPAddress client)
+    {
+        if (client.IsIPv4MappedToIPv6)
+        {
+            return client.MapToIPv4();
+        }
+
+        if (client.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6 || IPAddress.IsLoopback(client))
+        {
+            return client;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        client.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes);
     }
 
     /// <returns>False when a limit is reached; nothing is held then.</returns>

@@ -7,7 +7,7 @@ namespace Gateway.Proxy;
 /// After routing, for a request no route matched (an unknown host, or a path no route of the host covers):
 /// Gateway:Proxy:DefaultSite decides - a built-in 404 page, a redirect, or closing the connection.
 /// </summary>
-internal sealed class DefaultSite(RequestDelegate next, GatewaySnapshotStore snapshots)
+internal sealed class DefaultSite(RequestDelegate next, GatewaySnapshotStore snapshots, GatewayListeners listeners)
 {
     private const string NotFoundPage = """
         <!DOCTYPE html>
@@ -21,6 +21,11 @@ internal sealed class DefaultSite(RequestDelegate next, GatewaySnapshotStore sna
         if (context.GetEndpoint() is not null || context.Listener() is not (ListenerKind.Https or ListenerKind.Http))
         {
             return next(context);
+        }
+
+        if (context.Listener() == ListenerKind.Http)
+        {
+            return HttpsRedirectMiddleware.Redirect(context, snapshots, listeners); // plain HTTP is only for routes that ask for it
         }
 
         var site = snapshots.Current.ProxyPolicies.DefaultSite;

@@ -20,6 +20,8 @@ internal sealed class ErrorPages(GatewaySnapshotStore snapshots)
         }
 
         var custom = snapshots.Current.ProxyPolicies.ErrorPages.GetValueOrDefault(status);
+        // A backend's own empty 502 came with its headers (Content-Length: 0, cookies, encodings): none of them fit the page.
+        context.Response.Headers.Clear();
         context.Response.ContentType = "text/html; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
         await context.Response.WriteAsync(custom ?? BuiltIn(status, context.Request.Host.Host));

@@ -36,20 +36,45 @@ internal sealed class PathRules(GatewaySnapshotStore snapshots, GatewayMetrics m
         prefix == "/"
         || (path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && (path.Length == prefix.Length || path[prefix.Length] == '/'));
 
-    /// <summary>Backslashes and repeated slashes mean "/" to IIS: "//ecp" or "\ecp" must not slip past a rule for "/ecp".</summary>
+    /// <summary>
+    /// The path as the servers behind read it, so no spelling slips past a rule: backslashes and repeated slashes
+    /// are "/" (IIS), ";parameters" end a segment and "..;" is ".." (Tomcat, Jetty), trailing dots and spaces of a
+    /// segment are dropped (Windows), and "." and ".." segments are resolved.
+    /// </summary>
     public static string Normalize(string path)
     {
-        if (!path.Contains('\\', StringComparison.Ordinal) && !path.Contains("//", StringComparison.Ordinal))
+        if (path.AsSpan().IndexOfAny('\\', ';', '.') < 0 && !path.Contains("//", StringComparison.Ordinal) && !path.EndsWith(' '))
         {
             return path;
         }
 
-        var normalized = path.Replace('\\', '/');
-        while (normalized.Contains("//", StringComparison.Ordinal))
+        var segments = new List<string>();
+        foreach (var raw in path.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
-            normalized = normalized.Replace("//", "/", StringComparison.Ordinal);
+            var segment = raw.Split(';')[0];
+            if (segment is not ("." or ".."))
+            {
+                segment = segment.TrimEnd('.', ' ');
+            }
+
+            switch (segment)
+            {
+                case "" or ".":
+                    break;
+                case "..":
+                    if (segments.Count > 0)
+                    {
+                        segments.RemoveAt(segments.Count - 1);
+                    }
+
+                    break;
+                default:
+                    segments.Add(segment);
+                    break;
+            }
         }
 
-        return normalized;
+        var trailing = path.EndsWith('/') || path.EndsWith('\\');
+        return "/" + string.Join('/', segments) + (trailing && segments.Count > 0 ? "/" : "");
     }
 }

@@ -22,6 +22,7 @@ internal sealed class ProxyPolicies
     private readonly HostTable<RedirectHostConfig> _redirects;
     private readonly HostTable<string> _knownHosts;
     private readonly bool _routeForAnyHost;
+    private readonly bool _plainHttpForAnyHost;
 
     public ProxyPolicies(ProxyPoliciesConfig config, ProxyConfigSnapshot proxy)
     {
@@ -37,6 +38,7 @@ internal sealed class ProxyPolicies
             var policy = _routes.GetValueOrDefault(route.RouteId);
             var http11Only = (route.ClusterId is not null && _pinned.ContainsKey(route.ClusterId)) || policy is { Http2: false };
             _routeForAnyHost |= route.Match.Hosts is not { Count: > 0 };
+            _plainHttpForAnyHost |= route.Match.Hosts is not { Count: > 0 } && policy is { ForceHttps: false };
             foreach (var host in route.Match.Hosts ?? [])
             {
                 if (!HostPattern.TryParse(WithoutPort(host), out var pattern, out _))
@@ -75,8 +77,8 @@ internal sealed class ProxyPolicies
     /// <summary>True when <paramref name="serverName"/> must negotiate HTTP/1.1: a host of a connection-pinned cluster or of a route with Http2 off.</summary>
     public bool Http11Only(string? serverName) => _http11Hosts.Match(serverName) is not null;
 
-    /// <summary>True when a route with ForceHttps off serves <paramref name="host"/>: the HTTP listener proxies it instead of redirecting.</summary>
-    public bool ServesPlainHttp(string? host) => _plainHttpHosts.Match(host) is not null;
+    /// <summary>True when some route with ForceHttps off may serve <paramref name="host"/>: the HTTP listener routes it and lets the matched route decide.</summary>
+    public bool MayServePlainHttp(string? host) => _plainHttpForAnyHost || _plainHttpHosts.Match(host) is not null;
 
     public RedirectHostConfig? Redirect(string? host) => _redirects.Match(host);
 

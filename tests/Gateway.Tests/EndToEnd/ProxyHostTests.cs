@@ -41,7 +41,8 @@ public sealed class ProxyHostTests : IAsyncLifetime
                   "office": { "Access": [ "allow 127.0.0.2/32", "deny all" ] },
                   "auth": { "Users": { "alice": { "PasswordHash": {{alice!.ToJsonString()}} } } },
                   "either": { "Access": [ "allow 127.0.0.2" ], "Users": { "alice": { "PasswordHash": {{alice.ToJsonString()}} } }, "Satisfy": "Any" },
-                  "plain": { "ForceHttps": false }
+                  "plain": { "ForceHttps": false },
+                  "blocklist": { "Access": [ "deny 127.0.0.3" ], "Users": { "alice": { "PasswordHash": {{alice.ToJsonString()}} } }, "Satisfy": "Any" }
                 },
                 "Redirects": {
                   "old": { "Hosts": [ "old.test" ], "To": "https://new.test/base", "Code": 308 },
@@ -63,6 +64,12 @@ public sealed class ProxyHostTests : IAsyncLifetime
                 ["auth"] = Route("auth.test", "app"),
                 ["either"] = Route("either.test", "app"),
                 ["plain"] = Route("plain.test", "app"),
+                ["plain-admin"] = new JsonObject
+                {
+                    ["ClusterId"] = "app",
+                    ["Match"] = new JsonObject { ["Hosts"] = new JsonArray("plain.test"), ["Path"] = "/admin/{**rest}" },
+                },
+                ["blocklist"] = Route("blocklist.test", "app"),
                 ["down"] = Route("down.test", "down"),
             },
             ["Clusters"] = new JsonObject
@@ -129,6 +136,21 @@ public sealed class ProxyHostTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await elsewhere.GetAsync("/")).StatusCode);
         using var withPassword = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { Authorization = Basic("alice", AlicePassword) } };
         Assert.Equal(HttpStatusCode.OK, (await elsewhere.SendAsync(withPassword)).StatusCode);
+
+        // A browser sends its cached password even where the network sufficed: it still stops at the gateway.
+        using var cached = new HttpRequestMessage(HttpMethod.Get, "/headers") { Headers = { Authorization = Basic("alice", AlicePassword) } };
+        var seen = await (await office.SendAsync(cached)).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("Authorization", seen, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Satisfy_any_with_a_blocklist_still_asks_everyone_else_for_the_password()
+    {
+        using var client = HostClient.Create(_gateway.Https, "blocklist.test");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/")).StatusCode);
+        using var withPassword = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { Authorization = Basic("alice", AlicePassword) } };
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(withPassword)).StatusCode);
     }
 
     [Fact]
@@ -166,6 +188,11 @@ public sealed class ProxyHostTests : IAsyncLifetime
         Assert.StartsWith("app ", await plain.GetStringAsync("/"));
         var headers = await plain.GetStringAsync("/headers");
         Assert.Contains("X-Forwarded-Proto: http", headers, StringComparison.Ordinal);
+
+        // Another route of the same host keeps ForceHttps: decided per route, not per host.
+        using var admin = await plain.GetAsync("/admin/settings");
+        Assert.Equal(HttpStatusCode.PermanentRedirect, admin.StatusCode);
+        Assert.EndsWith("/admin/settings", admin.Headers.Location!.OriginalString, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -235,6 +262,18 @@ public sealed class ProxyHostTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType!.MediaType);
         Assert.Equal(await File.ReadAllTextAsync(_errorPage), await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_backends_own_empty_503_gets_the_page_without_the_backends_headers()
+    {
+        using var client = HostClient.Create(_gateway.Https, "office.test", from: Office);
+
+        using var response = await client.GetAsync("/status/503");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("503 Service Unavailable", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(response.Headers.Contains("Set-Cookie"));
     }
 
     [Fact]

@@ -59,6 +59,13 @@ public sealed class TestBackend : IAsyncDisposable
             context.Response.Headers.Server = "TestBackend/1.0";
             return string.Join("\n", context.Request.Headers.Select(h => $"{h.Key}: {h.Value}"));
         });
+        app.MapGet("/status/{code:int}", (HttpContext context, int code) =>
+        {
+            // An empty error answer with headers that must not survive onto a replacement page.
+            context.Response.Headers.SetCookie = "session=backend";
+            context.Response.ContentLength = 0;
+            return Results.StatusCode(code);
+        });
         app.MapGet("/big", async (HttpContext context, long bytes) =>
         {
             context.Response.ContentLength = bytes;

@@ -26,6 +26,14 @@ public sealed class ClientRateLimiterTests
         Assert.True(limiter.TryAcquire(IPAddress.Parse("127.0.1.2"), 6));
     }
 
+    [Theory]
+    [InlineData("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::")]
+    [InlineData("::ffff:127.0.0.5", "127.0.0.5")]
+    [InlineData("127.0.0.5", "127.0.0.5")]
+    [InlineData("::1", "::1")]
+    public void Limits_count_an_ipv6_client_by_its_64_prefix(string client, string subscriber) =>
+        Assert.Equal(IPAddress.Parse(subscriber), ConnectionLimiter.Subscriber(IPAddress.Parse(client)));
+
     [Fact]
     public void Refilled_buckets_are_dropped_once_many_addresses_are_tracked()
     {

@@ -109,6 +109,13 @@ public sealed class ProxyPoliciesTests
     [InlineData("//ecp/", "/ecp/")]
     [InlineData("/\\ecp", "/ecp")]
     [InlineData("/owa//x", "/owa/x")]
+    [InlineData("/x/..;/manager;a=1/html", "/manager/html")]
+    [InlineData("/ecp./", "/ecp/")]
+    [InlineData("/ecp;x/default.aspx", "/ecp/default.aspx")]
+    [InlineData("/owa/../ecp", "/ecp")]
+    [InlineData("/../../ecp", "/ecp")]
+    [InlineData("/owa/./x", "/owa/x")]
+    [InlineData("/owa/file.aspx", "/owa/file.aspx")]
     public void Paths_are_normalized_as_iis_reads_them(string raw, string normalized) =>
         Assert.Equal(normalized, PathRules.Normalize(raw));
 

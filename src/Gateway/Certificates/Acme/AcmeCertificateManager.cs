@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Threading.Channels;
 using Gateway.Configuration;
 using Gateway.Metrics;
@@ -17,6 +16,7 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
     private static readonly TimeSpan MaxSleep = TimeSpan.FromHours(1);
 
     private readonly GatewaySnapshotStore _snapshots;
+    private readonly IHostApplicationLifetime _lifetime;
     private readonly ManagedCertificates _managed;
     private readonly AcmeOrderer _orderer;
     private readonly GatewayMetrics _metrics;
@@ -27,10 +27,13 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
     private AcmeStorage? _storage;
     private AcmeClient? _client;
+    private (Uri, string?, string?) _clientConfig;
 
-    public AcmeCertificateManager(GatewaySnapshotStore snapshots, ManagedCertificates managed, AcmeOrderer orderer, GatewayMetrics metrics, TimeProvider time, ILogger<AcmeCertificateManager> logger)
+    public AcmeCertificateManager(GatewaySnapshotStore snapshots, IHostApplicationLifetime lifetime, ManagedCertificates managed, AcmeOrderer orderer,
+        GatewayMetrics metrics, TimeProvider time, ILogger<AcmeCertificateManager> logger)
     {
         _snapshots = snapshots;
+        _lifetime = lifetime;
         _managed = managed;
         _orderer = orderer;
         _metrics = metrics;
@@ -59,7 +62,21 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await Task.Yield();
+        // Hosted services start before Kestrel binds: a challenge opened now would be validated against a
+        // listener that does not exist yet.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (_lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            try
+            {
+                await started.Task.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan sleep;
@@ -134,7 +151,14 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
         status.Ordering = true;
         try
         {
-            _client ??= new AcmeClient(config, storage.LoadOrCreateAccountKey(), _time);
+            if (_client is null || _clientConfig != (config.Directory, config.DirectoryTrustPath, config.Email))
+            {
+                // A new directory, trust file or contact: start over with a client (and account lookup) for it.
+                _client?.Dispose();
+                _client = new AcmeClient(config, storage.LoadOrCreateAccountKey(), _time);
+                _clientConfig = (config.Directory, config.DirectoryTrustPath, config.Email);
+            }
+
             var (chain, key) = await _orderer.OrderAsync(_client, config, status.Hosts, challenges, cancellationToken);
             var issued = storage.Save(status.Hosts, chain, key);
             _managed.Replace([.. _managed.All.Where(c => !c.Covers(status.Hosts) || c.NotAfter > issued.NotAfter), issued], _snapshots.Current.Config.Tls);
@@ -142,8 +166,7 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
             _metrics.AcmeOrdered(AcmeOutcomes.Issued);
             Log.Issued(_logger, hosts, issued.NotAfter);
         }
-        catch (Exception e) when (e is AcmeException or HttpRequestException or TaskCanceledException or IOException or UnauthorizedAccessException or CryptographicException
-            && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             var retryAfter = (e as AcmeException)?.RetryAfter;
             status.Failed(_time.GetUtcNow(), e.Message, retryAfter);
@@ -165,7 +188,12 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
         }
 
         var lifetime = certificate.NotAfter - certificate.NotBefore;
+        // Never more than half the lifetime: a RenewBefore as long as the certificate lives would renew it at once, forever.
         var before = config.RenewBefore ?? lifetime / 3;
+        if (before > lifetime / 2)
+        {
+            before = lifetime / 2;
+        }
         // Spread renewals of certificates issued together over a tenth of the renewal window, stably per set.
         var spread = before / 10 * ((uint)StringComparer.Ordinal.GetHashCode(string.Join(",", hosts)) % 1000 / 1000.0);
         return certificate.NotAfter - before - spread;

@@ -22,12 +22,14 @@ internal sealed class AcmeHostSetStatus(IReadOnlyList<string> hosts)
 
     public bool Ordering { get; set; }
 
+    /// <summary>Whatever the certificate's dates say, the next order for this set waits an hour: a clock or CA that
+    /// disagrees with us must not turn into an order loop that burns the CA's rate limits.</summary>
     public void Succeeded(DateTimeOffset now)
     {
         Failures = 0;
         LastAttempt = LastSuccess = now;
         LastError = null;
-        NotBefore = now;
+        NotBefore = now + TimeSpan.FromHours(1);
     }
 
     /// <summary>Exponential backoff from one minute to a day, ±20 % jitter, never sooner than the CA's Retry-After.</summary>

@@ -136,7 +136,10 @@ internal sealed partial class AcmeOrderer(AcmeChallengeResponses responses, Time
 
     private static byte[] CreateSigningRequest(IReadOnlyList<string> hosts, ECDsa key)
     {
-        var request = new CertificateRequest("CN=" + hosts[0], key, HashAlgorithmName.SHA256);
+        // The CN is optional and limited to 64 characters; the SAN carries every name either way.
+        var commonName = hosts.FirstOrDefault(h => h.Length <= 64);
+        var subject = commonName is null ? new X500DistinguishedName("") : new X500DistinguishedName("CN=" + commonName);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         foreach (var host in hosts)
         {

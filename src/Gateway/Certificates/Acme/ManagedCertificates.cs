@@ -25,9 +25,11 @@ internal sealed class ManagedCertificates
 
         if (!SameOptions(table.Tls, tls))
         {
-            // A reload changed the TLS settings: rebuild once, not per handshake.
-            table = Build(table.Certificates, tls);
-            Volatile.Write(ref _table, table);
+            // A reload changed the TLS settings: rebuild once, not per handshake. Published only if nothing replaced
+            // the table meanwhile, so a certificate issued at this moment is not lost.
+            var rebuilt = Build(table.Certificates, tls);
+            Interlocked.CompareExchange(ref _table, rebuilt, table);
+            table = rebuilt;
         }
 
         return table.ByHost.Match(serverName);

@@ -94,16 +94,10 @@ internal sealed class PinnedForwarder(IHttpForwarder forwarder, GatewaySnapshotS
         feature.ProxiedDestination = destination;
         var cluster = feature.Cluster.Config;
         var invoker = pinned.InvokerFor(destination.DestinationId, cluster.HttpClient);
-        destination.ConcurrentRequestCount++;
-        try
-        {
-            // No retry on another connection: a request re-sent elsewhere would run under no identity, or another's.
-            await forwarder.SendAsync(context, destination.Model.Config.Address, invoker,
-                cluster.HttpRequest ?? ForwarderRequestConfig.Empty, context.GetRouteModel().Transformer);
-        }
-        finally
-        {
-            destination.ConcurrentRequestCount--;
-        }
+
+        // No retry on another connection: a request re-sent elsewhere would run under no identity, or another's.
+        // (YARP's per-destination request count is not kept here: its setter is not atomic.)
+        await forwarder.SendAsync(context, destination.Model.Config.Address, invoker,
+            cluster.HttpRequest ?? ForwarderRequestConfig.Empty, context.GetRouteModel().Transformer);
     }
 }
