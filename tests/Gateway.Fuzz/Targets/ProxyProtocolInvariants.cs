@@ -1,0 +1,72 @@
+using Gateway.ProxyProtocol;
+
+namespace Gateway.Fuzz.Targets;
+
+/// <summary>
+/// What every <see cref="ProxyHeaderParser.Parse"/> verdict must satisfy. The accepting middleware re-parses as bytes
+/// arrive and acts on the first verdict that is not NeedMoreData, so a prefix's verdict must agree with the whole
+/// input's; a header it accepts must be consumed exactly; and what it accepts must survive a write and re-parse.
+/// </summary>
+internal static class ProxyProtocolInvariants
+{
+    private const int DensePrefixes = 128;
+
+    public static void Check(ReadOnlySpan<byte> data)
+    {
+        var whole = ProxyHeaderParser.Parse(data);
+        Ensure(whole == ProxyHeaderParser.Parse(data), "parsing the same input twice gave different results");
+        Ensure((whole.Status == ProxyHeaderStatus.Invalid) == (whole.Error is not null), "an error message belongs to Invalid, and only to it");
+
+        if (whole.Status == ProxyHeaderStatus.Complete)
+        {
+            CheckComplete(data, whole);
+        }
+
+        var step = Math.Max(1, data.Length / DensePrefixes);
+        for (var length = 0; length < data.Length; length += length < DensePrefixes ? 1 : step)
+        {
+            var prefix = ProxyHeaderParser.Parse(data[..length]);
+            switch (prefix.Status)
+            {
+                case ProxyHeaderStatus.Complete:
+                    Ensure(whole.Status == ProxyHeaderStatus.Complete && whole.Length == prefix.Length && Equals(whole.Source, prefix.Source),
+                        $"the first {length} bytes were a complete header that the whole input does not agree with");
+                    break;
+                case ProxyHeaderStatus.Invalid:
+                    Ensure(whole.Status == ProxyHeaderStatus.Invalid, $"the first {length} bytes were invalid but the whole input is {whole.Status}");
+                    break;
+                default:
+                    Ensure(whole.Status != ProxyHeaderStatus.Complete || length < whole.Length,
+                        $"the first {length} bytes hold the whole {whole.Length}-byte header but still need more data");
+                    break;
+            }
+        }
+    }
+
+    private static void CheckComplete(ReadOnlySpan<byte> data, ProxyHeader header)
+    {
+        var version1 = data[0] == (byte)'P';
+        Ensure(header.Length <= data.Length, "the header is longer than the input");
+        Ensure(version1 ? header.Length is >= 8 and <= ProxyHeaderParser.MaxV1Length : header.Length is >= 16 and <= ProxyHeaderParser.MaxV2Length,
+            $"a {(version1 ? "v1" : "v2")} header of {header.Length} bytes is outside the protocol's bounds");
+        Ensure((header.Source is null) == (header.Destination is null), "a source without a destination, or the other way round");
+        Ensure(ProxyHeaderParser.Parse(data[..header.Length]) == header, "the header alone does not parse as it did with bytes after it");
+
+        if (header.Source is { } source && header.Destination is { } destination)
+        {
+            Ensure(source.AddressFamily == destination.AddressFamily, "the two addresses are of different families");
+            var rewritten = version1 ? ProxyHeaderWriter.V1(source, destination) : ProxyHeaderWriter.V2(source, destination);
+            var reparsed = ProxyHeaderParser.Parse(rewritten);
+            Ensure(reparsed.Status == ProxyHeaderStatus.Complete && reparsed.Length == rewritten.Length
+                && Equals(reparsed.Source, source) && Equals(reparsed.Destination, destination), "the addresses do not survive a write and a re-parse");
+        }
+    }
+
+    private static void Ensure(bool condition, string invariant)
+    {
+        if (!condition)
+        {
+            throw new InvariantViolationException(invariant);
+        }
+    }
+}
