@@ -54,11 +54,16 @@ internal static class ProxyProtocolInvariants
 
         if (header.Source is { } source && header.Destination is { } destination)
         {
-            Ensure(source.AddressFamily == destination.AddressFamily, "the two addresses are of different families");
+            Ensure(!source.Address.IsIPv4MappedToIPv6 && !destination.Address.IsIPv4MappedToIPv6, "an IPv4-mapped address was not made IPv4");
             var rewritten = version1 ? ProxyHeaderWriter.V1(source, destination) : ProxyHeaderWriter.V2(source, destination);
             var reparsed = ProxyHeaderParser.Parse(rewritten);
-            Ensure(reparsed.Status == ProxyHeaderStatus.Complete && reparsed.Length == rewritten.Length
-                && Equals(reparsed.Source, source) && Equals(reparsed.Destination, destination), "the addresses do not survive a write and a re-parse");
+
+            // The client must survive; a destination of the other family (::ffff:a.b.c.d to an IPv6 one, unmapped) is
+            // written as the unspecified address of the client's family, keeping its port.
+            var sameFamily = source.AddressFamily == destination.AddressFamily;
+            Ensure(reparsed.Status == ProxyHeaderStatus.Complete && reparsed.Length == rewritten.Length && Equals(reparsed.Source, source)
+                && (sameFamily ? Equals(reparsed.Destination, destination) : reparsed.Destination?.Port == destination.Port),
+                "the addresses do not survive a write and a re-parse");
         }
     }
 

@@ -22,6 +22,17 @@ public sealed class ProxyHeaderParserTests
         Assert.Equal(IPEndPoint.Parse(destination), header.Destination);
     }
 
+    [Theory]
+    [InlineData("PROXY TCP6 ::ffff:127.0.0.77 ::1 40000 443\r\n", "127.0.0.77:40000")]
+    [InlineData("PROXY TCP6 ::ffff:127.0.0.77 ::ffff:127.0.0.1 40000 443\r\n", "127.0.0.77:40000")]
+    public void An_ipv4_client_written_as_ipv6_is_the_ipv4_client(string line, string source)
+    {
+        var header = ProxyHeaderParser.Parse(Encoding.ASCII.GetBytes(line));
+
+        Assert.Equal(ProxyHeaderStatus.Complete, header.Status);
+        Assert.Equal(IPEndPoint.Parse(source), header.Source);
+    }
+
     [Fact]
     public void A_v1_unknown_header_keeps_the_connections_own_address()
     {
