@@ -11,6 +11,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace Gateway.Tests.Certificates;
 
 /// <summary>ACME against a real Pebble: orders through both challenges, storage across restarts, renewal, failure and backoff.</summary>
+/// <remarks>Alone, after the rest: an order is a dozen round trips to a CA process, and each wait below is on them.</remarks>
+[Collection(SerialTests.Name)]
 public sealed class AcmeEndToEndTests
 {
     [Fact]
@@ -114,7 +116,7 @@ public sealed class AcmeEndToEndTests
         await using var setup = await AcmeSetup.StartAsync("down.gateway.test", time: clock, directory: $"https://127.0.0.1:{Pebble.FreePort()}/dir");
         var manager = setup.Gateway.Services.GetRequiredService<AcmeCertificateManager>();
 
-        await Poll.UntilAsync(() => manager.Status is [{ Failures: 1 }], "the first attempt failed", AcmeSetup.Patience);
+        await setup.WaitForStatusAsync(status => status is [{ Failures: 1 }], "the first attempt failed");
         var first = manager.Status[0];
         var firstWait = first.NotBefore - first.LastAttempt!.Value;
         Assert.InRange(firstWait, TimeSpan.FromSeconds(47), TimeSpan.FromSeconds(73));
@@ -127,7 +129,7 @@ public sealed class AcmeEndToEndTests
 
         // ...one after it, with a longer wait next time.
         clock.Advance(firstWait + TimeSpan.FromSeconds(1));
-        await Poll.UntilAsync(() => manager.Status[0].Failures == 2, "the second attempt failed", AcmeSetup.Patience);
+        await setup.WaitForStatusAsync(status => status is [{ Failures: 2 }], "the second attempt failed");
         var second = manager.Status[0];
         Assert.InRange(second.NotBefore - second.LastAttempt!.Value, TimeSpan.FromSeconds(95), TimeSpan.FromSeconds(145));
         served = await AcmeSetup.HandshakeAsync(setup.Gateway.Https, "down.gateway.test", null);
@@ -140,7 +142,7 @@ public sealed class AcmeEndToEndTests
         await using var setup = await AcmeSetup.StartAsync(Pebble.BlockedHost);
         var manager = setup.Gateway.Services.GetRequiredService<AcmeCertificateManager>();
 
-        await Poll.UntilAsync(() => manager.Status is [{ Failures: 1 }], "the order failed", AcmeSetup.Patience);
+        await setup.WaitForStatusAsync(status => status is [{ Failures: 1 }], "the order failed");
         Assert.Contains("rejectedIdentifier", manager.Status[0].LastError, StringComparison.Ordinal);
         var served = await AcmeSetup.HandshakeAsync(setup.Gateway.Https, Pebble.BlockedHost, null);
         Assert.Contains("Gateway self-signed", served.Certificate!.Subject, StringComparison.Ordinal);
@@ -179,8 +181,9 @@ public sealed class AcmeEndToEndTests
 /// <summary>A Pebble, a backend, and a gateway whose one YARP route's host gets its certificate from that Pebble.</summary>
 internal sealed class AcmeSetup : IAsyncDisposable
 {
-    private AcmeSetup(Pebble pebble, TestBackend backend, TestGateway gateway, string directory)
+    private AcmeSetup(Pebble pebble, TestBackend backend, TestGateway gateway, string directory, CapturedLogs logs)
     {
+        Logs = logs;
         Pebble = pebble;
         Backend = backend;
         Gateway = gateway;
@@ -197,6 +200,8 @@ internal sealed class AcmeSetup : IAsyncDisposable
     public TestGateway Gateway { get; }
 
     public string Directory { get; }
+
+    public CapturedLogs Logs { get; }
 
     public string Host { get; private init; } = "";
 
@@ -240,8 +245,27 @@ internal sealed class AcmeSetup : IAsyncDisposable
 
         var folder = System.IO.Directory.CreateTempSubdirectory("gateway-acme-").FullName;
         await File.WriteAllTextAsync(Path.Combine(folder, "appsettings.json"), TestGateway.Compose(gatewaySection, proxy));
-        var gateway = await TestGateway.StartInAsync(folder, time);
-        return new AcmeSetup(pebble, backend, gateway, folder) { Host = host };
+        var logs = new CapturedLogs();
+        var gateway = await TestGateway.StartInAsync(folder, time, logs);
+        return new AcmeSetup(pebble, backend, gateway, folder, logs) { Host = host };
+    }
+
+    /// <summary>Waits until the ACME host sets' standing satisfies <paramref name="condition"/>; on a timeout, says what the gateway logged.</summary>
+    public async Task WaitForStatusAsync(Func<IReadOnlyList<AcmeHostSetStatus>, bool> condition, string what)
+    {
+        var manager = Gateway.Services.GetRequiredService<AcmeCertificateManager>();
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition(manager.Status))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                var standing = string.Join("; ", manager.Status.Select(s => $"{string.Join(",", s.Hosts)}: failures {s.Failures}, ordering {s.Ordering}, last error {s.LastError}"));
+                var log = string.Join("\n", Logs.Entries.Where(e => e.Category.Contains("Acme", StringComparison.Ordinal)).Select(e => $"{e.Level} {e.Message}"));
+                Assert.Fail($"Timed out waiting until {what}. Standing: [{standing}]. ACME log:\n{log}");
+            }
+
+            await Task.Delay(20);
+        }
     }
 
     /// <summary>Waits until the gateway serves, for the host, a chain that validates against Pebble's root.</summary>

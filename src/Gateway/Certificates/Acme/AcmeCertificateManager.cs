@@ -60,6 +60,21 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
         base.Dispose();
     }
 
+    /// <summary>Stored certificates are served from the first handshake: loaded here, before the listeners are bound.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            Storage(_snapshots.Current);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.Crashed(_logger, e); // the background loop tries again
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Hosted services start before Kestrel binds: a challenge opened now would be validated against a
