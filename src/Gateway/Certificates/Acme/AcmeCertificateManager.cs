@@ -297,7 +297,7 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
         [LoggerMessage(7, LogLevel.Warning, "ACME: skipping the stored certificate {Path}: {Reason}", EventName = "AcmeUnreadable")]
         public static partial void Unreadable(ILogger logger, string path, string reason);
 
-        [LoggerMessage(8, LogLevel.Error, "ACME: certificate management failed; trying again in 5 minutes", EventName = "AcmeCrashed")]
+        [LoggerMessage(8, LogLevel.Error, "ACME: certificate management failed (stored certificates or account key unreadable, or a bug); it tries again within 5 minutes", EventName = "AcmeCrashed")]
         public static partial void Crashed(ILogger logger, Exception exception);
     }
 }
