@@ -131,12 +131,8 @@ public sealed class ReloadTests : IAsyncLifetime
     [Fact]
     public async Task Saving_the_file_unchanged_after_a_certificate_renewal_serves_the_new_certificate()
     {
-        var directory = Directory.CreateTempSubdirectory("gateway-renew-").FullName;
         var (first, second) = (TestCertificates.Get("app.test"), TestCertificates.Get("renewed.app.test"));
-        File.Copy(first.CertificatePath, Path.Combine(directory, "cert.pem"));
-        File.Copy(first.KeyPath, Path.Combine(directory, "key.pem"));
-        var section = Gateway("raw.test");
-        section["Tls"] = new JsonObject { ["Certificates"] = new JsonObject { ["app.test"] = new JsonObject { ["CertificatePath"] = Path.Combine(directory, "cert.pem"), ["KeyPath"] = Path.Combine(directory, "key.pem") } } };
+        var (directory, section) = CertificateFilesConfig(first);
         await using var gateway = await TestGateway.StartAsync(section, Proxy("app.test"));
         Assert.Equal(first.Thumbprint, await ServedThumbprintAsync(gateway));
 
@@ -151,12 +147,8 @@ public sealed class ReloadTests : IAsyncLifetime
     [Fact]
     public async Task A_certificate_replaced_on_disk_is_served_without_touching_the_config_file()
     {
-        var directory = Directory.CreateTempSubdirectory("gateway-renew-").FullName;
         var (first, second) = (TestCertificates.Get("app.test"), TestCertificates.Get("renewed.app.test"));
-        File.Copy(first.CertificatePath, Path.Combine(directory, "cert.pem"));
-        File.Copy(first.KeyPath, Path.Combine(directory, "key.pem"));
-        var section = Gateway("raw.test");
-        section["Tls"] = new JsonObject { ["Certificates"] = new JsonObject { ["app.test"] = new JsonObject { ["CertificatePath"] = Path.Combine(directory, "cert.pem"), ["KeyPath"] = Path.Combine(directory, "key.pem") } } };
+        var (directory, section) = CertificateFilesConfig(first);
         await using var gateway = await TestGateway.StartAsync(section, Proxy("app.test"));
         Assert.Equal(first.Thumbprint, await ServedThumbprintAsync(gateway));
 
@@ -169,6 +161,17 @@ public sealed class ReloadTests : IAsyncLifetime
 
         await Poll.UntilAsync(() => gateway.Snapshots.Current.Generation >= 2 && gateway.Snapshots.LastFailure is null, "the certificate files are reloaded");
         Assert.Equal(second.Thumbprint, await ServedThumbprintAsync(gateway));
+    }
+
+    /// <summary>A gateway section serving app.test with a copy of <paramref name="certificate"/>'s files in a folder of its own.</summary>
+    private (string Directory, JsonObject Section) CertificateFilesConfig(TestCertificate certificate)
+    {
+        var directory = Directory.CreateTempSubdirectory("gateway-renew-").FullName;
+        File.Copy(certificate.CertificatePath, Path.Combine(directory, "cert.pem"));
+        File.Copy(certificate.KeyPath, Path.Combine(directory, "key.pem"));
+        var section = Gateway("raw.test");
+        section["Tls"] = new JsonObject { ["Certificates"] = new JsonObject { ["app.test"] = new JsonObject { ["CertificatePath"] = Path.Combine(directory, "cert.pem"), ["KeyPath"] = Path.Combine(directory, "key.pem") } } };
+        return (directory, section);
     }
 
     private static async Task<string?> ServedThumbprintAsync(TestGateway gateway)

@@ -8,12 +8,13 @@ namespace Gateway.Tests.Infrastructure;
 /// An HttpClient for one host name behind the gateway: every connection goes to <c>gateway</c> (TLS done in the
 /// connect callback, with the host as SNI, unless <c>tls</c> is off), the host travels as the Host header, and
 /// the URLs name 127.0.0.1 - so nothing is looked up in DNS (the NTLM client would otherwise resolve the host
-/// to build its service name). <c>from</c> binds another loopback source address, for network rules.
+/// to build its service name). <c>from</c> binds another loopback source address, for network rules; <c>preamble</c>
+/// is sent first on every connection (a PROXY header).
 /// </summary>
 public static class HostClient
 {
     public static HttpClient Create(IPEndPoint gateway, string host, NetworkCredential? credential = null, IPAddress? from = null,
-        Action? onConnect = null, bool tls = true)
+        Action? onConnect = null, bool tls = true, byte[]? preamble = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -33,6 +34,11 @@ public static class HostClient
                     }
 
                     await socket.ConnectAsync(gateway, cancellationToken);
+                    if (preamble is not null)
+                    {
+                        await socket.SendAsync(preamble, SocketFlags.None, cancellationToken);
+                    }
+
                     var stream = new NetworkStream(socket, ownsSocket: true);
                     if (!tls)
                     {

@@ -47,7 +47,7 @@ public sealed class ProxyPoliciesTests
             ["Gateway:Proxy:Clusters:missing:ConnectionPinned"] = "true",
             ["Gateway:Proxy:Routes:nope:PathRules:0:Paths:0"] = "/ecp",
             ["Gateway:Proxy:Routes:owa:PathRules:0:Paths:0"] = "ecp",
-            ["Gateway:Proxy:Routes:owa:PathRules:0:AllowedNetworks:0"] = "10.0.0.0/33",
+            ["Gateway:Proxy:Routes:owa:PathRules:0:AllowedNetworks:0"] = "127.0.0.0/33",
             ["Gateway:Proxy:Routes:owa:PathRules:1:AllowedNetworks:0"] = "127.0.0.1",
         });
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -159,40 +158,6 @@ public sealed class ProxyProtocolTests : IAsyncLifetime
     }
 
     /// <summary>An HTTP client whose connections come from <paramref name="from"/> and start with <paramref name="header"/>.</summary>
-    private static HttpClient HttpThrough(IPEndPoint gateway, string host, IPAddress from, byte[]? header, bool tls = true)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                socket.Bind(new IPEndPoint(from, 0));
-                await socket.ConnectAsync(gateway, cancellationToken);
-                if (header is not null)
-                {
-                    await socket.SendAsync(header, SocketFlags.None, cancellationToken);
-                }
-
-                var stream = new NetworkStream(socket, ownsSocket: true);
-                if (!tls)
-                {
-                    return stream;
-                }
-
-                var secure = new SslStream(stream);
-                await secure.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-                {
-                    TargetHost = host,
-                    ApplicationProtocols = [SslApplicationProtocol.Http11],
-                    RemoteCertificateValidationCallback = (_, _, _, _) => true,
-                }, cancellationToken);
-                return secure;
-            },
-        };
-        var client = new HttpClient(handler) { BaseAddress = new Uri("http://127.0.0.1/"), Timeout = TimeSpan.FromSeconds(15) };
-        client.DefaultRequestHeaders.Host = host;
-        return client;
-    }
+    private static HttpClient HttpThrough(IPEndPoint gateway, string host, IPAddress from, byte[]? header, bool tls = true) =>
+        HostClient.Create(gateway, host, from: from, tls: tls, preamble: header);
 }
