@@ -81,19 +81,12 @@ internal sealed class AccessRules
             return true;
         }
 
-        // "10.0.0.1/8" would silently mean all of 10.0.0.0/8: refuse it rather than guess.
-        if (IPNetwork.TryParse(parts[1], out var network) && network.BaseAddress.Equals(IPAddress.Parse(parts[1][..parts[1].IndexOf('/', StringComparison.Ordinal)])))
+        if (!Networks.TryParse(parts[1], out var network))
         {
-            rule = (allow, network);
-            return true;
+            return false;
         }
 
-        if (IPAddress.TryParse(parts[1], out var address))
-        {
-            rule = (allow, new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
-            return true;
-        }
-
-        return false;
+        rule = (allow, network);
+        return true;
     }
 }

@@ -10,8 +10,7 @@ internal static class Networks
         var networks = new List<IPNetwork>();
         foreach (var entry in section.GetChildren())
         {
-            if (entry.Value is { } text && ((IPNetwork.TryParse(text, out var network) && network.BaseAddress.Equals(IPAddress.Parse(text[..text.IndexOf('/', StringComparison.Ordinal)])))
-                || TryParseAddress(text, out network)))
+            if (TryParse(entry.Value, out var network))
             {
                 networks.Add(network);
             }
@@ -48,9 +47,23 @@ internal static class Networks
         return false;
     }
 
-    private static bool TryParseAddress(string text, out IPNetwork network)
+    /// <summary>
+    /// A network in CIDR form or a single address. "10.0.0.1/8" is refused rather than read as all of 10.0.0.0/8:
+    /// whoever wrote it meant something else.
+    /// </summary>
+    public static bool TryParse(string? text, out IPNetwork network)
     {
         network = default;
+        if (text is null)
+        {
+            return false;
+        }
+
+        if (IPNetwork.TryParse(text, out network))
+        {
+            return network.BaseAddress.Equals(IPAddress.Parse(text[..text.IndexOf('/', StringComparison.Ordinal)]));
+        }
+
         if (!IPAddress.TryParse(text, out var address))
         {
             return false;

@@ -5,9 +5,7 @@ namespace Gateway.Certificates.Acme;
 
 // The members of RFC 8555's resources that Gateway reads (section 7.1); everything else is ignored.
 
-internal sealed record AcmeDirectory(Uri NewNonce, Uri NewAccount, Uri NewOrder, AcmeDirectoryMeta? Meta);
-
-internal sealed record AcmeDirectoryMeta(Uri? TermsOfService);
+internal sealed record AcmeDirectory(Uri NewNonce, Uri NewAccount, Uri NewOrder);
 
 internal sealed record AcmeIdentifier(string Type, string Value);
 
@@ -72,7 +70,6 @@ internal static class AcmeStatus
     public const string Ready = "ready";
     public const string Processing = "processing";
     public const string Valid = "valid";
-    public const string Invalid = "invalid";
 }
 
 /// <summary>Source-generated JSON for ACME resources: no reflection, no per-call options.</summary>

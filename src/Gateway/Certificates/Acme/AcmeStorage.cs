@@ -83,7 +83,7 @@ internal sealed class AcmeStorage
     }
 
     /// <summary>The first host, readable in a directory listing, plus a hash of the whole set when there are several.</summary>
-    public static string FileName(IReadOnlyList<string> hosts)
+    private static string FileName(IReadOnlyList<string> hosts)
     {
         if (hosts.Count == 1)
         {
