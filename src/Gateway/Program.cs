@@ -1,6 +1,9 @@
 using Gateway.Configuration;
 using Gateway.Hosting;
 
+// Before anything touches a socket: the runtime reads the switch once.
+InlineIo.Enable();
+
 try
 {
     if (args.Contains("--hash-password"))

@@ -62,7 +62,9 @@ internal sealed class BasicAuthenticator(TimeProvider time)
         bool verified;
         try
         {
-            verified = PasswordHash.Verify(credentials[(colon + 1)..], hash) && known;
+            // On the thread pool: socket continuations run on the I/O threads, which must not stall for a hash.
+            var password = credentials[(colon + 1)..];
+            verified = await Task.Run(() => PasswordHash.Verify(password, hash), aborted) && known;
         }
         finally
         {

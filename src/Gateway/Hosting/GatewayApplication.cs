@@ -40,6 +40,7 @@ internal static class GatewayApplication
 
         // Under systemd (Type=notify): ready is signalled once the listeners are bound, logs go to the journal with levels.
         builder.Host.UseSystemd();
+        builder.WebHost.UseSockets(InlineIo.Configure);
         if (logger is not null)
         {
             builder.Logging.AddProvider(logger);
