@@ -15,8 +15,11 @@ namespace Gateway.Tunnel;
 /// L4: picks a destination for a passthrough connection (affinity, policy, health), dials it - trying the
 /// next destination when a connect fails, up to the cluster's Retries - and runs the tunnel to its end.
 /// </summary>
-internal sealed partial class TunnelHandler
+internal sealed partial class TunnelHandler : IDisposable
 {
+    /// <summary>How often open tunnels are checked against their IdleTimeout: one timer for all of them.</summary>
+    private static readonly TimeSpan IdleSweepInterval = TimeSpan.FromSeconds(1);
+
     private readonly ClusterStateStore _clusters;
     private readonly DestinationPicker _picker;
     private readonly GatewayMetrics _metrics;
@@ -24,6 +27,7 @@ internal sealed partial class TunnelHandler
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<TunnelSession, string> _open = new();
     private readonly ConcurrentDictionary<string, TrafficCounters> _routeTraffic = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ITimer _idleSweep;
 
     public TunnelHandler(ClusterStateStore clusters, DestinationPicker picker, GatewayMetrics metrics, TimeProvider time, ILogger<TunnelHandler> logger)
     {
@@ -32,6 +36,7 @@ internal sealed partial class TunnelHandler
         _metrics = metrics;
         _time = time;
         _logger = logger;
+        _idleSweep = time.CreateTimer(static state => ((TunnelHandler)state!).CloseIdleTunnels(), this, IdleSweepInterval, IdleSweepInterval);
     }
 
     /// <summary>Tunnels open right now.</summary>
@@ -60,6 +65,16 @@ internal sealed partial class TunnelHandler
         return closed;
     }
 
+    private void CloseIdleTunnels()
+    {
+        foreach (var (session, _) in _open)
+        {
+            session.CloseIfIdle();
+        }
+    }
+
+    public void Dispose() => _idleSweep.Dispose();
+
     /// <param name="serverName">The SNI, for the log; null on streams.</param>
     public async Task RunAsync(ConnectionContext client, PassthroughRoute route, string? serverName)
     {
@@ -79,7 +94,29 @@ internal sealed partial class TunnelHandler
                 return;
             }
 
-            await RunTunnelAsync(client, route, serverName, backend, destination);
+            _metrics.ConnectionRouted(ConnectionOutcomes.Tunnelled);
+            _metrics.TunnelOpened(route.RouteId);
+            destination.TunnelEstablished();
+            var routeTraffic = Traffic(route.RouteId);
+            routeTraffic.Opened();
+            destination.Traffic.Opened();
+            var started = _time.GetTimestamp();
+            using var session = new TunnelSession(client, backend, route.Cluster.IdleTimeout, _time, routeTraffic, destination.Traffic);
+            _open[session] = route.RouteId;
+            var end = TunnelEnd.Aborted;
+            try
+            {
+                end = await session.RunAsync();
+            }
+            finally
+            {
+                _open.TryRemove(session, out _);
+                destination.ConnectionClosed();
+                var duration = _time.GetElapsedTime(started);
+                _metrics.TunnelClosed(route.RouteId, session.BytesFromClient, session.BytesFromBackend, duration, end);
+                Log.TunnelClosed(_logger, client.RemoteEndPoint, serverName, route.RouteId, destination.DestinationId,
+                    session.BytesFromClient, session.BytesFromBackend, duration.TotalSeconds, end);
+            }
         }
         finally
         {
@@ -164,33 +201,6 @@ internal sealed partial class TunnelHandler
         {
             backend.Dispose();
             throw;
-        }
-    }
-
-    private async Task RunTunnelAsync(ConnectionContext client, PassthroughRoute route, string? serverName, Socket backend, DestinationState destination)
-    {
-        _metrics.ConnectionRouted(ConnectionOutcomes.Tunnelled);
-        _metrics.TunnelOpened(route.RouteId);
-        destination.TunnelEstablished();
-        var routeTraffic = Traffic(route.RouteId);
-        routeTraffic.Opened();
-        destination.Traffic.Opened();
-        var started = _time.GetTimestamp();
-        using var session = new TunnelSession(client, backend, route.Cluster.IdleTimeout, _time, routeTraffic, destination.Traffic);
-        _open[session] = route.RouteId;
-        var end = TunnelEnd.Aborted;
-        try
-        {
-            end = await session.RunAsync();
-        }
-        finally
-        {
-            _open.TryRemove(session, out _);
-            destination.ConnectionClosed();
-            var duration = _time.GetElapsedTime(started);
-            _metrics.TunnelClosed(route.RouteId, session.BytesFromClient, session.BytesFromBackend, duration, end);
-            Log.TunnelClosed(_logger, client.RemoteEndPoint, serverName, route.RouteId, destination.DestinationId,
-                session.BytesFromClient, session.BytesFromBackend, duration.TotalSeconds, end);
         }
     }
 

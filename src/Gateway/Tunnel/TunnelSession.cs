@@ -1,44 +1,52 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 
 namespace Gateway.Tunnel;
 
 /// <summary>
 /// Copies bytes both ways between a client connection and its backend socket until both are done,
-/// one fails, or nothing moves for the idle timeout. The peeked ClientHello is still unread in the
-/// client's input, so it is the first thing the backend receives.
+/// one fails, or the tunnel is closed from inside (idle, route removed, shutdown). The peeked ClientHello is
+/// still unread in the client's input, so it is the first thing the backend receives.
 /// </summary>
+/// <remarks>
+/// Thousands of these sit idle at once, so a tunnel holds as little as it can: no buffer while nothing
+/// moves, no cancellation source or timer of its own (<see cref="TunnelHandler"/> sweeps for idle ones), and
+/// backend bytes go straight to the client's socket instead of through Kestrel's output pipe.
+/// </remarks>
 internal sealed class TunnelSession : IDisposable
 {
-    private const int NotClosed = -1;
+    private const int Running = -1;
 
     /// <summary>Bulk transfers move in blocks this large (HAProxy's bufsize), not the transport's 4 KiB pages.</summary>
     private const int ReceiveBufferSize = 16 * 1024;
 
     private readonly ConnectionContext _client;
+    private readonly Socket _clientSocket;
     private readonly Socket _backend;
     private readonly TimeProvider _time;
-    private readonly TimeSpan _idleTimeout;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ITimer _idleTimer;
-    private long _lastActivity;
-    private int _closedBy = NotClosed;
-
     private readonly TrafficCounters _routeTraffic;
     private readonly TrafficCounters _destinationTraffic;
+    private long _lastActivity;
+    private int _closedBy = Running;
+    private int _backendSideEnded;
 
     public TunnelSession(ConnectionContext client, Socket backend, TimeSpan idleTimeout, TimeProvider time, TrafficCounters routeTraffic, TrafficCounters destinationTraffic)
     {
-        _routeTraffic = routeTraffic;
-        _destinationTraffic = destinationTraffic;
         _client = client;
+        _clientSocket = client.Features.Get<IConnectionSocketFeature>()?.Socket
+            ?? throw new InvalidOperationException("Tunnels need Kestrel's socket transport.");
         _backend = backend;
         _time = time;
-        _idleTimeout = idleTimeout;
+        _routeTraffic = routeTraffic;
+        _destinationTraffic = destinationTraffic;
+        IdleTimeout = idleTimeout;
         _lastActivity = time.GetTimestamp();
-        _idleTimer = time.CreateTimer(static state => ((TunnelSession)state!).OnIdleTimer(), this, idleTimeout, Timeout.InfiniteTimeSpan);
     }
+
+    public TimeSpan IdleTimeout { get; }
 
     public long BytesFromClient { get; private set; }
 
@@ -46,38 +54,24 @@ internal sealed class TunnelSession : IDisposable
 
     public async Task<TunnelEnd> RunAsync()
     {
-        var toBackend = CopyClientToBackendAsync();
         var toClient = CopyBackendToClientAsync();
-        var first = await Task.WhenAny(toBackend, toClient);
-        TunnelEnd end;
-        if (first == toBackend && toBackend.Result == TunnelEnd.ClientClosed)
+        var fromClient = await CopyClientToBackendAsync();
+        if (fromClient != TunnelEnd.ClientClosed && Volatile.Read(ref _backendSideEnded) == 0)
         {
-            // Half-close: the backend already got our FIN and may still be answering.
-            var second = await toClient;
-            end = second == TunnelEnd.BackendClosed ? TunnelEnd.ClientClosed : second;
-        }
-        else if (first == toClient && toClient.Result == TunnelEnd.BackendClosed)
-        {
-            // Kestrel cannot half-close towards the client (completing the output closes the socket),
-            // so the backend's FIN ends the tunnel once its last bytes are flushed.
-            end = TunnelEnd.BackendClosed;
-            await _stop.CancelAsync();
-            await toBackend;
-        }
-        else
-        {
-            end = first.Result;
-            await _stop.CancelAsync();
-            await Task.WhenAll(toBackend, toClient);
+            // The client side failed first: nothing more goes either way.
+            Close(fromClient);
         }
 
-        if (Volatile.Read(ref _closedBy) is var reason and not NotClosed)
-        {
-            end = (TunnelEnd)reason;
-        }
+        // Half-close: after the client's FIN the backend may still be answering, until its own FIN.
+        var toClientEnd = await toClient;
+        var closedBy = Volatile.Read(ref _closedBy);
+        var end = closedBy != Running ? (TunnelEnd)closedBy
+            : fromClient == TunnelEnd.ClientClosed && toClientEnd == TunnelEnd.BackendClosed ? TunnelEnd.ClientClosed
+            : toClientEnd;
 
         if (end is TunnelEnd.ClientClosed or TunnelEnd.BackendClosed)
         {
+            // Kestrel cannot half-close towards the client: completing the output closes the socket, after the last byte.
             await _client.Transport.Output.CompleteAsync();
         }
         else
@@ -93,179 +87,174 @@ internal sealed class TunnelSession : IDisposable
     private async Task<TunnelEnd> CopyClientToBackendAsync()
     {
         var input = _client.Transport.Input;
-        try
-        {
-            while (true)
-            {
-                ReadResult read;
-                try
-                {
-                    read = await input.ReadAsync(_stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return TunnelEnd.Aborted;
-                }
-                catch (Exception e) when (e is IOException or ConnectionAbortedException or ConnectionResetException)
-                {
-                    return TunnelEnd.ClientError;
-                }
-
-                var buffer = read.Buffer;
-                try
-                {
-                    foreach (var segment in buffer)
-                    {
-                        for (var sent = 0; sent < segment.Length;)
-                        {
-                            sent += await _backend.SendAsync(segment[sent..], SocketFlags.None, _stop.Token);
-                        }
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    return TunnelEnd.Aborted;
-                }
-                catch (SocketException)
-                {
-                    return TunnelEnd.BackendError;
-                }
-                finally
-                {
-                    input.AdvanceTo(buffer.End);
-                }
-
-                if (!buffer.IsEmpty)
-                {
-                    BytesFromClient += buffer.Length;
-                    _routeTraffic.AddFromClient(buffer.Length);
-                    _destinationTraffic.AddFromClient(buffer.Length);
-                    Touch();
-                }
-
-                if (read.IsCompleted)
-                {
-                    _backend.Shutdown(SocketShutdown.Send);
-                    return TunnelEnd.ClientClosed;
-                }
-
-                if (read.IsCanceled)
-                {
-                    return TunnelEnd.Aborted;
-                }
-            }
-        }
-        catch (SocketException)
-        {
-            return TunnelEnd.BackendError;
-        }
-    }
-
-    private async Task<TunnelEnd> CopyBackendToClientAsync()
-    {
-        var output = _client.Transport.Output;
-        var busy = false;
         while (true)
         {
-            int received;
+            ReadResult read;
             try
             {
-                // Wait for data before taking a buffer, so an idle tunnel holds no memory block. Skipped
-                // while the last read filled its buffer: more is almost surely waiting, and the wait costs a syscall.
-                if (!busy)
-                {
-                    await _backend.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, _stop.Token);
-                }
-
-                var memory = output.GetMemory(ReceiveBufferSize);
-                received = await _backend.ReceiveAsync(memory, SocketFlags.None, _stop.Token);
-                busy = received == memory.Length;
-            }
-            catch (OperationCanceledException)
-            {
-                return TunnelEnd.Aborted;
-            }
-            catch (SocketException)
-            {
-                return TunnelEnd.BackendError;
-            }
-
-            if (received == 0)
-            {
-                return TunnelEnd.BackendClosed;
-            }
-
-            output.Advance(received);
-            BytesFromBackend += received;
-            _routeTraffic.AddFromBackend(received);
-            _destinationTraffic.AddFromBackend(received);
-            Touch();
-            FlushResult flush;
-            try
-            {
-                flush = await output.FlushAsync(_stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return TunnelEnd.Aborted;
+                read = await input.ReadAsync();
             }
             catch (Exception e) when (e is IOException or ConnectionAbortedException or ConnectionResetException)
             {
                 return TunnelEnd.ClientError;
             }
 
-            if (flush.IsCompleted)
+            var buffer = read.Buffer;
+            try
             {
-                return TunnelEnd.ClientError;
+                foreach (var segment in buffer)
+                {
+                    for (var sent = 0; sent < segment.Length;)
+                    {
+                        sent += await _backend.SendAsync(segment[sent..], SocketFlags.None);
+                    }
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return TunnelEnd.BackendError;
+            }
+            finally
+            {
+                input.AdvanceTo(buffer.End);
             }
 
-            if (flush.IsCanceled)
+            if (!buffer.IsEmpty)
+            {
+                BytesFromClient += buffer.Length;
+                _routeTraffic.AddFromClient(buffer.Length);
+                _destinationTraffic.AddFromClient(buffer.Length);
+                Touch();
+            }
+
+            if (read.IsCanceled)
             {
                 return TunnelEnd.Aborted;
+            }
+
+            if (read.IsCompleted)
+            {
+                try
+                {
+                    _backend.Shutdown(SocketShutdown.Send);
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    return TunnelEnd.BackendError;
+                }
+
+                return TunnelEnd.ClientClosed;
             }
         }
     }
 
-    /// <summary>Ends the tunnel from inside the gateway; both sides are reset.</summary>
-    public void Close(TunnelEnd reason)
+    private async Task<TunnelEnd> CopyBackendToClientAsync()
     {
-        Interlocked.CompareExchange(ref _closedBy, (int)reason, NotClosed); // the first reason wins
         try
         {
-            _stop.Cancel();
+            var busy = false;
+            while (true)
+            {
+                byte[]? rented = null;
+                int received;
+                try
+                {
+                    // Wait for data before taking a buffer, so an idle tunnel holds no memory block. Skipped
+                    // while the last read filled its buffer: more is almost surely waiting, and the wait costs a syscall.
+                    if (!busy)
+                    {
+                        await _backend.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                    }
+
+                    rented = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
+                    Memory<byte> memory = rented;
+                    received = await _backend.ReceiveAsync(memory, SocketFlags.None);
+                    busy = received == memory.Length;
+                    if (received == 0)
+                    {
+                        return TunnelEnd.BackendClosed;
+                    }
+
+                    if (!await SendToClientAsync(memory[..received]))
+                    {
+                        return TunnelEnd.ClientError;
+                    }
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    return TunnelEnd.BackendError;
+                }
+                finally
+                {
+                    if (rented is not null)
+                    {
+                        ArrayPool<byte>.Shared.Return(rented);
+                    }
+                }
+
+                BytesFromBackend += received;
+                _routeTraffic.AddFromBackend(received);
+                _destinationTraffic.AddFromBackend(received);
+                Touch();
+            }
         }
-        catch (ObjectDisposedException)
+        finally
         {
-            // Already over.
+            // The backend side is over (its FIN, or an error): stop reading the client as well.
+            Volatile.Write(ref _backendSideEnded, 1);
+            _client.Transport.Input.CancelPendingRead();
+        }
+    }
+
+    /// <returns>False when the client is gone.</returns>
+    private async ValueTask<bool> SendToClientAsync(Memory<byte> data)
+    {
+        try
+        {
+            // Nothing else writes to this connection, so Kestrel's send loop stays idle until the output completes.
+            for (var sent = 0; sent < data.Length;)
+            {
+                sent += await _clientSocket.SendAsync(data[sent..], SocketFlags.None);
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Ends the tunnel from inside the gateway; both sides are reset. The first reason wins.</summary>
+    public void Close(TunnelEnd reason)
+    {
+        if (Interlocked.CompareExchange(ref _closedBy, (int)reason, Running) != Running)
+        {
+            return;
+        }
+
+        // Wakes both copy loops: the client's pending read fails, the backend's pending receive sees end of stream.
+        _client.Abort(new ConnectionAbortedException($"Tunnel ended: {reason}"));
+        try
+        {
+            _backend.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed.
+        }
+    }
+
+    /// <summary>Closes the tunnel when nothing moved either way for its idle timeout.</summary>
+    public void CloseIfIdle()
+    {
+        if (_time.GetElapsedTime(Volatile.Read(ref _lastActivity)) >= IdleTimeout)
+        {
+            Close(TunnelEnd.IdleTimeout);
         }
     }
 
     private void Touch() => Volatile.Write(ref _lastActivity, _time.GetTimestamp());
 
-    private void OnIdleTimer()
-    {
-        var idle = _time.GetElapsedTime(Volatile.Read(ref _lastActivity));
-        try
-        {
-            if (idle >= _idleTimeout)
-            {
-                Close(TunnelEnd.IdleTimeout);
-            }
-            else
-            {
-                _idleTimer.Change(_idleTimeout - idle, Timeout.InfiniteTimeSpan);
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            // The tunnel ended while the timer fired.
-        }
-    }
-
-    public void Dispose()
-    {
-        _idleTimer.Dispose();
-        _stop.Dispose();
-        _backend.Dispose();
-    }
+    public void Dispose() => _backend.Dispose();
 }
