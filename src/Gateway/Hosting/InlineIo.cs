@@ -5,7 +5,8 @@ namespace Gateway.Hosting;
 /// <summary>
 /// Runs socket continuations on the thread that polled the socket (one per core), as nginx and HAProxy run
 /// their event loops, instead of handing every read and write to the thread pool. A proxy does little work
-/// per event, so the hand-off cost more than the work: a tunnelled request crossed four threads.
+/// per event, so the hand-offs cost more than the work: a tunnelled request and its answer changed threads
+/// four times.
 /// </summary>
 /// <remarks>
 /// The runtime reads its switch once, when the first socket is polled, so <see cref="Enable"/> runs first
