@@ -195,7 +195,7 @@ internal sealed partial class TunnelHandler : IDisposable
             : ProxyHeaderWriter.V2(client.RemoteEndPoint, client.LocalEndPoint);
         try
         {
-            await backend.SendAsync(header, SocketFlags.None);
+            await PooledSend.SendAllAsync(backend, header);
         }
         catch
         {

@@ -104,10 +104,7 @@ internal sealed class TunnelSession : IDisposable
             {
                 foreach (var segment in buffer)
                 {
-                    for (var sent = 0; sent < segment.Length;)
-                    {
-                        sent += await _backend.SendAsync(segment[sent..], SocketFlags.None);
-                    }
+                    await PooledSend.SendAllAsync(_backend, segment);
                 }
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -212,11 +209,7 @@ internal sealed class TunnelSession : IDisposable
         try
         {
             // Nothing else writes to this connection, so Kestrel's send loop stays idle until the output completes.
-            for (var sent = 0; sent < data.Length;)
-            {
-                sent += await _clientSocket.SendAsync(data[sent..], SocketFlags.None);
-            }
-
+            await PooledSend.SendAllAsync(_clientSocket, data);
             return true;
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
