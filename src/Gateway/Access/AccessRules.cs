@@ -28,11 +28,7 @@ internal sealed class AccessRules
 
     private bool? FirstMatch(IPAddress? client)
     {
-        if (client is { IsIPv4MappedToIPv6: true })
-        {
-            client = client.MapToIPv4();
-        }
-
+        client = client is null ? null : Networks.Unmapped(client);
         foreach (var (allow, network) in _rules)
         {
             if (network is null || (client is not null && network.Value.Contains(client)))

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using Gateway.Configuration;
 
 namespace Gateway.Balancing;
 
@@ -76,7 +77,5 @@ internal sealed class DestinationPicker
     }
 
     /// <summary>The address affinity and hashing key on: IPv4-mapped IPv6 counts as the IPv4 address.</summary>
-    public static IPAddress? ClientKey(EndPoint? remote) => remote is IPEndPoint ip
-        ? ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address
-        : null;
+    public static IPAddress? ClientKey(EndPoint? remote) => remote is IPEndPoint ip ? Networks.Unmapped(ip.Address) : null;
 }

@@ -36,6 +36,6 @@ internal static class ListenerClashes
     {
         null => [IPAddress.Loopback, IPAddress.IPv6Loopback], // localhost
         var ip when ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any) => null,
-        var ip => [ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip],
+        var ip => [Networks.Unmapped(ip)],
     };
 }

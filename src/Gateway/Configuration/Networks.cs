@@ -23,6 +23,9 @@ internal static class Networks
         return networks;
     }
 
+    /// <summary>An IPv4 client on a dual-stack socket (::ffff:a.b.c.d) as the IPv4 address it is, so one client has one spelling.</summary>
+    public static IPAddress Unmapped(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
     /// <summary>IPv4 clients on a dual-stack socket arrive as ::ffff:a.b.c.d; they match IPv4 networks.</summary>
     public static bool Contains(IReadOnlyList<IPNetwork> networks, IPAddress? address)
     {
@@ -31,11 +34,7 @@ internal static class Networks
             return false;
         }
 
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
+        address = Unmapped(address);
         foreach (var network in networks)
         {
             if (network.Contains(address))

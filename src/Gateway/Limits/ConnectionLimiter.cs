@@ -43,11 +43,7 @@ internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots, ClientRa
     /// </summary>
     public static IPAddress Subscriber(IPAddress client)
     {
-        if (client.IsIPv4MappedToIPv6)
-        {
-            return client.MapToIPv4();
-        }
-
+        client = Networks.Unmapped(client);
         if (client.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6 || IPAddress.IsLoopback(client))
         {
             return client;

@@ -1,4 +1,3 @@
-using System.Net;
 using Gateway.Metrics;
 using Microsoft.AspNetCore.Connections;
 
@@ -9,7 +8,7 @@ internal sealed class ListenerLimitsMiddleware(ConnectionDelegate next, Connecti
 {
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
-        if (!await limiter.TryRunAsync((connection.RemoteEndPoint as IPEndPoint)?.Address, static s => s.Next(s.Connection), (Next: next, Connection: connection)))
+        if (!await limiter.TryRunAsync(Balancing.DestinationPicker.ClientKey(connection.RemoteEndPoint), static s => s.Next(s.Connection), (Next: next, Connection: connection)))
         {
             metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
         }

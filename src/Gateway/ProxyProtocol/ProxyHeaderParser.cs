@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
+using Gateway.Configuration;
 
 namespace Gateway.ProxyProtocol;
 
@@ -106,9 +107,10 @@ internal static class ProxyHeaderParser
                     new IPEndPoint(new IPAddress(addresses[..4]), BinaryPrimitives.ReadUInt16BigEndian(addresses[8..])),
                     new IPEndPoint(new IPAddress(addresses[4..8]), BinaryPrimitives.ReadUInt16BigEndian(addresses[10..])), null);
             case 0x21 when addresses.Length >= 36: // TCP over IPv6
+                // ::ffff:a.b.c.d is the IPv4 client a.b.c.d from here on (found by fuzzing: two spellings counted as two clients).
                 return new ProxyHeader(ProxyHeaderStatus.Complete, length,
-                    new IPEndPoint(Unmapped(new IPAddress(addresses[..16])), BinaryPrimitives.ReadUInt16BigEndian(addresses[32..])),
-                    new IPEndPoint(Unmapped(new IPAddress(addresses[16..32])), BinaryPrimitives.ReadUInt16BigEndian(addresses[34..])), null);
+                    new IPEndPoint(Networks.Unmapped(new IPAddress(addresses[..16])), BinaryPrimitives.ReadUInt16BigEndian(addresses[32..])),
+                    new IPEndPoint(Networks.Unmapped(new IPAddress(addresses[16..32])), BinaryPrimitives.ReadUInt16BigEndian(addresses[34..])), null);
             case 0x00: // UNSPEC: keep the connection's own address
                 return new ProxyHeader(ProxyHeaderStatus.Complete, length, null, null, null);
             default:
@@ -152,14 +154,8 @@ internal static class ProxyHeaderParser
             return ProxyHeader.Invalid("PROXY v1: addresses do not match the protocol family");
         }
 
-        return new ProxyHeader(ProxyHeaderStatus.Complete, end + 2, new IPEndPoint(Unmapped(source), sourcePort), new IPEndPoint(Unmapped(destination), destinationPort), null);
+        return new ProxyHeader(ProxyHeaderStatus.Complete, end + 2, new IPEndPoint(Networks.Unmapped(source), sourcePort), new IPEndPoint(Networks.Unmapped(destination), destinationPort), null);
     }
-
-    /// <summary>
-    /// An IPv4 client a balancer wrote as ::ffff:a.b.c.d is the IPv4 client a.b.c.d for everything after this: access
-    /// lists, limits, X-Forwarded-For, logs (found by fuzzing: the two spellings must not count as two clients).
-    /// </summary>
-    private static IPAddress Unmapped(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     /// <summary>Decimal 0-65535 without sign, spaces or leading zeros (the spec forbids them).</summary>
     private static bool TryParsePort(string text, out int port)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Gateway.Configuration;
 
 namespace Gateway.ProxyProtocol;
 
@@ -55,15 +56,8 @@ internal static class ProxyHeaderWriter
             return null;
         }
 
-        if (from.Address.IsIPv4MappedToIPv6)
-        {
-            from = new IPEndPoint(from.Address.MapToIPv4(), from.Port);
-        }
-
-        if (to.Address.IsIPv4MappedToIPv6)
-        {
-            to = new IPEndPoint(to.Address.MapToIPv4(), to.Port);
-        }
+        from = new IPEndPoint(Networks.Unmapped(from.Address), from.Port);
+        to = new IPEndPoint(Networks.Unmapped(to.Address), to.Port);
 
         if (from.AddressFamily != to.AddressFamily)
         {
