@@ -11,6 +11,8 @@ namespace Gateway.Configuration;
 /// </summary>
 internal sealed class GatewaySnapshot
 {
+    private readonly HostTable<string> _acmeHosts;
+
     public GatewaySnapshot(int generation, GatewayConfig config, CertificateSet certificates, ProxyConfigSnapshot proxy)
     {
         Generation = generation;
@@ -23,6 +25,7 @@ internal sealed class GatewaySnapshot
             var compiled = new PassthroughRoute(route.RouteId, config.Passthrough.Clusters[route.ClusterId], route.Access);
             return route.Hosts.Select(host => KeyValuePair.Create(host, compiled));
         }));
+        _acmeHosts = new HostTable<string>(config.Acme.Hosts.Select(host => KeyValuePair.Create(host, host.Value)));
     }
 
     public int Generation { get; }
@@ -41,5 +44,5 @@ internal sealed class GatewaySnapshot
     public bool ServesHost(string? serverName) =>
         serverName is not null
         && (ProxyPolicies.Knows(serverName) || Certificates.Match(serverName) is not null
-            || Config.Acme.Hosts.Any(h => h.Value.Equals(serverName.TrimEnd('.'), StringComparison.OrdinalIgnoreCase)));
+            || _acmeHosts.Match(serverName) is not null);
 }

@@ -12,6 +12,7 @@ using Gateway.Sni;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Gateway.Hosting;
 
@@ -41,6 +42,10 @@ internal static class GatewayApplication
         // Under systemd (Type=notify): ready is signalled once the listeners are bound, logs go to the journal with levels.
         builder.Host.UseSystemd();
         builder.WebHost.UseSockets(InlineIo.Configure);
+
+        // Connection logs are written from the I/O threads: a slow journal must cost log lines (the console logger
+        // reports how many it dropped), never stall every socket behind a full queue.
+        builder.Services.Configure<ConsoleLoggerOptions>(options => options.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite);
         if (logger is not null)
         {
             builder.Logging.AddProvider(logger);

@@ -8,6 +8,7 @@ using Gateway.Metrics;
 using Gateway.ProxyProtocol;
 using Gateway.Sni;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 
 namespace Gateway.Tunnel;
 
@@ -78,6 +79,9 @@ internal sealed partial class TunnelHandler : IDisposable
     /// <param name="serverName">The SNI, for the log; null on streams.</param>
     public async Task RunAsync(ConnectionContext client, PassthroughRoute route, string? serverName)
     {
+        // Checked before anything is counted or dialled: the tunnel writes to the client's socket directly.
+        var clientSocket = client.Features.Get<IConnectionSocketFeature>()?.Socket
+            ?? throw new InvalidOperationException("Tunnels need Kestrel's socket transport.");
         var cluster = _clusters.Get(route.Cluster.ClusterId);
         if (cluster is null || !cluster.TryOpenConnection())
         {
@@ -101,7 +105,7 @@ internal sealed partial class TunnelHandler : IDisposable
             routeTraffic.Opened();
             destination.Traffic.Opened();
             var started = _time.GetTimestamp();
-            using var session = new TunnelSession(client, backend, route.Cluster.IdleTimeout, _time, routeTraffic, destination.Traffic);
+            using var session = new TunnelSession(client, clientSocket, backend, route.Cluster.IdleTimeout, _time, routeTraffic, destination.Traffic);
             _open[session] = route.RouteId;
             var end = TunnelEnd.Aborted;
             try

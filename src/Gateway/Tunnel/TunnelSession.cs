@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
 
 namespace Gateway.Tunnel;
 
@@ -33,11 +32,10 @@ internal sealed class TunnelSession : IDisposable
     private int _closedBy = Running;
     private int _backendSideEnded;
 
-    public TunnelSession(ConnectionContext client, Socket backend, TimeSpan idleTimeout, TimeProvider time, TrafficCounters routeTraffic, TrafficCounters destinationTraffic)
+    public TunnelSession(ConnectionContext client, Socket clientSocket, Socket backend, TimeSpan idleTimeout, TimeProvider time, TrafficCounters routeTraffic, TrafficCounters destinationTraffic)
     {
         _client = client;
-        _clientSocket = client.Features.Get<IConnectionSocketFeature>()?.Socket
-            ?? throw new InvalidOperationException("Tunnels need Kestrel's socket transport.");
+        _clientSocket = clientSocket;
         _backend = backend;
         _time = time;
         _routeTraffic = routeTraffic;
@@ -71,7 +69,8 @@ internal sealed class TunnelSession : IDisposable
 
         if (end is TunnelEnd.ClientClosed or TunnelEnd.BackendClosed)
         {
-            // Kestrel cannot half-close towards the client: completing the output closes the socket, after the last byte.
+            // The backend's FIN ends the tunnel, towards the client too: a half-closed client that never finishes would
+            // otherwise hold the tunnel for the whole IdleTimeout. Completing the output closes the socket.
             await _client.Transport.Output.CompleteAsync();
         }
         else
