@@ -62,13 +62,14 @@ internal sealed class CertificateSet
     /// <summary>The options of the configured certificate for <paramref name="serverName"/>; null when none is configured for it. Shared across connections, so nothing may mutate them.</summary>
     public SslServerAuthenticationOptions? Match(string? serverName) => _byHost.Match(serverName);
 
-    public static SslServerAuthenticationOptions CreateOptions(SslStreamCertificateContext context, TlsConfig tls) => new()
+    /// <param name="protocols">The ALPN protocols offered; HTTP/2 and http/1.1 when null. Never mutated, so it may be shared.</param>
+    public static SslServerAuthenticationOptions CreateOptions(SslStreamCertificateContext context, TlsConfig tls, List<SslApplicationProtocol>? protocols = null) => new()
     {
         ServerCertificateContext = context,
         EnabledSslProtocols = tls.MinProtocol == TlsMinProtocol.Tls13 ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13,
         AllowTlsResume = tls.AllowResumption,
         // Set explicitly: Kestrel fills in ALPN itself when this is null, which would mutate a shared instance.
-        ApplicationProtocols = HttpProtocols,
+        ApplicationProtocols = protocols ?? HttpProtocols,
         ClientCertificateRequired = false,
         CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
     };

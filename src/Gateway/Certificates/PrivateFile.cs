@@ -6,7 +6,7 @@ internal static class PrivateFile
     public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     public const UnixFileMode WorldReadable = OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
-    /// <summary>Writes a temporary file with <paramref name="mode"/> from its creation, then renames it over <paramref name="path"/>.</summary>
+    /// <summary>Writes a temporary file with <paramref name="mode"/> from its creation, flushes it to disk, then renames it over <paramref name="path"/>.</summary>
     public static void WriteAtomically(string path, string content, UnixFileMode mode)
     {
         var temporary = path + ".tmp";
@@ -21,6 +21,9 @@ internal static class PrivateFile
         using (var writer = new StreamWriter(stream))
         {
             writer.Write(content);
+            writer.Flush();
+            // On disk before the rename: otherwise a power loss can leave the new name pointing at an empty file.
+            stream.Flush(flushToDisk: true);
         }
 
         File.Move(temporary, path, overwrite: true);

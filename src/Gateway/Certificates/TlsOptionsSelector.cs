@@ -16,6 +16,8 @@ internal sealed class TlsOptionsSelector(GatewaySnapshotStore snapshots, Managed
     /// <summary>Connection item set when the handshake answers a tls-alpn-01 challenge: the connection ends after it.</summary>
     public const string AcmeChallengeItem = "Gateway.AcmeChallenge";
 
+    private static readonly List<SslApplicationProtocol> Http11Protocols = [SslApplicationProtocol.Http11];
+
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SslServerAuthenticationOptions, SslServerAuthenticationOptions> _http11Only = [];
 
     /// <param name="fallbackServerName">SslStream's SNI, used only when the router saw no ClientHello.</param>
@@ -33,25 +35,27 @@ internal sealed class TlsOptionsSelector(GatewaySnapshotStore snapshots, Managed
 
         var snapshot = snapshots.Current;
         var options = snapshot.Certificates.Match(serverName) ?? managed.Match(serverName, snapshot.Config.Tls) ?? snapshot.Certificates.Fallback;
-        return snapshot.ProxyPolicies.Http11Only(serverName) ? _http11Only.GetValue(options, Http11Variant) : options;
-    }
+        if (!snapshot.ProxyPolicies.Http11Only(serverName))
+        {
+            return options;
+        }
 
-    /// <summary>The same certificate and settings offering only http/1.1: hosts of connection-pinned clusters must not negotiate HTTP/2.</summary>
-    private static SslServerAuthenticationOptions Http11Variant(SslServerAuthenticationOptions options) => new()
-    {
-        ServerCertificateContext = options.ServerCertificateContext,
-        EnabledSslProtocols = options.EnabledSslProtocols,
-        AllowTlsResume = options.AllowTlsResume,
-        ApplicationProtocols = [SslApplicationProtocol.Http11],
-        ClientCertificateRequired = options.ClientCertificateRequired,
-        CertificateRevocationCheckMode = options.CertificateRevocationCheckMode,
-    };
+        // The same certificate and settings offering only http/1.1: hosts of connection-pinned clusters must not
+        // negotiate HTTP/2. Every options instance above was built with this snapshot's TLS settings.
+        if (!_http11Only.TryGetValue(options, out var http11))
+        {
+            http11 = CertificateSet.CreateOptions(options.ServerCertificateContext!, snapshot.Config.Tls, Http11Protocols);
+            _http11Only.AddOrUpdate(options, http11);
+        }
+
+        return http11;
+    }
 
     private static bool IsChallenge(ClientHelloInfo hello)
     {
         foreach (var protocol in hello.ApplicationProtocols)
         {
-            if (protocol == "acme-tls/1")
+            if (protocol == TlsAlpnChallengeCertificate.ProtocolName)
             {
                 return true;
             }

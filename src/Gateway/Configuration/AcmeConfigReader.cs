@@ -52,9 +52,7 @@ internal static class AcmeConfigReader
             }
         }
 
-        TimeSpan? renewBefore = ConfigReader.ReadString(section, "RenewBefore") is null
-            ? null
-            : ConfigReader.ReadDuration(section, "RenewBefore", TimeSpan.FromDays(30), errors, TimeSpan.FromHours(1), TimeSpan.FromDays(365));
+        var renewBefore = ConfigReader.ReadOptionalDuration(section, "RenewBefore", errors, TimeSpan.FromHours(1), TimeSpan.FromDays(365));
 
         return new AcmeConfig(enabled, directory, trust, email, ConfigReader.ReadBool(section, "AcceptTermsOfService", false, errors), challenges, hosts, renewBefore);
     }

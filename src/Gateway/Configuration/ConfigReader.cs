@@ -14,18 +14,22 @@ internal static class ConfigReader
         return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
     }
 
-    public static TimeSpan ReadDuration(IConfigurationSection section, string key, TimeSpan defaultValue, ConfigErrors errors, TimeSpan? min = null, TimeSpan? max = null)
+    public static TimeSpan ReadDuration(IConfigurationSection section, string key, TimeSpan defaultValue, ConfigErrors errors, TimeSpan? min = null, TimeSpan? max = null) =>
+        ReadOptionalDuration(section, key, errors, min, max) ?? defaultValue;
+
+    /// <summary>A duration whose absence means something of its own (off, or derived from something else): null when not set or invalid.</summary>
+    public static TimeSpan? ReadOptionalDuration(IConfigurationSection section, string key, ConfigErrors errors, TimeSpan? min = null, TimeSpan? max = null)
     {
         var raw = ReadString(section, key);
         if (raw is null)
         {
-            return defaultValue;
+            return null;
         }
 
         if (!Duration.TryParse(raw, out var value))
         {
             errors.Add(Path(section, key), $"'{raw}' is not a duration; write it as hh:mm:ss (\"00:00:05\") or with a unit (\"500ms\", \"5s\", \"30m\", \"1h\", \"1d\")");
-            return defaultValue;
+            return null;
         }
 
         min ??= TimeSpan.Zero;
@@ -34,7 +38,7 @@ internal static class ConfigReader
             errors.Add(Path(section, key), max is { } m
                 ? $"{raw} is out of range; it must be between {Duration.Format(min.Value)} and {Duration.Format(m)}"
                 : $"{raw} is out of range; it must be at least {Duration.Format(min.Value)}");
-            return defaultValue;
+            return null;
         }
 
         return value;

@@ -31,7 +31,7 @@ internal sealed partial class ConfigReloader : BackgroundService
     private readonly ILogger _logger;
     private readonly Channel<bool> _changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly SemaphoreSlim _reloading = new(1, 1);
-    private readonly CertificateFileWatcher _certificateFiles;
+    private readonly FileChangeWatcher _files;
     private byte[]? _appliedHash;
 
     /// <summary>YARP applies within milliseconds; this bounds a wait that should never be reached.</summary>
@@ -51,36 +51,18 @@ internal sealed partial class ConfigReloader : BackgroundService
         _time = time;
         _logger = logger;
         _appliedHash = HashFile();
-        _certificateFiles = new CertificateFileWatcher(() => _changes.Writer.TryWrite(true));
+        _files = new FileChangeWatcher(() => _changes.Writer.TryWrite(true), logger);
     }
 
     public override void Dispose()
     {
-        _certificateFiles.Dispose();
+        _files.Dispose();
         base.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var fileName = Path.GetFileName(_commandLine.ConfigFile);
-        using var watcher = new FileSystemWatcher(_commandLine.BaseDirectory)
-        {
-            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
-        };
-        FileSystemEventHandler changed = (_, e) =>
-        {
-            // Kubernetes updates a mounted ConfigMap by swapping the "..data" symlink, never touching the file's own name.
-            if (e.Name == fileName || e.Name == "..data" || (e is RenamedEventArgs renamed && renamed.OldName == fileName))
-            {
-                _changes.Writer.TryWrite(true);
-            }
-        };
-        watcher.Changed += changed;
-        watcher.Created += changed;
-        watcher.Deleted += changed;
-        watcher.Renamed += (sender, e) => changed(sender, e);
-        watcher.EnableRaisingEvents = true;
-        _certificateFiles.Watch(_store.Current.Config.Tls.Certificates);
+        Watch(_store.Current);
 
         try
         {
@@ -167,7 +149,6 @@ internal sealed partial class ConfigReloader : BackgroundService
 
             _clusters.Apply(snapshot.Config.Passthrough);
             _store.Publish(snapshot);
-            _certificateFiles.Watch(snapshot.Config.Tls.Certificates);
             _appliedHash = hash;
             _metrics.ConfigReloaded(ReloadOutcomes.Applied);
             Log.Applied(_logger, snapshot.Generation, _commandLine.ConfigFile);
@@ -176,9 +157,17 @@ internal sealed partial class ConfigReloader : BackgroundService
         }
         finally
         {
+            // After a failed reload too: a watch the inotify limit refused earlier is tried again.
+            Watch(_store.Current);
             _reloading.Release();
         }
     }
+
+    private void Watch(GatewaySnapshot snapshot) =>
+        _files.Watch([_commandLine.ConfigFile, .. CertificateFiles(snapshot)]);
+
+    private static IEnumerable<string> CertificateFiles(GatewaySnapshot snapshot) =>
+        snapshot.Config.Tls.Certificates.SelectMany(c => new[] { c.CertificatePath, c.KeyPath });
 
     /// <summary>Listeners are bound once: a changed address is reported, and the rest of the edit still applies.</summary>
     private GatewaySnapshot KeepListeners(GatewaySnapshot current, GatewaySnapshot next)
@@ -235,8 +224,9 @@ internal sealed partial class ConfigReloader : BackgroundService
     }
 
     /// <summary>
-    /// The config file's content and the size and time of every certificate file it names: saving the file
-    /// unchanged after renewing a certificate (or touching it) reloads the certificates.
+    /// The content of the config file and of every certificate file it names: saving the file unchanged after
+    /// renewing a certificate reloads the certificates. Contents, not sizes and times: behind a Kubernetes Secret
+    /// mount tls.crt is a symlink whose own metadata never changes when the data behind it is swapped.
     /// </summary>
     private byte[]? HashFile()
     {
@@ -244,13 +234,11 @@ internal sealed partial class ConfigReloader : BackgroundService
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             hash.AppendData(File.ReadAllBytes(_commandLine.ConfigFile));
-            foreach (var certificate in _store.Current.Config.Tls.Certificates)
+            foreach (var path in CertificateFiles(_store.Current))
             {
-                foreach (var path in (string[])[certificate.CertificatePath, certificate.KeyPath])
-                {
-                    var file = new FileInfo(path);
-                    hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{path}|{(file.Exists ? file.Length : -1)}|{(file.Exists ? file.LastWriteTimeUtc.Ticks : 0)}"));
-                }
+                // Certificate files are a few kilobytes: hashing them on each event costs nothing worth avoiding.
+                hash.AppendData(System.Text.Encoding.UTF8.GetBytes(path + "|"));
+                hash.AppendData(File.Exists(path) ? SHA256.HashData(File.ReadAllBytes(path)) : [0]);
             }
 
             return hash.GetHashAndReset();

@@ -26,9 +26,7 @@ internal static class GatewayConfigLoader
 
         var reload = section.GetSection("Reload");
         ConfigReader.RejectUnknownKeys(reload, errors, "CloseRemovedAfter");
-        TimeSpan? closeRemovedAfter = ConfigReader.ReadString(reload, "CloseRemovedAfter") is null
-            ? null
-            : ConfigReader.ReadDuration(reload, "CloseRemovedAfter", TimeSpan.Zero, errors, TimeSpan.Zero, TimeSpan.FromDays(7));
+        var closeRemovedAfter = ConfigReader.ReadOptionalDuration(reload, "CloseRemovedAfter", errors, TimeSpan.Zero, TimeSpan.FromDays(7));
 
         var limits = section.GetSection("Limits");
         ConfigReader.RejectUnknownKeys(limits, errors, "MaxConnections", "MaxConnectionsPerClientIp", "NewConnectionsPerClientIpPerMinute", "Http");

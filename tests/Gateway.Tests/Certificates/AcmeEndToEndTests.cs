@@ -26,11 +26,13 @@ public sealed class AcmeEndToEndTests
         Assert.Contains("alpn.gateway.test", served.GetNameInfo(X509NameType.DnsName, false), StringComparison.Ordinal);
 
         var folder = Assert.Single(Directory.GetDirectories(Path.Combine(setup.Directory, "certs", "acme")));
-        var key = Path.Combine(folder, "certificates", "alpn.gateway.test.key.pem");
-        Assert.True(File.Exists(Path.Combine(folder, "certificates", "alpn.gateway.test.pem")));
+        // Chain and key in one file, so a crash can never pair a chain with another certificate's key.
+        var stored = Path.Combine(folder, "certificates", "alpn.gateway.test.pem");
+        Assert.True(File.Exists(stored));
+        Assert.Contains("PRIVATE KEY-----", await File.ReadAllTextAsync(stored), StringComparison.Ordinal);
         if (!OperatingSystem.IsWindows())
         {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(stored));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(folder, "account.key.pem")));
         }
 
@@ -66,16 +68,20 @@ public sealed class AcmeEndToEndTests
             await setup.Gateway.DisposeAsync();
 
             // Pebble stays up: a second order would succeed, so only the absence of one proves the store was used.
-            await using var restarted = await TestGateway.StartInAsync(setup.Directory, null);
+            var logs = new CapturedLogs();
+            await using var restarted = await TestGateway.StartInAsync(setup.Directory, null, logs);
             var served = await AcmeSetup.HandshakeAsync(restarted.Https, "restart.gateway.test", root);
             Assert.Equal(issued.Thumbprint, served.Certificate!.Thumbprint);
             Assert.True(served.Valid);
 
             var manager = restarted.Services.GetRequiredService<AcmeCertificateManager>();
             await Poll.UntilAsync(() => manager.Status.Count == 1, "the host set is tracked", AcmeSetup.Patience);
+            // An order starts (and is logged) in the same pass that tracks the set; the delay only leaves room for a wrong one.
             await Task.Delay(500);
             var status = Assert.Single(manager.Status);
             Assert.Null(status.LastAttempt);
+            Assert.False(status.Ordering);
+            Assert.DoesNotContain(logs.Entries, e => e.Event.Name == "AcmeOrdering");
         }
     }
 
@@ -93,9 +99,14 @@ public sealed class AcmeEndToEndTests
         }
 
         // Before the renewal point nothing happens; past it, a new certificate replaces the old one.
+        // No pump runs here, so a wrong renewal could not finish: what would show it is an order being started.
+        var manager = setup.Gateway.Services.GetRequiredService<AcmeCertificateManager>();
+        var ordersSoFar = setup.OrderingCount;
         var lifetime = first.NotAfter - first.NotBefore;
         clock.Advance(lifetime / 2);
         await Task.Delay(300);
+        Assert.Equal(ordersSoFar, setup.OrderingCount);
+        Assert.False(Assert.Single(manager.Status).Ordering);
         Assert.Equal(first.Thumbprint, (await AcmeSetup.HandshakeAsync(setup.Gateway.Https, "renew.gateway.test", root)).Certificate!.Thumbprint);
 
         clock.Advance(lifetime / 5);
@@ -254,19 +265,16 @@ internal sealed class AcmeSetup : IAsyncDisposable
     public async Task WaitForStatusAsync(Func<IReadOnlyList<AcmeHostSetStatus>, bool> condition, string what)
     {
         var manager = Gateway.Services.GetRequiredService<AcmeCertificateManager>();
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition(manager.Status))
+        await Poll.UntilAsync(() => condition(manager.Status), what, Patience, () =>
         {
-            if (DateTime.UtcNow > deadline)
-            {
-                var standing = string.Join("; ", manager.Status.Select(s => $"{string.Join(",", s.Hosts)}: failures {s.Failures}, ordering {s.Ordering}, last error {s.LastError}"));
-                var log = string.Join("\n", Logs.Entries.Where(e => e.Category.Contains("Acme", StringComparison.Ordinal)).Select(e => $"{e.Level} {e.Message}"));
-                Assert.Fail($"Timed out waiting until {what}. Standing: [{standing}]. ACME log:\n{log}");
-            }
-
-            await Task.Delay(20);
-        }
+            var standing = string.Join("; ", manager.Status.Select(s => $"{string.Join(",", s.Hosts)}: failures {s.Failures}, ordering {s.Ordering}, last error {s.LastError}"));
+            var log = string.Join("\n", Logs.Entries.Where(e => e.Category.Contains("Acme", StringComparison.Ordinal)).Select(e => $"{e.Level} {e.Message}"));
+            return $"Standing: [{standing}]. ACME log:\n{log}";
+        });
     }
+
+    /// <summary>How many orders the gateway has started (AcmeOrdering log entries).</summary>
+    public int OrderingCount => Logs.Entries.Count(e => e.Event.Name == "AcmeOrdering");
 
     /// <summary>Waits until the gateway serves, for the host, a chain that validates against Pebble's root.</summary>
     public async Task<X509Certificate2> WaitForIssuedAsync(X509Certificate2 root)

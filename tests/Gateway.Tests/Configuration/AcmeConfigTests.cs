@@ -64,7 +64,7 @@ public sealed class AcmeConfigTests
         AssertError(messages, "Gateway:Acme:Challenges", "http-01 needs the HTTP listener");
         AssertError(messages, "Gateway:Acme:Challenges:1", "use \"tls-alpn-01\" and/or \"http-01\"");
         AssertError(messages, "Gateway:Acme:Hosts:0", "dns-01");
-        AssertError(messages, "Gateway:Acme:RenewBefore", "");
+        AssertError(messages, "Gateway:Acme:RenewBefore", "out of range");
         AssertError(messages, "Gateway:Acme:Staging", "unknown key");
     }
 

@@ -100,16 +100,47 @@ public sealed class ReloadTests : IAsyncLifetime
 
         var second = Directory.CreateDirectory(Path.Combine(directory, "..2026_11_28_2")).FullName;
         await File.WriteAllTextAsync(Path.Combine(second, "appsettings.json"), TestGateway.Compose(Gateway("raw2.test"), Proxy("app2.test")));
-        File.CreateSymbolicLink(Path.Combine(directory, "..data_tmp"), second);
-        // rename(2) over the old link, as the kubelet does (File.Move will not rename a link to a directory).
-        using (var rename = System.Diagnostics.Process.Start("mv", ["-T", Path.Combine(directory, "..data_tmp"), Path.Combine(directory, "..data")]))
-        {
-            await rename.WaitForExitAsync();
-            Assert.Equal(0, rename.ExitCode);
-        }
+        await SwapDataLinkAsync(directory, second);
 
         await Poll.UntilAsync(() => gateway.Snapshots.Current.Generation == 2, "the swapped ConfigMap is applied");
         await AssertServesAsync(gateway, "raw2.test", "app2.test");
+    }
+
+    [Fact]
+    public async Task A_certificate_mounted_the_way_kubernetes_mounts_a_secret_is_served_anew_when_the_secret_changes()
+    {
+        // Kubernetes: tls.crt -> ..data/tls.crt and tls.key -> ..data/tls.key; an update swaps the ..data symlink,
+        // so the links the config names never change themselves.
+        var (first, second) = (TestCertificates.Get("app.test"), TestCertificates.Get("renewed.app.test"));
+        var directory = Directory.CreateTempSubdirectory("gateway-secret-").FullName;
+        var firstData = Directory.CreateDirectory(Path.Combine(directory, "..2026_11_28_1")).FullName;
+        File.Copy(first.CertificatePath, Path.Combine(firstData, "tls.crt"));
+        File.Copy(first.KeyPath, Path.Combine(firstData, "tls.key"));
+        File.CreateSymbolicLink(Path.Combine(directory, "..data"), firstData);
+        File.CreateSymbolicLink(Path.Combine(directory, "tls.crt"), Path.Combine("..data", "tls.crt"));
+        File.CreateSymbolicLink(Path.Combine(directory, "tls.key"), Path.Combine("..data", "tls.key"));
+        var section = Gateway("raw.test");
+        section["Tls"] = new JsonObject { ["Certificates"] = new JsonObject { ["app.test"] = new JsonObject { ["CertificatePath"] = Path.Combine(directory, "tls.crt"), ["KeyPath"] = Path.Combine(directory, "tls.key") } } };
+        await using var gateway = await TestGateway.StartAsync(section, Proxy("app.test"));
+        Assert.Equal(first.Thumbprint, await ServedThumbprintAsync(gateway));
+
+        var secondData = Directory.CreateDirectory(Path.Combine(directory, "..2026_11_28_2")).FullName;
+        File.Copy(second.CertificatePath, Path.Combine(secondData, "tls.crt"));
+        File.Copy(second.KeyPath, Path.Combine(secondData, "tls.key"));
+        await SwapDataLinkAsync(directory, secondData);
+
+        await Poll.UntilAsync(() => gateway.Snapshots.Current.Generation >= 2 && gateway.Snapshots.LastFailure is null, "the swapped Secret is reloaded");
+        Assert.Equal(second.Thumbprint, await ServedThumbprintAsync(gateway));
+    }
+
+    /// <summary>Points <paramref name="directory"/>/..data at <paramref name="target"/> in one rename, as the kubelet does.</summary>
+    private static async Task SwapDataLinkAsync(string directory, string target)
+    {
+        File.CreateSymbolicLink(Path.Combine(directory, "..data_tmp"), target);
+        // rename(2) over the old link (File.Move will not rename a link to a directory).
+        using var rename = System.Diagnostics.Process.Start("mv", ["-T", Path.Combine(directory, "..data_tmp"), Path.Combine(directory, "..data")]);
+        await rename.WaitForExitAsync();
+        Assert.Equal(0, rename.ExitCode);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Threading.Channels;
 using Gateway.Configuration;
 using Gateway.Metrics;
@@ -27,7 +28,7 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
     private AcmeStorage? _storage;
     private AcmeClient? _client;
-    private (Uri, string?, string?) _clientConfig;
+    private (string, Uri, string?) _clientConfig;
 
     public AcmeCertificateManager(GatewaySnapshotStore snapshots, IHostApplicationLifetime lifetime, ManagedCertificates managed, AcmeOrderer orderer,
         GatewayMetrics metrics, TimeProvider time, ILogger<AcmeCertificateManager> logger)
@@ -166,17 +167,21 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
         status.Ordering = true;
         try
         {
-            if (_client is null || _clientConfig != (config.Directory, config.DirectoryTrustPath, config.Email))
+            // A new storage (with its own account key), directory or trust file: start over with a client (and
+            // account lookup) for it. Email is not part of this: the CA sends it only when the account is created,
+            // and looking the existing account up again would not change its contact.
+            var clientConfig = (storage.Root, config.Directory, config.DirectoryTrustPath);
+            if (_client is null || _clientConfig != clientConfig)
             {
-                // A new directory, trust file or contact: start over with a client (and account lookup) for it.
                 _client?.Dispose();
                 _client = new AcmeClient(config, storage.LoadOrCreateAccountKey(), _time);
-                _clientConfig = (config.Directory, config.DirectoryTrustPath, config.Email);
+                _clientConfig = clientConfig;
             }
 
             var (chain, key) = await _orderer.OrderAsync(_client, config, status.Hosts, challenges, cancellationToken);
             var issued = storage.Save(status.Hosts, chain, key);
-            _managed.Replace([.. _managed.All.Where(c => !c.Covers(status.Hosts) || c.NotAfter > issued.NotAfter), issued], _snapshots.Current.Config.Tls);
+            // Only what the new certificate fully replaces goes: an older one that also covers other hosts keeps serving them.
+            _managed.Replace([.. _managed.All.Where(c => !issued.Covers(c.Hosts) || c.NotAfter > issued.NotAfter), issued], _snapshots.Current.Config.Tls);
             status.Succeeded(_time.GetUtcNow());
             _metrics.AcmeOrdered(AcmeOutcomes.Issued);
             Log.Issued(_logger, hosts, issued.NotAfter);
@@ -209,8 +214,9 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
         {
             before = lifetime / 2;
         }
-        // Spread renewals of certificates issued together over a tenth of the renewal window, stably per set.
-        var spread = before / 10 * ((uint)StringComparer.Ordinal.GetHashCode(string.Join(",", hosts)) % 1000 / 1000.0);
+        // Spread renewals of certificates issued together over a tenth of the renewal window, stably per set (across
+        // restarts too, which string.GetHashCode is not).
+        var spread = before / 10 * (BinaryPrimitives.ReadUInt32LittleEndian(AcmeStorage.HostSetDigest(hosts)) % 1000 / 1000.0);
         return certificate.NotAfter - before - spread;
     }
 
@@ -227,8 +233,6 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
             return _storage;
         }
 
-        _client?.Dispose();
-        _client = null;
         var loaded = storage.LoadAll((path, e) => Log.Unreadable(_logger, path, e.Message));
         _managed.Replace(loaded, snapshot.Config.Tls);
         if (loaded.Count > 0)

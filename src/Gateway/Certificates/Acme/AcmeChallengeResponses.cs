@@ -18,7 +18,7 @@ internal sealed class AcmeChallengeResponses
 
     /// <summary>The handshake options for a tls-alpn-01 answer to <paramref name="serverName"/>; null when none is open.</summary>
     public SslServerAuthenticationOptions? TlsAlpn(string? serverName) =>
-        serverName is not null && !_tlsAlpn.IsEmpty && _tlsAlpn.TryGetValue(serverName.TrimEnd('.'), out var options) ? options : null;
+        serverName is not null && _tlsAlpn.TryGetValue(serverName.TrimEnd('.'), out var options) ? options : null;
 
     public IDisposable AddHttp(string token, string keyAuthorization)
     {

@@ -81,13 +81,11 @@ internal sealed class AcmeClient : IDisposable
         return (order, response.Headers.Location ?? throw new AcmeException("the CA created the order but sent no order URL (Location)"));
     }
 
-    public async Task<(T Resource, TimeSpan? RetryAfter)> GetAsync<T>(Uri url, JsonTypeInfo<T> type, string what, CancellationToken cancellationToken)
-    {
-        using var response = await PostAsync(url, null, what, cancellationToken);
-        return (await ReadAsync(response, type, what, cancellationToken), RetryAfter(response, _time));
-    }
+    public Task<(T Resource, TimeSpan? RetryAfter)> GetAsync<T>(Uri url, JsonTypeInfo<T> type, string what, CancellationToken cancellationToken) =>
+        PostAsync(url, null, type, what, cancellationToken);
 
-    public async Task<(T Resource, TimeSpan? RetryAfter)> PostAsync<T>(Uri url, byte[] payload, JsonTypeInfo<T> type, string what, CancellationToken cancellationToken)
+    /// <summary>A signed request and its JSON answer; POST-as-GET when <paramref name="payload"/> is null.</summary>
+    public async Task<(T Resource, TimeSpan? RetryAfter)> PostAsync<T>(Uri url, byte[]? payload, JsonTypeInfo<T> type, string what, CancellationToken cancellationToken)
     {
         using var response = await PostAsync(url, payload, what, cancellationToken);
         return (await ReadAsync(response, type, what, cancellationToken), RetryAfter(response, _time));
@@ -101,7 +99,11 @@ internal sealed class AcmeClient : IDisposable
 
     public static byte[] Serialize<T>(T value, JsonTypeInfo<T> type) => JsonSerializer.SerializeToUtf8Bytes(value, type);
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _accountKey.Dispose();
+    }
 
     /// <summary>A signed POST (POST-as-GET when <paramref name="payload"/> is null), retried on badNonce with the nonce the error carried.</summary>
     private async Task<HttpResponseMessage> PostAsync(Uri url, byte[]? payload, string what, CancellationToken cancellationToken, bool useKeyId = true, string? accept = null)

@@ -38,7 +38,6 @@ internal sealed class AcmeException : Exception
     public AcmeException(string message, AcmeProblem? problem = null, TimeSpan? retryAfter = null)
         : base(problem is null ? message : $"{message}: {problem}")
     {
-        Problem = problem;
         RetryAfter = retryAfter;
     }
 
@@ -55,8 +54,6 @@ internal sealed class AcmeException : Exception
         : base(message, innerException)
     {
     }
-
-    public AcmeProblem? Problem { get; }
 
     public TimeSpan? RetryAfter { get; }
 

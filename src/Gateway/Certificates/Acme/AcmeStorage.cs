@@ -8,10 +8,14 @@ namespace Gateway.Certificates.Acme;
 
 /// <summary>
 /// What ACME keeps on disk, one folder per CA (so staging certificates are never served after switching to
-/// production): <c>{Certificates:Path}/acme/{ca-host}/account.key.pem</c> and
-/// <c>certificates/{name}.pem</c> + <c>{name}.key.pem</c>. Keys are mode 0600 and written before their certificate,
-/// each file atomically, so a crash never leaves a certificate without its key.
+/// production): <c>{Certificates:Path}/acme/{ca-host}/account.key.pem</c> and <c>certificates/{name}.pem</c>,
+/// which holds the chain and its key (mode 0600). One file written atomically: a crash leaves the old pair or the
+/// new one, never a chain with another certificate's key.
 /// </summary>
+/// <remarks>
+/// Earlier versions kept the key beside the chain in <c>{name}.key.pem</c>; such pairs still load, and the next
+/// renewal replaces them with the one-file form.
+/// </remarks>
 internal sealed class AcmeStorage
 {
     private const string KeySuffix = ".key.pem";
@@ -61,7 +65,9 @@ internal sealed class AcmeStorage
 
             try
             {
-                stored.Add(StoredCertificate.From(PemCertificate.Load(path, KeyPath(path))));
+                var pem = File.ReadAllText(path);
+                var keyPem = pem.Contains("PRIVATE KEY-----", StringComparison.Ordinal) ? pem : File.ReadAllText(KeyPath(path));
+                stored.Add(StoredCertificate.From(PemCertificate.Create(pem, keyPem)));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
             {
@@ -77,22 +83,18 @@ internal sealed class AcmeStorage
         var certificate = StoredCertificate.From(PemCertificate.Create(chainPem, keyPem));
         Directory.CreateDirectory(CertificatesFolder);
         var path = Path.Combine(CertificatesFolder, FileName(hosts) + ".pem");
-        PrivateFile.WriteAtomically(KeyPath(path), keyPem, PrivateFile.OwnerOnly);
-        PrivateFile.WriteAtomically(path, chainPem, PrivateFile.WorldReadable);
+        PrivateFile.WriteAtomically(path, chainPem.TrimEnd() + "\n" + keyPem, PrivateFile.OwnerOnly);
+        // The earlier two-file form's key; unused once the file above holds its own.
+        File.Delete(KeyPath(path));
         return certificate;
     }
 
-    /// <summary>The first host, readable in a directory listing, plus a hash of the whole set when there are several.</summary>
-    private static string FileName(IReadOnlyList<string> hosts)
-    {
-        if (hosts.Count == 1)
-        {
-            return hosts[0];
-        }
+    /// <summary>SHA-256 of the host set: the same on every run and machine, unlike string.GetHashCode.</summary>
+    public static byte[] HostSetDigest(IReadOnlyList<string> hosts) => SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(",", hosts)));
 
-        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(",", hosts)));
-        return hosts[0] + "+" + Convert.ToHexStringLower(digest.AsSpan(0, 4));
-    }
+    /// <summary>The first host, readable in a directory listing, plus a hash of the whole set when there are several.</summary>
+    private static string FileName(IReadOnlyList<string> hosts) =>
+        hosts.Count == 1 ? hosts[0] : hosts[0] + "+" + Convert.ToHexStringLower(HostSetDigest(hosts).AsSpan(0, 4));
 
     private static string KeyPath(string certificatePath) => certificatePath[..^".pem".Length] + KeySuffix;
 }

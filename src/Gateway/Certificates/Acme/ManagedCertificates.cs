@@ -23,9 +23,10 @@ internal sealed class ManagedCertificates
             return null;
         }
 
-        if (!SameOptions(table.Tls, tls))
+        if (!ReferenceEquals(table.Tls, tls))
         {
-            // A reload changed the TLS settings: rebuild once, not per handshake. Published only if nothing replaced
+            // A reload brought new TLS settings (each generation has its own instance, so whatever CreateOptions
+            // reads is covered): rebuild once per generation, not per handshake. Published only if nothing replaced
             // the table meanwhile, so a certificate issued at this moment is not lost.
             var rebuilt = Build(table.Certificates, tls);
             Interlocked.CompareExchange(ref _table, rebuilt, table);
@@ -63,9 +64,6 @@ internal sealed class ManagedCertificates
 
         return new Table(certificates, tls, new HostTable<SslServerAuthenticationOptions>(entries));
     }
-
-    private static bool SameOptions(TlsConfig? a, TlsConfig b) =>
-        a is not null && a.MinProtocol == b.MinProtocol && a.AllowResumption == b.AllowResumption;
 
     private sealed record Table(IReadOnlyList<StoredCertificate> Certificates, TlsConfig? Tls, HostTable<SslServerAuthenticationOptions> ByHost);
 }

@@ -12,7 +12,10 @@ internal static class TlsAlpnChallengeCertificate
     /// <summary>id-pe-acmeIdentifier.</summary>
     public const string AcmeIdentifierOid = "1.3.6.1.5.5.7.1.31";
 
-    public static readonly SslApplicationProtocol Protocol = new("acme-tls/1");
+    /// <summary>The ALPN protocol a validator offers, and the only one the answer may negotiate.</summary>
+    public const string ProtocolName = "acme-tls/1";
+
+    public static readonly SslApplicationProtocol Protocol = new(ProtocolName);
 
     /// <summary>The extension value: DER OCTET STRING holding SHA-256 of the key authorization (04 20 followed by 32 bytes).</summary>
     public static byte[] ExtensionValue(string keyAuthorization)

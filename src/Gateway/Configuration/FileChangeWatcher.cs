@@ -1,0 +1,102 @@
+namespace Gateway.Configuration;
+
+/// <summary>
+/// Watches the folders of a set of files (the config file and the certificate files it names), so an edit, a
+/// certificate renewed on disk by another tool (certbot), or a swapped Kubernetes mount is noticed.
+/// </summary>
+internal sealed partial class FileChangeWatcher(Action changed, ILogger logger) : IDisposable
+{
+    private readonly List<FileSystemWatcher> _watchers = [];
+    private HashSet<string> _files = new(StringComparer.Ordinal);
+
+    /// <summary>Replaces the watched set; cheap when the files are unchanged. A set that could not be watched is tried again on the next call.</summary>
+    public void Watch(IEnumerable<string> paths)
+    {
+        var files = paths.Select(p => Path.GetFullPath(p)).ToHashSet(StringComparer.Ordinal);
+        lock (_watchers)
+        {
+            if (files.SetEquals(_files))
+            {
+                return;
+            }
+
+            StopAll();
+            _files = new(StringComparer.Ordinal);
+            try
+            {
+                foreach (var folder in files.Select(Path.GetDirectoryName).Distinct(StringComparer.Ordinal))
+                {
+                    if (folder is not null && Directory.Exists(folder))
+                    {
+                        _watchers.Add(Start(folder, files));
+                    }
+                }
+            }
+            catch (IOException e)
+            {
+                // Typically the inotify watch or instance limit: edits go unnoticed until the next reload, but serving goes on.
+                StopAll();
+                Log.WatchFailed(logger, string.Join(", ", files), e.Message);
+                return;
+            }
+
+            _files = files;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_watchers)
+        {
+            StopAll();
+            _files = new(StringComparer.Ordinal);
+        }
+    }
+
+    private FileSystemWatcher Start(string folder, HashSet<string> files)
+    {
+        var watcher = new FileSystemWatcher(folder)
+        {
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+        };
+        FileSystemEventHandler handler = (_, e) =>
+        {
+            // Kubernetes updates a mounted ConfigMap or Secret by swapping its "..data" symlink, never touching the file's own name.
+            if (files.Contains(e.FullPath) || e.Name == "..data" || (e is RenamedEventArgs renamed && files.Contains(renamed.OldFullPath)))
+            {
+                changed();
+            }
+        };
+        watcher.Changed += handler;
+        watcher.Created += handler;
+        watcher.Deleted += handler;
+        watcher.Renamed += (sender, e) => handler(sender, e);
+        try
+        {
+            watcher.EnableRaisingEvents = true;
+        }
+        catch
+        {
+            watcher.Dispose();
+            throw;
+        }
+
+        return watcher;
+    }
+
+    private void StopAll()
+    {
+        foreach (var watcher in _watchers)
+        {
+            watcher.Dispose();
+        }
+
+        _watchers.Clear();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(6, LogLevel.Warning, "Cannot watch {Files} for changes ({Reason}); the running configuration keeps serving, edits are not noticed until the next reload tries again. On Linux, raise fs.inotify.max_user_watches or max_user_instances", EventName = "WatchFailed")]
+        public static partial void WatchFailed(ILogger logger, string files, string reason);
+    }
+}
