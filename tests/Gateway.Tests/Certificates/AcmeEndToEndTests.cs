@@ -124,7 +124,8 @@ public sealed class AcmeEndToEndTests
     public async Task A_ca_that_is_down_leaves_the_fallback_serving_and_is_retried_with_growing_backoff()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var setup = await AcmeSetup.StartAsync("down.gateway.test", time: clock, directory: $"https://127.0.0.1:{Pebble.FreePort()}/dir");
+        using var down = new ClosedPort(); // held bound, so no parallel test can start listening there
+        await using var setup = await AcmeSetup.StartAsync("down.gateway.test", time: clock, directory: $"https://{down.Address}/dir");
         var manager = setup.Gateway.Services.GetRequiredService<AcmeCertificateManager>();
 
         await setup.WaitForStatusAsync(status => status is [{ Failures: 1 }], "the first attempt failed");

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Gateway.Tests.Infrastructure;
 using Grpc.Core;
@@ -51,10 +50,8 @@ public sealed class GrpcThroughGatewayTests
     [Fact]
     public async Task A_call_to_a_backend_that_is_down_fails_as_unavailable()
     {
-        using var unused = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        unused.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        var deadAddress = $"127.0.0.1:{((IPEndPoint)unused.LocalEndPoint!).Port}"; // bound, never listening
-        await using var gateway = await StartGatewayAsync(deadAddress);
+        using var down = new ClosedPort();
+        await using var gateway = await StartGatewayAsync(down.Address);
         using var client = new GatewayClient(gateway.Https, version: HttpVersion.Version20);
         using var channel = Channel(client);
 

@@ -1,10 +1,8 @@
 using System.Net;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Infrastructure;
 
@@ -28,21 +26,12 @@ public sealed class GrpcBackend : IAsyncDisposable
 
     public static async Task<GrpcBackend> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        var (builder, endPoint) = LoopbackKestrel.CreateBuilder(HttpProtocols.Http2);
         builder.Services.AddGrpc();
-
-        ListenOptions? bound = null;
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
-        {
-            bound = listen;
-            listen.Protocols = HttpProtocols.Http2;
-        }));
-
         var app = builder.Build();
         app.MapGrpcService<EchoService>();
         await app.StartAsync();
-        return new GrpcBackend(app, bound!.IPEndPoint!);
+        return new GrpcBackend(app, endPoint());
     }
 
     public async ValueTask DisposeAsync()

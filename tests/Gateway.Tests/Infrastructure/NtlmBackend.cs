@@ -5,11 +5,9 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Infrastructure;
 
@@ -77,31 +75,14 @@ public sealed class NtlmBackend : IAsyncDisposable
 
     private static async Task<NtlmBackend> StartAsync(X509Certificate2? certificate, IReadOnlyList<NtlmUser> users)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        if (certificate is not null)
-        {
-            builder.WebHost.UseKestrelHttpsConfiguration();
-        }
-
-        ListenOptions? bound = null;
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
-        {
-            bound = listen;
-            // NTLM binds to a connection; HTTP/2 would multiplex requests of different users onto one.
-            listen.Protocols = HttpProtocols.Http1;
-            if (certificate is not null)
-            {
-                listen.UseHttps(certificate);
-            }
-        }));
-
+        // NTLM binds to a connection; HTTP/2 would multiplex requests of different users onto one.
+        var (builder, endPoint) = LoopbackKestrel.CreateBuilder(HttpProtocols.Http1, certificate);
         var app = builder.Build();
         NtlmBackend? backend = null;
         app.MapGet("/whoami", (HttpContext context) => backend!.Authenticate(context, allowAnonymous: false));
         app.MapGet("/anonymous", (HttpContext context) => backend!.Authenticate(context, allowAnonymous: true));
         await app.StartAsync();
-        backend = new NtlmBackend(app, bound!.IPEndPoint!, users);
+        backend = new NtlmBackend(app, endPoint(), users);
         return backend;
     }
 

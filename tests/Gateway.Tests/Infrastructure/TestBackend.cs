@@ -1,10 +1,8 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Infrastructure;
 
@@ -32,24 +30,7 @@ public sealed class TestBackend : IAsyncDisposable
 
     public static async Task<TestBackend> StartAsync(string name, X509Certificate2? certificate = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        if (certificate is not null)
-        {
-            builder.WebHost.UseKestrelHttpsConfiguration();
-        }
-
-        ListenOptions? bound = null;
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
-        {
-            bound = listen;
-            listen.Protocols = HttpProtocols.Http1AndHttp2;
-            if (certificate is not null)
-            {
-                listen.UseHttps(certificate);
-            }
-        }));
-
+        var (builder, endPoint) = LoopbackKestrel.CreateBuilder(HttpProtocols.Http1AndHttp2, certificate);
         var app = builder.Build();
         app.UseWebSockets();
         app.MapGet("/", (HttpContext context) => $"{name} {context.Request.Protocol} host={context.Request.Host} forwarded-host={context.Request.Headers["X-Forwarded-Host"]}");
@@ -101,7 +82,7 @@ public sealed class TestBackend : IAsyncDisposable
         });
 
         await app.StartAsync();
-        return new TestBackend(app, name, bound!.IPEndPoint!);
+        return new TestBackend(app, name, endPoint());
     }
 
     public async ValueTask DisposeAsync()

@@ -35,18 +35,29 @@ public sealed class ClientRateLimiterTests
         Assert.Equal(IPAddress.Parse(subscriber), ConnectionLimiter.Subscriber(IPAddress.Parse(client)));
 
     [Fact]
-    public void Refilled_buckets_are_dropped_once_many_addresses_are_tracked()
+    public void Refilled_buckets_are_dropped_once_many_addresses_are_tracked_and_refilling_ones_are_kept()
     {
         var clock = new FakeTimeProvider();
         var limiter = new ClientRateLimiter(clock);
-        for (var i = 0; i < 10_001; i++)
+
+        // One client spends its whole burst of 10 a minute: its bucket refills for a minute.
+        var busy = IPAddress.Parse("127.0.0.8");
+        Assert.All(Enumerable.Range(0, 10), _ => Assert.True(limiter.TryAcquire(busy, 10)));
+        Assert.False(limiter.TryAcquire(busy, 10));
+
+        // A scan: one connection each from 10,000 addresses (127.x.y.1) at 60 a minute, full again a second later.
+        for (var i = 0; i < 10_000; i++)
         {
-            limiter.TryAcquire(new IPAddress(0x0100007F + (i << 8)), 10);
+            Assert.True(limiter.TryAcquire(new IPAddress(0x0100007F + (i << 8)), 60));
         }
 
-        clock.Advance(TimeSpan.FromMinutes(1));
-        limiter.TryAcquire(IPAddress.Parse("127.0.0.9"), 10);
+        Assert.Equal(10_001, limiter.Tracked);
 
-        Assert.True(limiter.Tracked < 100, $"{limiter.Tracked} buckets still tracked");
+        // The next address finds more than 10,000 buckets and sweeps the refilled ones.
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.True(limiter.TryAcquire(IPAddress.Parse("127.0.0.9"), 10));
+
+        Assert.Equal(2, limiter.Tracked);
+        Assert.False(limiter.TryAcquire(busy, 10)); // kept: a fresh bucket would have let it in
     }
 }

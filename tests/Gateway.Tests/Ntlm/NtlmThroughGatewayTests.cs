@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Gateway.Tests.Admin;
 using Gateway.Tests.Infrastructure;
@@ -182,20 +181,7 @@ public sealed class NtlmThroughGatewayTests : IAsyncLifetime
         Assert.Equal("anonymous", await outside.GetStringAsync("/anonymous"));
     }
 
-
-    private async Task<SslApplicationProtocol> NegotiateAsync(string host)
-    {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(_gateway.Https);
-        await using var tls = new SslStream(tcp.GetStream());
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = host,
-            ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
-            RemoteCertificateValidationCallback = (_, _, _, _) => true,
-        });
-        return tls.NegotiatedApplicationProtocol;
-    }
+    private Task<SslApplicationProtocol> NegotiateAsync(string host) => TlsHandshake.NegotiateAsync(_gateway.Https, host);
 
     private HttpClient Client(string host, NetworkCredential? credential = null, IPAddress? from = null, Action? onConnect = null) =>
         HostClient.Create(_gateway.Https, host, credential, from, onConnect);
