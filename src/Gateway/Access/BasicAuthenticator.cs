@@ -18,17 +18,27 @@ internal sealed class BasicAuthenticator(TimeProvider time)
 
     private static readonly TimeSpan RememberLogin = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long a login waits for a verification slot before it is refused: a flood of guesses must not hold requests forever.</summary>
+    private static readonly TimeSpan VerifyQueueLimit = TimeSpan.FromSeconds(5);
+
     // Verified against for unknown users, so timing does not tell which user names exist.
     private static readonly string DecoyHash = PasswordHash.Create(Guid.NewGuid().ToString());
 
     // PBKDF2 is deliberately slow: bound how many run at once, and do not redo it for every request.
     private readonly SemaphoreSlim _verifying = new(Environment.ProcessorCount);
-    private readonly ConcurrentDictionary<string, (string Hash, DateTimeOffset Until)> _recent = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string User, string Hash, DateTimeOffset Until)> _recent = new(StringComparer.Ordinal);
 #pragma warning restore CA1001
 
     /// <summary>True when <paramref name="header"/> is Basic credentials of one of <paramref name="users"/> (name to PBKDF2 hash).</summary>
     public async Task<bool> AuthenticateAsync(string header, IReadOnlyDictionary<string, string> users, CancellationToken aborted)
     {
+        // A remembered login still counts only while its user has the hash it was verified against.
+        if (_recent.TryGetValue(header, out var remembered) && remembered.Until > time.GetUtcNow()
+            && users.TryGetValue(remembered.User, out var current) && current == remembered.Hash)
+        {
+            return true;
+        }
+
         if (!AuthenticationHeaderValue.TryParse(header, out var value)
             || !"Basic".Equals(value.Scheme, StringComparison.OrdinalIgnoreCase) || value.Parameter is null)
         {
@@ -51,14 +61,22 @@ internal sealed class BasicAuthenticator(TimeProvider time)
             return false;
         }
 
-        var known = users.TryGetValue(credentials[..colon], out var hash);
+        var user = credentials[..colon];
+        var known = users.TryGetValue(user, out var hash);
         hash ??= DecoyHash;
-        if (_recent.TryGetValue(header, out var remembered) && remembered.Hash == hash && remembered.Until > time.GetUtcNow())
+        using (var queued = new CancellationTokenSource(VerifyQueueLimit, time))
+        using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(queued.Token, aborted))
         {
-            return true;
+            try
+            {
+                await _verifying.WaitAsync(waiting.Token);
+            }
+            catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+            {
+                return false; // every slot busy for the whole limit: refused like a wrong password, not held
+            }
         }
 
-        await _verifying.WaitAsync(aborted);
         bool verified;
         try
         {
@@ -78,7 +96,7 @@ internal sealed class BasicAuthenticator(TimeProvider time)
                 _recent.Clear();
             }
 
-            _recent[header] = (hash, time.GetUtcNow() + RememberLogin);
+            _recent[header] = (user, hash, time.GetUtcNow() + RememberLogin);
         }
 
         return verified;

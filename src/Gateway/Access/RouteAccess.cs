@@ -1,23 +1,32 @@
 using Gateway.Configuration;
 using Gateway.Metrics;
+using Gateway.Proxy;
 
 namespace Gateway.Access;
 
 /// <summary>
 /// Gateway:Proxy:Routes:{id}, in YARP's proxy pipeline before anything is forwarded: exploit rules (403), client
-/// networks (403) and basic-auth users (401), combined as Satisfy says; then HSTS on the way out.
+/// networks (403) and basic-auth users (401), combined as Satisfy says; then HSTS on the way out. A route whose
+/// settings are not published yet (mid-reload) is answered 503, never proxied unchecked.
 /// </summary>
 internal sealed class RouteAccess(GatewaySnapshotStore snapshots, BasicAuthenticator authenticator, GatewayMetrics metrics, TimeProvider time)
 {
     public async Task CheckAsync(HttpContext context, Func<Task> next)
     {
-        var routeId = context.GetReverseProxyFeature().Route.Config.RouteId;
-        if (snapshots.Current.ProxyPolicies.Route(routeId) is not { } policy)
+        var request = ProxyRequestPolicy.Of(context, snapshots);
+        if (!request.Known)
+        {
+            await ProxyRequestPolicy.RefuseUnknownAsync(context);
+            return;
+        }
+
+        if (request.Route is not { } policy)
         {
             await next();
             return;
         }
 
+        var routeId = context.GetReverseProxyFeature().Route.Config.RouteId;
         if (policy.BlockExploits && ExploitRules.Match(context.Request) is { } rule)
         {
             Deny(context, routeId, DenyReasons.Exploit, StatusCodes.Status403Forbidden);
@@ -25,18 +34,19 @@ internal sealed class RouteAccess(GatewaySnapshotStore snapshots, BasicAuthentic
             return;
         }
 
+        // Satisfy Any: a network an "allow" rule names needs no password (not one a blocklist merely leaves out).
+        // Satisfy All, or no users: the network must be allowed.
         var client = context.Connection.RemoteIpAddress;
-        if (policy.Users.Count > 0)
+        var users = policy.Users.Count > 0;
+        if (policy.Access.Count > 0 && !(users && policy.SatisfyAny) && !policy.Access.Allows(client))
         {
-            // Satisfy Any: a network an "allow" rule names needs no password (not one a blocklist merely leaves out).
-            // Satisfy All: the network must be allowed and the password match.
-            var authorization = context.Request.Headers.Authorization.ToString();
-            if (!policy.SatisfyAny && policy.Access.Count > 0 && !policy.Access.Allows(client))
-            {
-                Deny(context, routeId, DenyReasons.Network, StatusCodes.Status403Forbidden);
-                return;
-            }
+            Deny(context, routeId, DenyReasons.Network, StatusCodes.Status403Forbidden);
+            return;
+        }
 
+        if (users)
+        {
+            var authorization = context.Request.Headers.Authorization.ToString();
             if (!(policy.SatisfyAny && policy.Access.ExplicitlyAllows(client))
                 && !await authenticator.AuthenticateAsync(authorization, policy.Users, context.RequestAborted))
             {
@@ -51,11 +61,6 @@ internal sealed class RouteAccess(GatewaySnapshotStore snapshots, BasicAuthentic
             {
                 context.Request.Headers.Authorization = default;
             }
-        }
-        else if (policy.Access.Count > 0 && !policy.Access.Allows(client))
-        {
-            Deny(context, routeId, DenyReasons.Network, StatusCodes.Status403Forbidden);
-            return;
         }
 
         if (policy.Hsts is { } hsts && context.Request.IsHttps)

@@ -105,7 +105,7 @@ internal static class StatsPage
         html.Append("<h2>Certificates</h2><table id=\"certificates\"><tr><th>Host</th><th>Source</th><th>Subject</th><th>Expires</th><th>Days left</th></tr>");
         foreach (var c in stats.Certificates)
         {
-            html.Append("<tr><td>").Append(c.Host == "*" ? "<span class=\"muted\">fallback (self-signed)</span>" : Encode(c.Host)).Append("</td><td>").Append(Encode(c.Source))
+            html.Append("<tr><td>").Append(c.Source == "fallback" ? "<span class=\"muted\">fallback (self-signed)</span>" : Encode(c.Host)).Append("</td><td>").Append(Encode(c.Source))
                 .Append("</td><td>").Append(Encode(c.Subject))
                 .Append("</td><td>").Append(Encode(c.NotAfter.ToString("u", CultureInfo.InvariantCulture))).Append("</td><td class=\"n")
                 .Append(c.DaysLeft < 14 ? " down" : "").Append("\">").Append(c.DaysLeft.ToString("0", CultureInfo.InvariantCulture)).Append("</td></tr>");

@@ -48,16 +48,19 @@ internal sealed class HttpsRedirectMiddleware
         var port = snapshots.Current.Config.Listeners.HttpsPublicPort ?? listeners.Https?.Port ?? 443;
         var authority = port == 443 ? host.Host : host.Host + ":" + port.ToString(CultureInfo.InvariantCulture);
 
+        context.Response.StatusCode = StatusCodes.Status308PermanentRedirect;
+        context.Response.Headers.Location = "https://" + authority + RequestTarget(context);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The request's path and query, for a redirect that keeps them.</summary>
+    public static string RequestTarget(HttpContext context)
+    {
         // The raw target keeps the path exactly as the client sent it (encoding included);
         // an absolute-form target ("GET http://host/x") falls back to the decoded path.
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        if (string.IsNullOrEmpty(target) || target[0] != '/')
-        {
-            target = (context.Request.PathBase + context.Request.Path).ToUriComponent() + context.Request.QueryString.ToUriComponent();
-        }
-
-        context.Response.StatusCode = StatusCodes.Status308PermanentRedirect;
-        context.Response.Headers.Location = "https://" + authority + target;
-        return Task.CompletedTask;
+        return string.IsNullOrEmpty(target) || target[0] != '/'
+            ? (context.Request.PathBase + context.Request.Path).ToUriComponent() + context.Request.QueryString.ToUriComponent()
+            : target;
     }
 }

@@ -19,7 +19,7 @@ internal sealed class ErrorPages(GatewaySnapshotStore snapshots)
             return;
         }
 
-        var custom = snapshots.Current.ProxyPolicies.ErrorPages.GetValueOrDefault(status);
+        var custom = ProxyRequestPolicy.Of(context, snapshots).Policies.ErrorPages.GetValueOrDefault(status);
         // A backend's own empty 502 came with its headers (Content-Length: 0, cookies, encodings): none of them fit the page.
         context.Response.Headers.Clear();
         context.Response.ContentType = "text/html; charset=utf-8";

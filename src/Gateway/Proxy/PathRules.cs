@@ -1,3 +1,4 @@
+using System.Buffers;
 using Gateway.Configuration;
 using Gateway.Metrics;
 
@@ -9,10 +10,18 @@ namespace Gateway.Proxy;
 /// </summary>
 internal sealed class PathRules(GatewaySnapshotStore snapshots, GatewayMetrics metrics)
 {
+    // A path without these (and without "//" or a trailing space) is already in normal form.
+    private static readonly SearchValues<char> NeedsWork = SearchValues.Create("\\;.%");
+
     public Task CheckAsync(HttpContext context, Func<Task> next)
     {
-        var routeId = context.GetReverseProxyFeature().Route.Config.RouteId;
-        if (snapshots.Current.ProxyPolicies.Route(routeId) is not { } policy)
+        var request = ProxyRequestPolicy.Of(context, snapshots);
+        if (!request.Known)
+        {
+            return ProxyRequestPolicy.RefuseUnknownAsync(context);
+        }
+
+        if (request.Route is not { PathRules.Count: > 0 } policy)
         {
             return next();
         }
@@ -20,9 +29,9 @@ internal sealed class PathRules(GatewaySnapshotStore snapshots, GatewayMetrics m
         var path = Normalize(context.Request.PathBase.Add(context.Request.Path).Value ?? "/");
         foreach (var rule in policy.PathRules)
         {
-            if (rule.Paths.Any(prefix => Covers(prefix, path)) && !Networks.Contains(rule.AllowedNetworks, context.Connection.RemoteIpAddress))
+            if (CoversAny(rule.Paths, path) && !Networks.Contains(rule.AllowedNetworks, context.Connection.RemoteIpAddress))
             {
-                metrics.ProxyDenied(routeId, DenyReasons.PathRule);
+                metrics.ProxyDenied(context.GetReverseProxyFeature().Route.Config.RouteId, DenyReasons.PathRule);
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
                 return Task.CompletedTask;
             }
@@ -37,19 +46,26 @@ internal sealed class PathRules(GatewaySnapshotStore snapshots, GatewayMetrics m
         || (path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && (path.Length == prefix.Length || path[prefix.Length] == '/'));
 
     /// <summary>
-    /// The path as the servers behind read it, so no spelling slips past a rule: backslashes and repeated slashes
-    /// are "/" (IIS), ";parameters" end a segment and "..;" is ".." (Tomcat, Jetty), trailing dots and spaces of a
-    /// segment are dropped (Windows), and "." and ".." segments are resolved.
+    /// The path as the servers behind read it, so no spelling slips past a rule: backslashes, repeated slashes and
+    /// "%2F" or "%5C" (Kestrel leaves an encoded slash encoded, IIS decodes it) are "/" (IIS), ";parameters" end a
+    /// segment and "..;" is ".." (Tomcat, Jetty), trailing dots and spaces of a segment are dropped (Windows), and
+    /// "." and ".." segments are resolved.
     /// </summary>
     public static string Normalize(string path)
     {
-        if (path.AsSpan().IndexOfAny('\\', ';', '.') < 0 && !path.Contains("//", StringComparison.Ordinal) && !path.EndsWith(' '))
+        if (path.AsSpan().IndexOfAny(NeedsWork) < 0 && !path.Contains("//", StringComparison.Ordinal) && !path.EndsWith(' '))
         {
             return path;
         }
 
+        path = path.Replace('\\', '/');
+        if (path.Contains('%', StringComparison.Ordinal))
+        {
+            path = path.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase).Replace("%5C", "/", StringComparison.OrdinalIgnoreCase);
+        }
+
         var segments = new List<string>();
-        foreach (var raw in path.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var raw in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             var segment = raw.Split(';')[0];
             if (segment is not ("." or ".."))
@@ -74,7 +90,19 @@ internal sealed class PathRules(GatewaySnapshotStore snapshots, GatewayMetrics m
             }
         }
 
-        var trailing = path.EndsWith('/') || path.EndsWith('\\');
-        return "/" + string.Join('/', segments) + (trailing && segments.Count > 0 ? "/" : "");
+        return "/" + string.Join('/', segments) + (path.EndsWith('/') && segments.Count > 0 ? "/" : "");
+    }
+
+    private static bool CoversAny(IReadOnlyList<string> prefixes, string path)
+    {
+        foreach (var prefix in prefixes)
+        {
+            if (Covers(prefix, path))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -16,7 +16,9 @@ internal sealed class ProxyPolicies
     public static readonly TimeSpan PinnedActivityTimeout = TimeSpan.FromHours(1);
 
     private readonly Dictionary<string, ClusterPolicyConfig> _pinned;
-    private readonly Dictionary<string, RoutePolicyConfig> _routes;
+    private readonly IReadOnlyDictionary<string, RoutePolicyConfig> _routes;
+    private readonly HashSet<string> _routeIds;
+    private readonly HashSet<string> _clusterIds;
     private readonly HostTable<string> _http11Hosts;
     private readonly HostTable<string> _plainHttpHosts;
     private readonly HostTable<RedirectHostConfig> _redirects;
@@ -27,7 +29,9 @@ internal sealed class ProxyPolicies
     public ProxyPolicies(ProxyPoliciesConfig config, ProxyConfigSnapshot proxy)
     {
         _pinned = config.Clusters.Values.Where(c => c.ConnectionPinned).ToDictionary(c => c.ClusterId, StringComparer.OrdinalIgnoreCase);
-        _routes = config.Routes.Values.ToDictionary(r => r.RouteId, StringComparer.OrdinalIgnoreCase);
+        _routes = config.Routes;
+        _routeIds = proxy.Routes.Select(r => r.RouteId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        _clusterIds = proxy.Clusters.Select(c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
         DefaultSite = config.DefaultSite;
         ErrorPages = config.ErrorPages;
         var http11 = new List<KeyValuePair<HostPattern, string>>();
@@ -85,7 +89,14 @@ internal sealed class ProxyPolicies
     /// <summary>True when an L7 route or a redirect answers <paramref name="host"/> (every host, when a route matches any host).</summary>
     public bool Knows(string? host) => _routeForAnyHost || _knownHosts.Match(host) is not null;
 
+    /// <summary>The route's settings; null for a route without any (see <see cref="HasRoute"/> for whether it exists).</summary>
     public RoutePolicyConfig? Route(string routeId) => _routes.Count == 0 ? null : _routes.GetValueOrDefault(routeId);
+
+    /// <summary>True when this generation's YARP config has the route, whether or not Gateway:Proxy adds settings to it.</summary>
+    public bool HasRoute(string routeId) => _routeIds.Contains(routeId);
+
+    /// <summary>True when this generation's YARP config has the cluster.</summary>
+    public bool HasCluster(string clusterId) => _clusterIds.Contains(clusterId);
 
     /// <summary>Every id in Gateway:Proxy must name a YARP route or cluster of the same file.</summary>
     public static void Check(ProxyPoliciesConfig config, ProxyConfigSnapshot proxy, ConfigErrors errors)

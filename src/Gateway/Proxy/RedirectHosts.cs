@@ -1,6 +1,5 @@
 using Gateway.Configuration;
 using Gateway.Hosting;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Proxy;
 
@@ -18,14 +17,7 @@ internal sealed class RedirectHosts(RequestDelegate next, GatewaySnapshotStore s
             return next(context);
         }
 
-        var location = redirect.To;
-        if (redirect.KeepPath)
-        {
-            var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
-            location += string.IsNullOrEmpty(target) || target[0] != '/'
-                ? (context.Request.PathBase + context.Request.Path).ToUriComponent() + context.Request.QueryString.ToUriComponent()
-                : target;
-        }
+        var location = redirect.KeepPath ? redirect.To + HttpsRedirectMiddleware.RequestTarget(context) : redirect.To;
 
         context.Response.StatusCode = redirect.Code;
         context.Response.Headers.Location = location.Length == 0 ? "/" : location;

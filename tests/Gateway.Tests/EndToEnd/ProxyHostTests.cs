@@ -340,4 +340,37 @@ public sealed class ProxyHostTests : IAsyncLifetime
     }
 
     private Task<SslApplicationProtocol> NegotiateAsync(string host) => TlsHandshake.NegotiateAsync(_gateway.Https, host);
+
+    [Theory]
+    [InlineData("/ecp%2Fdefault.aspx")]
+    [InlineData("/ecp%2fdefault.aspx")]
+    [InlineData("/owa%2F..%2Fecp/")]
+    public async Task An_encoded_slash_does_not_slip_past_a_path_rule(string target)
+    {
+        var gateway = new JsonObject
+        {
+            ["Proxy"] = new JsonObject
+            {
+                ["Routes"] = new JsonObject
+                {
+                    ["app"] = new JsonObject
+                    {
+                        ["PathRules"] = new JsonArray(new JsonObject { ["Paths"] = new JsonArray("/ecp"), ["AllowedNetworks"] = new JsonArray("127.0.0.2/32") }),
+                    },
+                },
+            },
+        };
+        var proxy = new JsonObject
+        {
+            ["Routes"] = new JsonObject { ["app"] = Route("app.test", "app") },
+            ["Clusters"] = new JsonObject { ["app"] = new JsonObject { ["Destinations"] = new JsonObject { ["a1"] = new JsonObject { ["Address"] = $"http://{_backend.Address}/" } } } },
+        };
+        await using var strict = await TestGateway.StartAsync(gateway, proxy);
+        using var outside = HostClient.Create(strict.Https, "app.test");
+        using var inside = HostClient.Create(strict.Https, "app.test", from: Office);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await outside.GetAsync(target)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await inside.GetAsync(target)).StatusCode); // forwarded: the backend has no such page
+        Assert.StartsWith("app ", await outside.GetStringAsync("/"));
+    }
 }

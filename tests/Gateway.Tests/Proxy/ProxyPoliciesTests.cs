@@ -102,6 +102,9 @@ public sealed class ProxyPoliciesTests
     [InlineData("/ecp", "/ecpx", false)]
     [InlineData("/ecp", "/owa/ecp", false)]
     [InlineData("/", "/anything", true)]
+    [InlineData("/ecp", "/ecp%2Fdefault.aspx", true)]
+    [InlineData("/ecp", "/owa%2F..%2Fecp", true)]
+    [InlineData("/ecp", "/ecp%5cdefault.aspx", true)]
     public void A_path_rule_covers_its_prefix_on_segment_boundaries(string prefix, string path, bool covered) =>
         Assert.Equal(covered, PathRules.Covers(prefix, PathRules.Normalize(path)));
 
@@ -116,6 +119,11 @@ public sealed class ProxyPoliciesTests
     [InlineData("/../../ecp", "/ecp")]
     [InlineData("/owa/./x", "/owa/x")]
     [InlineData("/owa/file.aspx", "/owa/file.aspx")]
+    [InlineData("/ecp%2Fdefault.aspx", "/ecp/default.aspx")]
+    [InlineData("/ecp%2fdefault.aspx", "/ecp/default.aspx")]
+    [InlineData("/owa%2F..%2Fecp%2F", "/ecp/")]
+    [InlineData("/ecp%5Cx", "/ecp/x")]
+    [InlineData("/owa/a%20b", "/owa/a%20b")]
     public void Paths_are_normalized_as_iis_reads_them(string raw, string normalized) =>
         Assert.Equal(normalized, PathRules.Normalize(raw));
 

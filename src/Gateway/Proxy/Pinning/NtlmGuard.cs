@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Gateway.Configuration;
 using Gateway.Metrics;
 using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy.Pinning;
@@ -21,7 +22,7 @@ internal sealed partial class NtlmGuard(GatewaySnapshotStore snapshots, GatewayM
     {
         var feature = context.GetReverseProxyFeature();
         var clusterId = feature.Cluster.Config.ClusterId;
-        if (!IsConnectionBound(context.Request.Headers.Authorization) || snapshots.Current.ProxyPolicies.Pinned(clusterId) is not null)
+        if (!IsConnectionBound(context.Request.Headers.Authorization) || ProxyRequestPolicy.Of(context, snapshots).Pinned is not null)
         {
             return next();
         }
@@ -32,15 +33,16 @@ internal sealed partial class NtlmGuard(GatewaySnapshotStore snapshots, GatewayM
     /// <summary>Response transform (every route): a backend challenge on a pooled cluster becomes the 502.</summary>
     public ValueTask CheckResponseAsync(ResponseTransformContext transform)
     {
-        var headers = transform.ProxyResponse?.Headers.WwwAuthenticate;
-        if (headers is null || headers.Count == 0)
+        // Most responses carry no challenge: look before parsing one, which allocates.
+        if (transform.ProxyResponse?.Headers is not { } headers || !headers.NonValidated.Contains(HeaderNames.WWWAuthenticate))
         {
             return ValueTask.CompletedTask;
         }
 
         var feature = transform.HttpContext.GetReverseProxyFeature();
         var clusterId = feature.Cluster.Config.ClusterId;
-        if (!headers.Any(h => IsConnectionBoundScheme(h.Scheme)) || snapshots.Current.ProxyPolicies.Pinned(clusterId) is not null)
+        if (!headers.WwwAuthenticate.Any(h => IsConnectionBoundScheme(h.Scheme))
+            || ProxyRequestPolicy.Of(transform.HttpContext, snapshots).Pinned is not null)
         {
             return ValueTask.CompletedTask;
         }

@@ -17,6 +17,9 @@ internal sealed class PinnedConnection : IDisposable
     private HttpMessageInvoker? _invoker;
     private bool _disposed;
 
+    /// <summary>The cluster of <see cref="DestinationId"/>: destination ids repeat across clusters.</summary>
+    public string? ClusterId { get; private set; }
+
     /// <summary>The destination this client connection is pinned to; null before its first request.</summary>
     public string? DestinationId { get; private set; }
 
@@ -49,16 +52,20 @@ internal sealed class PinnedConnection : IDisposable
         return pinned;
     }
 
-    /// <summary>The invoker for <paramref name="destinationId"/>; moving to another destination drops the old backend connection.</summary>
-    public HttpMessageInvoker InvokerFor(string destinationId, HttpClientConfig? config)
+    /// <summary>
+    /// The invoker for <paramref name="destinationId"/> of <paramref name="clusterId"/>; moving to another destination
+    /// (or another cluster, whose handler settings differ) drops the old backend connection.
+    /// </summary>
+    public HttpMessageInvoker InvokerFor(string clusterId, string destinationId, HttpClientConfig? config)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_invoker is not null && DestinationId == destinationId)
+        if (_invoker is not null && ClusterId == clusterId && DestinationId == destinationId)
         {
             return _invoker;
         }
 
         _invoker?.Dispose();
+        ClusterId = clusterId;
         DestinationId = destinationId;
         _invoker = new HttpMessageInvoker(CreateHandler(config), disposeHandler: true);
         return _invoker;

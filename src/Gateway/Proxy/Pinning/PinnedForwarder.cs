@@ -19,8 +19,7 @@ internal sealed class PinnedForwarder(IHttpForwarder forwarder, GatewaySnapshotS
 
     public Task KeepDestinationAsync(HttpContext context, Func<Task> next)
     {
-        var feature = context.GetReverseProxyFeature();
-        if (snapshots.Current.ProxyPolicies.Pinned(feature.Cluster.Config.ClusterId) is null)
+        if (ProxyRequestPolicy.Of(context, snapshots).Pinned is null)
         {
             return next();
         }
@@ -40,7 +39,8 @@ internal sealed class PinnedForwarder(IHttpForwarder forwarder, GatewaySnapshotS
             return Task.CompletedTask;
         }
 
-        if (PinnedConnection.Of(context)?.DestinationId is { } pinned)
+        var feature = context.GetReverseProxyFeature();
+        if (PinnedConnection.Of(context) is { DestinationId: { } pinned } connection && connection.ClusterId == feature.Cluster.Config.ClusterId)
         {
             foreach (var destination in feature.AvailableDestinations)
             {
@@ -57,10 +57,9 @@ internal sealed class PinnedForwarder(IHttpForwarder forwarder, GatewaySnapshotS
 
     public Task ForwardAsync(HttpContext context, Func<Task> next)
     {
-        var feature = context.GetReverseProxyFeature();
-        return snapshots.Current.ProxyPolicies.Pinned(feature.Cluster.Config.ClusterId) is null
+        return ProxyRequestPolicy.Of(context, snapshots).Pinned is null
             ? next()
-            : ForwardPinnedAsync(context, feature);
+            : ForwardPinnedAsync(context, context.GetReverseProxyFeature());
     }
 
     private async Task ForwardPinnedAsync(HttpContext context, IReverseProxyFeature feature)
@@ -93,7 +92,7 @@ internal sealed class PinnedForwarder(IHttpForwarder forwarder, GatewaySnapshotS
         var destination = destinations[0];
         feature.ProxiedDestination = destination;
         var cluster = feature.Cluster.Config;
-        var invoker = pinned.InvokerFor(destination.DestinationId, cluster.HttpClient);
+        var invoker = pinned.InvokerFor(cluster.ClusterId, destination.DestinationId, cluster.HttpClient);
 
         // No retry on another connection: a request re-sent elsewhere would run under no identity, or another's.
         // (YARP's per-destination request count is not kept here: its setter is not atomic.)
