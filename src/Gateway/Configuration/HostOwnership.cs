@@ -29,7 +29,7 @@ internal static class HostOwnership
             var hosts = route.Match.Hosts ?? [];
             for (var i = 0; i < hosts.Count; i++)
             {
-                if (!HostPattern.TryParse(StripPort(hosts[i]), out var host, out _))
+                if (!HostPattern.TryParse(HostPattern.WithoutPort(hosts[i]), out var host, out _))
                 {
                     continue; // YARP's validator has already reported it
                 }
@@ -42,11 +42,5 @@ internal static class HostOwnership
                 }
             }
         }
-    }
-
-    private static string StripPort(string host)
-    {
-        var colon = host.LastIndexOf(':');
-        return colon > 0 && !host.EndsWith(']') ? host[..colon] : host;
     }
 }

@@ -12,6 +12,13 @@ internal readonly record struct HostPattern(string Value)
     /// <summary>For a wildcard, the suffix it matches including the leading dot (".example").</summary>
     public string Suffix => Value[1..];
 
+    /// <summary>A YARP <c>Match.Hosts</c> entry without its port: "app.example:8443" and "[::1]:443" name "app.example" and "[::1]".</summary>
+    public static string WithoutPort(string host)
+    {
+        var colon = host.LastIndexOf(':');
+        return colon > 0 && !host.EndsWith(']') ? host[..colon] : host;
+    }
+
     public static bool TryParse(string? text, out HostPattern pattern, out string? error)
     {
         pattern = default;

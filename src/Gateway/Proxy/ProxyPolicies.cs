@@ -45,7 +45,7 @@ internal sealed class ProxyPolicies
             _plainHttpForAnyHost |= route.Match.Hosts is not { Count: > 0 } && policy is { ForceHttps: false };
             foreach (var host in route.Match.Hosts ?? [])
             {
-                if (!HostPattern.TryParse(WithoutPort(host), out var pattern, out _))
+                if (!HostPattern.TryParse(HostPattern.WithoutPort(host), out var pattern, out _))
                 {
                     continue;
                 }
@@ -113,7 +113,7 @@ internal sealed class ProxyPolicies
             errors.Add(route.ConfigPath, $"there is no route '{route.RouteId}' under {ProxyConfigReader.SectionName}:Routes");
         }
 
-        var routed = proxy.Routes.SelectMany(r => (r.Match.Hosts ?? []).Select(h => (Host: WithoutPort(h).TrimEnd('.').ToLowerInvariant(), r.RouteId)))
+        var routed = proxy.Routes.SelectMany(r => (r.Match.Hosts ?? []).Select(h => (Host: HostPattern.WithoutPort(h).TrimEnd('.').ToLowerInvariant(), r.RouteId)))
             .ToLookup(h => h.Host, h => h.RouteId, StringComparer.Ordinal);
         foreach (var redirect in config.Redirects.Values)
         {
@@ -177,7 +177,4 @@ internal sealed class ProxyPolicies
         }).ToList();
         return proxy with { Clusters = clusters };
     }
-
-    private static string WithoutPort(string host) =>
-        host.LastIndexOf(':') is var colon and > 0 && !host.StartsWith('[') ? host[..colon] : host;
 }

@@ -19,6 +19,14 @@ public sealed class HostTableTests
     public void Exact_names_win_then_the_longest_wildcard(string host, string expected) => Assert.Equal(expected, Table.Match(host));
 
     [Theory]
+    [InlineData("app.example", "app.example")]
+    [InlineData("app.example:8443", "app.example")]
+    [InlineData("*.example:443", "*.example")]
+    [InlineData("[::1]:443", "[::1]")]
+    [InlineData("[::1]", "[::1]")]
+    public void A_route_host_loses_its_port_not_its_address(string host, string expected) => Assert.Equal(expected, HostPattern.WithoutPort(host));
+
+    [Theory]
     [InlineData("example")]
     [InlineData("example.")]
     [InlineData(".example")]

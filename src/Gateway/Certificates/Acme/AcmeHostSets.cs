@@ -19,7 +19,7 @@ internal static class AcmeHostSets
             foreach (var raw in route.Match.Hosts ?? [])
             {
                 // YARP allows a port in Match.Hosts ("app.example:443"); the certificate is for the name.
-                var name = raw.Contains(':', StringComparison.Ordinal) && !raw.StartsWith('[') ? raw[..raw.LastIndexOf(':')] : raw;
+                var name = HostPattern.WithoutPort(raw);
                 if (Admit(snapshot, name, $"route '{route.RouteId}'", skipped) is { } host)
                 {
                     hosts.Add(host);
