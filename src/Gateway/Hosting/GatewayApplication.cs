@@ -3,13 +3,12 @@ using Gateway.Admin;
 using Gateway.Certificates;
 using Gateway.Certificates.Acme;
 using Gateway.Configuration;
+using Gateway.Edge;
 using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.Proxy;
 using Gateway.Proxy.Pinning;
 using Gateway.ProxyProtocol;
-using Gateway.Sni;
-using Gateway.Tunnel;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging.Console;
@@ -61,12 +60,12 @@ internal static class GatewayApplication
             var listeners = services.GetRequiredService<GatewayListeners>();
             var config = snapshot.Config.Listeners;
 
-            Listen(kestrel, config.Https, https =>
+            // The HTTPS listener's accept loop is the edge's own (PROXY header, limits, ClientHello, tunnels); Kestrel
+            // gets the connections to terminate, with the ClientHello in front of their input.
+            ListenEdge(kestrel, config.Https, streamId: null, https =>
             {
                 listeners.Register(ListenerKind.Https, https);
                 https.Protocols = HttpProtocols.Http1AndHttp2;
-                https.Use(next => ActivatorUtilities.CreateInstance<ProxyProtocolMiddleware>(services, next).OnConnectionAsync);
-                https.Use(next => ActivatorUtilities.CreateInstance<ClientHelloRouter>(services, next).OnConnectionAsync);
                 var selector = services.GetRequiredService<TlsOptionsSelector>();
                 https.UseHttps(new TlsHandshakeCallbackOptions
                 {
@@ -99,12 +98,7 @@ internal static class GatewayApplication
 
             foreach (var stream in snapshot.Config.Passthrough.Streams.Values)
             {
-                Listen(kestrel, stream.Listen, listen =>
-                {
-                    listeners.RegisterStream(stream.StreamId, listen);
-                    listen.Use(next => ActivatorUtilities.CreateInstance<ProxyProtocolMiddleware>(services, next).OnConnectionAsync);
-                    listen.Use(_ => ActivatorUtilities.CreateInstance<StreamMiddleware>(services, stream.StreamId).OnConnectionAsync);
-                });
+                ListenEdge(kestrel, stream.Listen, stream.StreamId, listen => listeners.RegisterStream(stream.StreamId, listen));
             }
         });
 
@@ -186,6 +180,19 @@ internal static class GatewayApplication
         limits.MinRequestBodyDataRate = http.MinRequestBodyDataRate == 0 ? null : new MinDataRate(http.MinRequestBodyDataRate, TimeSpan.FromSeconds(5));
         limits.MaxRequestBodySize = http.MaxRequestBodySize;
         limits.Http2.MaxRequestHeaderFieldSize = Math.Min(limits.Http2.MaxRequestHeaderFieldSize, http.MaxRequestHeadersTotalSize);
+    }
+
+    /// <summary>A listener the edge accepts itself (<see cref="EdgeListenerFactory"/>); localhost is both loopbacks, as in Kestrel.</summary>
+    private static void ListenEdge(KestrelServerOptions kestrel, HostPort address, string? streamId, Action<ListenOptions> configure)
+    {
+        if (address.Address is { } ip)
+        {
+            kestrel.Listen(new EdgeEndPoint(ip, address.Port, streamId), configure);
+            return;
+        }
+
+        kestrel.Listen(new EdgeEndPoint(System.Net.IPAddress.Loopback, address.Port, streamId), configure);
+        kestrel.Listen(new EdgeEndPoint(System.Net.IPAddress.IPv6Loopback, address.Port, streamId, optional: true), configure);
     }
 
     private static void Listen(KestrelServerOptions kestrel, HostPort address, Action<ListenOptions> configure)

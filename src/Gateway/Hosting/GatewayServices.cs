@@ -5,12 +5,16 @@ using Gateway.Balancing;
 using Gateway.Certificates;
 using Gateway.Certificates.Acme;
 using Gateway.Configuration;
+using Gateway.Edge;
 using Gateway.Health;
 using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.Proxy;
 using Gateway.Proxy.Pinning;
+using Gateway.ProxyProtocol;
+using Gateway.Sni;
 using Gateway.Tunnel;
+using Microsoft.AspNetCore.Connections;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms;
 
@@ -49,6 +53,12 @@ internal static class GatewayServices
         services.AddSingleton<DestinationPicker>();
         services.AddHostedService<ActiveHealthChecker>();
         services.AddSingleton<TunnelHandler>();
+
+        // The edge: the HTTPS and stream listeners' own accept loops, ahead of Kestrel's socket transport.
+        services.AddSingleton<ProxyHeaderReceiver>();
+        services.AddSingleton<ClientHelloRouter>();
+        services.AddSingleton<StreamRouter>();
+        services.AddSingleton<IConnectionListenerFactory, EdgeListenerFactory>();
 
         // L7: YARP, fed from the snapshot rather than reading the file itself.
         var proxyConfig = new InMemoryConfigProvider(snapshot.Proxy.Routes, snapshot.Proxy.Clusters, snapshot.Generation.ToString(CultureInfo.InvariantCulture));

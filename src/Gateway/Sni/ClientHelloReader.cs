@@ -1,6 +1,5 @@
-using System.Buffers;
-using System.IO.Pipelines;
-using Microsoft.AspNetCore.Connections;
+using System.Net.Sockets;
+using Gateway.Edge;
 
 namespace Gateway.Sni;
 
@@ -17,73 +16,37 @@ internal enum PeekEnd
 }
 
 /// <summary>
-/// Peeks the ClientHello off a connection's input without consuming it: every read marks the bytes as
-/// examined but not consumed, so whichever side takes the connection next reads them again from the start.
+/// Reads a connection until its ClientHello is complete. The bytes stay in the connection's received buffer, so
+/// whichever side takes the connection next (the backend of a tunnel, or TLS termination) gets them first.
 /// </summary>
 internal static class ClientHelloReader
 {
-    public static async ValueTask<(PeekEnd End, ClientHelloResult Result)> PeekAsync(PipeReader input, int maxBytes, CancellationToken timeout)
+    public static async ValueTask<(PeekEnd End, ClientHelloResult Result)> ReceiveAsync(ClientConnection client, int maxBytes, CancellationToken timeout)
     {
-        // Holds a hello that arrives in several pipe segments, copying each byte once: re-copying the
-        // whole prefix on every read would let a one-byte-at-a-time client cost quadratic work.
-        byte[]? assembled = null;
-        var assembledLength = 0;
-        try
+        while (true)
         {
-            while (true)
+            // Whatever came before (behind a PROXY header) is parsed first. Each byte is read once into one buffer,
+            // so a client sending one byte at a time costs a parse per read, never a copy of all it sent.
+            var result = ClientHelloParser.Parse(client.Received.Span, maxBytes);
+            if (result.Status != ClientHelloStatus.NeedMoreData)
             {
-                ReadResult read;
-                try
-                {
-                    read = await input.ReadAsync(timeout);
-                }
-                catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-                {
-                    return (PeekEnd.TimedOut, default);
-                }
-                catch (Exception e) when (e is IOException or ConnectionAbortedException or ConnectionResetException)
-                {
-                    return (PeekEnd.ClosedEarly, default);
-                }
+                return (PeekEnd.Parsed, result);
+            }
 
-                var buffer = read.Buffer;
-                ClientHelloResult result;
-                if (assembled is null && buffer.IsSingleSegment)
-                {
-                    result = ClientHelloParser.Parse(buffer.FirstSpan, maxBytes);
-                }
-                else
-                {
-                    assembled ??= ArrayPool<byte>.Shared.Rent(maxBytes);
-                    var available = (int)Math.Min(buffer.Length, maxBytes);
-                    if (available > assembledLength)
-                    {
-                        buffer.Slice(assembledLength, available - assembledLength).CopyTo(assembled.AsSpan(assembledLength));
-                        assembledLength = available;
-                    }
-
-                    result = ClientHelloParser.Parse(assembled.AsSpan(0, assembledLength), maxBytes);
-                }
-
-                if (result.Status != ClientHelloStatus.NeedMoreData)
-                {
-                    // Examined = start: the next reader must see these bytes as fresh, or it waits for more.
-                    input.AdvanceTo(buffer.Start);
-                    return (PeekEnd.Parsed, result);
-                }
-
-                input.AdvanceTo(buffer.Start, buffer.End);
-                if (read.IsCompleted || read.IsCanceled)
+            try
+            {
+                if (await client.ReceiveAsync(maxBytes, timeout) == 0)
                 {
                     return (PeekEnd.ClosedEarly, result);
                 }
             }
-        }
-        finally
-        {
-            if (assembled is not null)
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
-                ArrayPool<byte>.Shared.Return(assembled);
+                return (PeekEnd.TimedOut, default);
+            }
+            catch (SocketException)
+            {
+                return (PeekEnd.ClosedEarly, default);
             }
         }
     }

@@ -1,22 +1,20 @@
-using Gateway.Balancing;
 using Gateway.Configuration;
+using Gateway.Edge;
 using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.Tunnel;
-using Microsoft.AspNetCore.Connections;
 
 namespace Gateway.Sni;
 
 /// <summary>
-/// The first connection middleware on the HTTPS listener: decides once per connection, from the
-/// ClientHello alone, whether the connection is tunnelled raw (L4) or handed on to TLS termination (L7).
+/// The HTTPS listener's router: decides once per connection, from the ClientHello alone, whether the connection is
+/// tunnelled raw (L4) or handed to Kestrel for TLS termination (L7).
 /// </summary>
 internal sealed partial class ClientHelloRouter
 {
     /// <summary>Connection item holding the <see cref="ClientHelloInfo"/> for the stages after the router.</summary>
     public const string ClientHelloItem = "Gateway.ClientHello";
 
-    private readonly ConnectionDelegate _next;
     private readonly GatewaySnapshotStore _snapshots;
     private readonly TunnelHandler _tunnels;
     private readonly ConnectionLimiter _limiter;
@@ -24,10 +22,9 @@ internal sealed partial class ClientHelloRouter
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public ClientHelloRouter(ConnectionDelegate next, GatewaySnapshotStore snapshots, TunnelHandler tunnels, ConnectionLimiter limiter, GatewayMetrics metrics, TimeProvider time, ILogger<ClientHelloRouter> logger)
+    public ClientHelloRouter(GatewaySnapshotStore snapshots, TunnelHandler tunnels, ConnectionLimiter limiter, GatewayMetrics metrics, TimeProvider time, ILogger<ClientHelloRouter> logger)
     {
         _limiter = limiter;
-        _next = next;
         _snapshots = snapshots;
         _tunnels = tunnels;
         _metrics = metrics;
@@ -35,15 +32,17 @@ internal sealed partial class ClientHelloRouter
         _logger = logger;
     }
 
-    public async Task OnConnectionAsync(ConnectionContext connection)
+    /// <param name="terminate">Hands the connection to TLS termination; completes when that connection is over.</param>
+    /// <returns>Completes when the connection is over.</returns>
+    public async Task RouteAsync(ClientConnection client, Func<ClientConnection, ClientHelloInfo, Task> terminate)
     {
-        if (!await _limiter.TryRunAsync(DestinationPicker.ClientKey(connection.RemoteEndPoint), static s => s.Router.RouteAsync(s.Connection), (Router: this, Connection: connection)))
+        if (!await _limiter.TryRunAsync(client.RemoteEndPoint?.Address, static s => s.Router.RouteAdmittedAsync(s.Client, s.Terminate), (Router: this, Client: client, Terminate: terminate)))
         {
             _metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
         }
     }
 
-    private async Task RouteAsync(ConnectionContext connection)
+    private async Task RouteAdmittedAsync(ClientConnection client, Func<ClientConnection, ClientHelloInfo, Task> terminate)
     {
         var limits = _snapshots.Current.Config.ClientHello;
 
@@ -63,14 +62,15 @@ internal sealed partial class ClientHelloRouter
         var started = _time.GetTimestamp();
         (PeekEnd End, ClientHelloResult Result) peek;
         using (var timeout = new CancellationTokenSource(limits.Timeout, _time))
+        using (client.Stopping.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout))
         {
-            peek = await ClientHelloReader.PeekAsync(connection.Transport.Input, limits.MaxBytes, timeout.Token);
+            peek = await ClientHelloReader.ReceiveAsync(client, limits.MaxBytes, timeout.Token);
         }
 
         _metrics.HelloParsed(_time.GetElapsedTime(started));
         if (peek.End != PeekEnd.Parsed || peek.Result.Status != ClientHelloStatus.Complete)
         {
-            Reject(connection, peek.End, peek.Result);
+            Reject(client, peek.End, peek.Result);
             return;
         }
 
@@ -79,13 +79,13 @@ internal sealed partial class ClientHelloRouter
         var snapshot = _snapshots.Current;
         if (snapshot.Passthrough.Match(hello.ServerName) is { } route)
         {
-            if (route.Access.Count > 0 && !route.Access.Allows((connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address))
+            if (route.Access.Count > 0 && !route.Access.Allows(client.RemoteEndPoint?.Address))
             {
                 _metrics.ConnectionRouted(ConnectionOutcomes.Denied);
                 return;
             }
 
-            await _tunnels.RunAsync(connection, route, hello.ServerName);
+            await _tunnels.RunAsync(client, route, hello.ServerName);
             return;
         }
 
@@ -96,11 +96,10 @@ internal sealed partial class ClientHelloRouter
         }
 
         _metrics.ConnectionRouted(ConnectionOutcomes.Terminated);
-        connection.Items[ClientHelloItem] = hello;
-        await _next(connection);
+        await terminate(client, hello);
     }
 
-    private void Reject(ConnectionContext connection, PeekEnd end, ClientHelloResult result)
+    private void Reject(ClientConnection client, PeekEnd end, ClientHelloResult result)
     {
         var outcome = end switch
         {
@@ -114,12 +113,12 @@ internal sealed partial class ClientHelloRouter
             },
         };
         _metrics.ConnectionRouted(outcome);
-        Log.HelloRejected(_logger, connection.ConnectionId, connection.RemoteEndPoint, outcome, result.Reason ?? "");
+        Log.HelloRejected(_logger, client.RemoteEndPoint, outcome, result.Reason ?? "");
     }
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Connection {ConnectionId} from {RemoteEndPoint} closed before routing: {Outcome} {Reason}", EventName = "HelloRejected")]
-        public static partial void HelloRejected(ILogger logger, string connectionId, System.Net.EndPoint? remoteEndPoint, string outcome, string reason);
+        [LoggerMessage(1, LogLevel.Debug, "Connection from {RemoteEndPoint} closed before routing: {Outcome} {Reason}", EventName = "HelloRejected")]
+        public static partial void HelloRejected(ILogger logger, System.Net.EndPoint? remoteEndPoint, string outcome, string reason);
     }
 }

@@ -3,12 +3,11 @@ using System.Net;
 using System.Net.Sockets;
 using Gateway.Balancing;
 using Gateway.Configuration;
+using Gateway.Edge;
 using Gateway.Health;
 using Gateway.Metrics;
 using Gateway.ProxyProtocol;
 using Gateway.Sni;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
 
 namespace Gateway.Tunnel;
 
@@ -77,11 +76,8 @@ internal sealed partial class TunnelHandler : IDisposable
     public void Dispose() => _idleSweep.Dispose();
 
     /// <param name="serverName">The SNI, for the log; null on streams.</param>
-    public async Task RunAsync(ConnectionContext client, PassthroughRoute route, string? serverName)
+    public async Task RunAsync(ClientConnection client, PassthroughRoute route, string? serverName)
     {
-        // Checked before anything is counted or dialled: the tunnel writes to the client's socket directly.
-        var clientSocket = client.Features.Get<IConnectionSocketFeature>()?.Socket
-            ?? throw new InvalidOperationException("Tunnels need Kestrel's socket transport.");
         var cluster = _clusters.Get(route.Cluster.ClusterId);
         if (cluster is null || !cluster.TryOpenConnection())
         {
@@ -105,7 +101,7 @@ internal sealed partial class TunnelHandler : IDisposable
             routeTraffic.Opened();
             destination.Traffic.Opened();
             var started = _time.GetTimestamp();
-            using var session = new TunnelSession(client, clientSocket, backend, route.Cluster.IdleTimeout, _time, routeTraffic, destination.Traffic);
+            using var session = new TunnelSession(client, backend, route.Cluster.IdleTimeout, _time, routeTraffic, destination.Traffic);
             _open[session] = route.RouteId;
             var end = TunnelEnd.Aborted;
             try
@@ -128,7 +124,7 @@ internal sealed partial class TunnelHandler : IDisposable
         }
     }
 
-    private async Task<(Socket? Backend, DestinationState? Destination)> DialAsync(ConnectionContext client, ClusterState cluster, PassthroughRoute route, string? serverName)
+    private async Task<(Socket? Backend, DestinationState? Destination)> DialAsync(ClientConnection client, ClusterState cluster, PassthroughRoute route, string? serverName)
     {
         var config = cluster.Config;
         var clientKey = DestinationPicker.ClientKey(client.RemoteEndPoint);
@@ -147,8 +143,7 @@ internal sealed partial class TunnelHandler : IDisposable
             var connected = false;
             try
             {
-                // A client that leaves while we dial frees its slots now, not after ConnectTimeout x Retries.
-                var backend = await BackendDialer.ConnectAsync(destination.Config.Address, config.ConnectTimeout, _time, client.ConnectionClosed);
+                var backend = await BackendDialer.ConnectAsync(destination.Config.Address, config.ConnectTimeout, _time, client.Stopping);
                 if (config.ProxyProtocol != ProxyProtocolVersion.None)
                 {
                     await SendProxyHeaderAsync(backend, config.ProxyProtocol, client);
@@ -157,7 +152,7 @@ internal sealed partial class TunnelHandler : IDisposable
                 connected = true;
                 return (backend, destination);
             }
-            catch (OperationCanceledException) when (client.ConnectionClosed.IsCancellationRequested)
+            catch (OperationCanceledException) when (client.Stopping.IsCancellationRequested)
             {
                 _metrics.ConnectionRouted(ConnectionOutcomes.ClosedEarly);
                 return (null, null);
@@ -172,6 +167,12 @@ internal sealed partial class TunnelHandler : IDisposable
                 }
 
                 (tried ??= []).Add(destination);
+                if (attempt < config.Retries && HasLeft(client.Socket))
+                {
+                    // A client that left while we dialled frees its slots now, not after ConnectTimeout x Retries.
+                    _metrics.ConnectionRouted(ConnectionOutcomes.ClosedEarly);
+                    return (null, null);
+                }
             }
             finally
             {
@@ -191,8 +192,21 @@ internal sealed partial class TunnelHandler : IDisposable
         return (null, null);
     }
 
+    /// <summary>True when the client has closed: readable, with nothing to read.</summary>
+    private static bool HasLeft(Socket client)
+    {
+        try
+        {
+            return client.Poll(0, SelectMode.SelectRead) && client.Available == 0;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>The client as this connection knows it (after an accepted PROXY header, the original one).</summary>
-    private static async Task SendProxyHeaderAsync(Socket backend, ProxyProtocolVersion version, ConnectionContext client)
+    private static async Task SendProxyHeaderAsync(Socket backend, ProxyProtocolVersion version, ClientConnection client)
     {
         var header = version == ProxyProtocolVersion.V1
             ? ProxyHeaderWriter.V1(client.RemoteEndPoint, client.LocalEndPoint)

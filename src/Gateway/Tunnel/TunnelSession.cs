@@ -1,28 +1,27 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Connections;
+using Gateway.Edge;
 
 namespace Gateway.Tunnel;
 
 /// <summary>
-/// Copies bytes both ways between a client connection and its backend socket until both are done,
-/// one fails, or the tunnel is closed from inside (idle, route removed, shutdown). The peeked ClientHello is
-/// still unread in the client's input, so it is the first thing the backend receives.
+/// Copies bytes both ways between a client socket and its backend socket until both are done, one fails, or the
+/// tunnel is closed from inside (idle, route removed, shutdown). The bytes the router read (the ClientHello) are the
+/// first thing the backend receives.
 /// </summary>
 /// <remarks>
-/// Thousands of these sit idle at once, so a tunnel holds as little as it can: no buffer while nothing
-/// moves, no cancellation source or timer of its own (<see cref="TunnelHandler"/> sweeps for idle ones), and
-/// backend bytes go straight to the client's socket instead of through Kestrel's output pipe.
+/// Thousands of these sit idle at once, so a tunnel holds as little as it can: no buffer while nothing moves (each
+/// side waits with a zero-byte receive), no cancellation source or timer of its own (<see cref="TunnelHandler"/>
+/// sweeps for idle ones), and no pipe between socket and socket.
 /// </remarks>
 internal sealed class TunnelSession : IDisposable
 {
     private const int Running = -1;
 
-    /// <summary>Bulk transfers move in blocks this large (HAProxy's bufsize), not the transport's 4 KiB pages.</summary>
+    /// <summary>Bulk transfers move in blocks this large (HAProxy's bufsize).</summary>
     private const int ReceiveBufferSize = 16 * 1024;
 
-    private readonly ConnectionContext _client;
+    private readonly ClientConnection _client;
     private readonly Socket _clientSocket;
     private readonly Socket _backend;
     private readonly TimeProvider _time;
@@ -32,10 +31,10 @@ internal sealed class TunnelSession : IDisposable
     private int _closedBy = Running;
     private int _backendSideEnded;
 
-    public TunnelSession(ConnectionContext client, Socket clientSocket, Socket backend, TimeSpan idleTimeout, TimeProvider time, TrafficCounters routeTraffic, TrafficCounters destinationTraffic)
+    public TunnelSession(ClientConnection client, Socket backend, TimeSpan idleTimeout, TimeProvider time, TrafficCounters routeTraffic, TrafficCounters destinationTraffic)
     {
         _client = client;
-        _clientSocket = clientSocket;
+        _clientSocket = client.Socket;
         _backend = backend;
         _time = time;
         _routeTraffic = routeTraffic;
@@ -54,13 +53,17 @@ internal sealed class TunnelSession : IDisposable
     {
         var toClient = CopyBackendToClientAsync();
         var fromClient = await CopyClientToBackendAsync();
-        if (fromClient != TunnelEnd.ClientClosed && Volatile.Read(ref _backendSideEnded) == 0)
+        if (fromClient == TunnelEnd.ClientClosed)
+        {
+            // Half-close: after the client's FIN the backend may still be answering, until its own FIN.
+            TryShutdown(_backend, SocketShutdown.Send);
+        }
+        else if (fromClient != TunnelEnd.Aborted)
         {
             // The client side failed first: nothing more goes either way.
             Close(fromClient);
         }
 
-        // Half-close: after the client's FIN the backend may still be answering, until its own FIN.
         var toClientEnd = await toClient;
         var closedBy = Volatile.Read(ref _closedBy);
         var end = closedBy != Running ? (TunnelEnd)closedBy
@@ -70,14 +73,14 @@ internal sealed class TunnelSession : IDisposable
         if (end is TunnelEnd.ClientClosed or TunnelEnd.BackendClosed)
         {
             // The backend's FIN ends the tunnel, towards the client too: a half-closed client that never finishes would
-            // otherwise hold the tunnel for the whole IdleTimeout. Completing the output closes the socket.
-            await _client.Transport.Output.CompleteAsync();
+            // otherwise hold the tunnel for the whole IdleTimeout.
+            TryShutdown(_clientSocket, SocketShutdown.Both);
         }
         else
         {
             // Reset both sides: a half-broken tunnel must not linger waiting for a FIN that never comes.
-            _client.Abort(new ConnectionAbortedException($"Tunnel ended: {end}"));
-            _backend.LingerState = new LingerOption(true, 0);
+            Reset(_clientSocket);
+            Reset(_backend);
         }
 
         return end;
@@ -85,136 +88,110 @@ internal sealed class TunnelSession : IDisposable
 
     private async Task<TunnelEnd> CopyClientToBackendAsync()
     {
-        var input = _client.Transport.Input;
-        while (true)
+        var hello = _client.Received;
+        try
         {
-            ReadResult read;
-            try
-            {
-                read = await input.ReadAsync();
-            }
-            catch (Exception e) when (e is IOException or ConnectionAbortedException or ConnectionResetException)
-            {
-                return TunnelEnd.ClientError;
-            }
-
-            var buffer = read.Buffer;
-            try
-            {
-                foreach (var segment in buffer)
-                {
-                    await PooledSend.SendAllAsync(_backend, segment);
-                }
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                return TunnelEnd.BackendError;
-            }
-            finally
-            {
-                input.AdvanceTo(buffer.End);
-            }
-
-            if (!buffer.IsEmpty)
-            {
-                BytesFromClient += buffer.Length;
-                _routeTraffic.AddFromClient(buffer.Length);
-                _destinationTraffic.AddFromClient(buffer.Length);
-                Touch();
-            }
-
-            if (read.IsCanceled)
-            {
-                return TunnelEnd.Aborted;
-            }
-
-            if (read.IsCompleted)
-            {
-                try
-                {
-                    _backend.Shutdown(SocketShutdown.Send);
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                {
-                    return TunnelEnd.BackendError;
-                }
-
-                return TunnelEnd.ClientClosed;
-            }
+            await PooledSend.SendAllAsync(_backend, hello);
         }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return TunnelEnd.BackendError;
+        }
+        finally
+        {
+            _client.ReleaseReceived();
+        }
+
+        Count(hello.Length, fromClient: true);
+        var end = await CopyAsync(_clientSocket, _backend, fromClient: true);
+
+        // Woken by the backend side's end rather than by the client: that side's reason stands.
+        return end == TunnelEnd.ClientClosed && Volatile.Read(ref _backendSideEnded) == 1 ? TunnelEnd.Aborted : end;
     }
 
     private async Task<TunnelEnd> CopyBackendToClientAsync()
     {
         try
         {
-            var busy = false;
-            while (true)
-            {
-                byte[]? rented = null;
-                int received;
-                try
-                {
-                    // Wait for data before taking a buffer, so an idle tunnel holds no memory block. Skipped
-                    // while the last read filled its buffer: more is almost surely waiting, and the wait costs a syscall.
-                    if (!busy)
-                    {
-                        await _backend.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
-                    }
-
-                    rented = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
-                    Memory<byte> memory = rented;
-                    received = await _backend.ReceiveAsync(memory, SocketFlags.None);
-                    busy = received == memory.Length;
-                    if (received == 0)
-                    {
-                        return TunnelEnd.BackendClosed;
-                    }
-
-                    if (!await SendToClientAsync(memory[..received]))
-                    {
-                        return TunnelEnd.ClientError;
-                    }
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                {
-                    return TunnelEnd.BackendError;
-                }
-                finally
-                {
-                    if (rented is not null)
-                    {
-                        ArrayPool<byte>.Shared.Return(rented);
-                    }
-                }
-
-                BytesFromBackend += received;
-                _routeTraffic.AddFromBackend(received);
-                _destinationTraffic.AddFromBackend(received);
-                Touch();
-            }
+            return await CopyAsync(_backend, _clientSocket, fromClient: false);
         }
         finally
         {
             // The backend side is over (its FIN, or an error): stop reading the client as well.
             Volatile.Write(ref _backendSideEnded, 1);
-            _client.Transport.Input.CancelPendingRead();
+            TryShutdown(_clientSocket, SocketShutdown.Receive);
         }
     }
 
-    /// <returns>False when the client is gone.</returns>
-    private async ValueTask<bool> SendToClientAsync(Memory<byte> data)
+    private async Task<TunnelEnd> CopyAsync(Socket from, Socket to, bool fromClient)
     {
-        try
+        var busy = false;
+        while (true)
         {
-            // Nothing else writes to this connection, so Kestrel's send loop stays idle until the output completes.
-            await PooledSend.SendAllAsync(_clientSocket, data);
-            return true;
+            byte[]? rented = null;
+            int received;
+            try
+            {
+                try
+                {
+                    // Wait for data before taking a buffer, so an idle tunnel holds no memory block. Skipped while the
+                    // last read filled its buffer: more is almost surely waiting, and the wait costs a syscall.
+                    if (!busy)
+                    {
+                        await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                    }
+
+                    rented = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
+                    received = await from.ReceiveAsync(rented.AsMemory(0, ReceiveBufferSize), SocketFlags.None);
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    return fromClient ? TunnelEnd.ClientError : TunnelEnd.BackendError;
+                }
+
+                if (received == 0)
+                {
+                    return fromClient ? TunnelEnd.ClientClosed : TunnelEnd.BackendClosed;
+                }
+
+                busy = received == ReceiveBufferSize;
+                try
+                {
+                    await PooledSend.SendAllAsync(to, rented.AsMemory(0, received));
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    return fromClient ? TunnelEnd.BackendError : TunnelEnd.ClientError;
+                }
+            }
+            finally
+            {
+                if (rented is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
+            }
+
+            Count(received, fromClient);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+    }
+
+    private void Count(int bytes, bool fromClient)
+    {
+        if (fromClient)
         {
-            return false;
+            BytesFromClient += bytes;
+            _routeTraffic.AddFromClient(bytes);
+            _destinationTraffic.AddFromClient(bytes);
         }
+        else
+        {
+            BytesFromBackend += bytes;
+            _routeTraffic.AddFromBackend(bytes);
+            _destinationTraffic.AddFromBackend(bytes);
+        }
+
+        Volatile.Write(ref _lastActivity, _time.GetTimestamp());
     }
 
     /// <summary>Ends the tunnel from inside the gateway; both sides are reset. The first reason wins.</summary>
@@ -225,16 +202,9 @@ internal sealed class TunnelSession : IDisposable
             return;
         }
 
-        // Wakes both copy loops: the client's pending read fails, the backend's pending receive sees end of stream.
-        _client.Abort(new ConnectionAbortedException($"Tunnel ended: {reason}"));
-        try
-        {
-            _backend.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Already closed.
-        }
+        // Wakes both copy loops: a pending receive on a shut down socket sees end of stream.
+        TryShutdown(_clientSocket, SocketShutdown.Both);
+        TryShutdown(_backend, SocketShutdown.Both);
     }
 
     /// <summary>Closes the tunnel when nothing moved either way for its idle timeout.</summary>
@@ -246,7 +216,30 @@ internal sealed class TunnelSession : IDisposable
         }
     }
 
-    private void Touch() => Volatile.Write(ref _lastActivity, _time.GetTimestamp());
+    private static void TryShutdown(Socket socket, SocketShutdown how)
+    {
+        try
+        {
+            socket.Shutdown(how);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed.
+        }
+    }
+
+    /// <summary>Closing with a zero linger time sends RST instead of FIN.</summary>
+    private static void Reset(Socket socket)
+    {
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed.
+        }
+    }
 
     public void Dispose() => _backend.Dispose();
 }

@@ -1,0 +1,132 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Gateway.Edge;
+
+/// <summary>
+/// A connection the edge accepted: its socket, the addresses it stands for (a trusted PROXY header may have
+/// replaced them), and the bytes read from it while deciding where it goes, which its next owner must see first.
+/// </summary>
+internal sealed class ClientConnection : IDisposable
+{
+    private Socket? _socket;
+    private byte[]? _received;
+    private int _length;
+
+    public ClientConnection(Socket socket, CancellationToken stopping)
+    {
+        _socket = socket;
+        Stopping = stopping;
+        RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
+        LocalEndPoint = socket.LocalEndPoint as IPEndPoint;
+    }
+
+    /// <exception cref="ObjectDisposedException">The socket was handed on (<see cref="Detach"/>).</exception>
+    public Socket Socket => _socket ?? throw new ObjectDisposedException(nameof(ClientConnection));
+
+    public IPEndPoint? RemoteEndPoint { get; set; }
+
+    public IPEndPoint? LocalEndPoint { get; set; }
+
+    /// <summary>True when a PROXY header replaced the addresses.</summary>
+    public bool Proxied { get; set; }
+
+    /// <summary>Fires when the listener stops: waits that are not the tunnel's own end there.</summary>
+    public CancellationToken Stopping { get; }
+
+    /// <summary>The bytes read and not yet consumed.</summary>
+    public ReadOnlyMemory<byte> Received => _received.AsMemory(0, _length);
+
+    /// <summary>
+    /// Waits for data, then reads what is there into the received bytes, holding at most <paramref name="capacity"/>
+    /// of them. A connection that has sent nothing holds no buffer.
+    /// </summary>
+    /// <returns>The number of bytes read; 0 when the client finished sending or the buffer is full.</returns>
+    /// <exception cref="SocketException">The client reset.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired.</exception>
+    public async ValueTask<int> ReceiveAsync(int capacity, CancellationToken cancellation)
+    {
+        if (_received is null)
+        {
+            await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellation);
+            _received = ArrayPool<byte>.Shared.Rent(capacity);
+        }
+
+        var room = Math.Min(capacity, _received.Length) - _length;
+        if (room <= 0)
+        {
+            return 0;
+        }
+
+        var read = await Socket.ReceiveAsync(_received.AsMemory(_length, room), SocketFlags.None, cancellation);
+        _length += read;
+        return read;
+    }
+
+    /// <summary>Drops the first <paramref name="count"/> received bytes (a PROXY header).</summary>
+    public void Consume(int count)
+    {
+        _received.AsSpan(count, _length - count).CopyTo(_received);
+        _length -= count;
+    }
+
+    /// <summary>Hands the received bytes to their next reader, who returns the array to the shared pool.</summary>
+    public (byte[]? Array, int Length) TakeReceived()
+    {
+        var taken = (_received, _length);
+        _received = null;
+        _length = 0;
+        return taken;
+    }
+
+    /// <summary>Returns the received bytes' buffer once they have been passed on.</summary>
+    public void ReleaseReceived()
+    {
+        if (TakeReceived().Array is { } array)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+    }
+
+    /// <summary>Hands the socket on; it is no longer closed with this connection.</summary>
+    public Socket Detach()
+    {
+        var socket = Socket;
+        _socket = null;
+        return socket;
+    }
+
+    public void Dispose()
+    {
+        ReleaseReceived();
+        if (_socket is { } socket)
+        {
+            DiscardUnread(socket);
+            socket.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Closing a socket with unread bytes sends RST instead of FIN: a client refused before its hello was read still
+    /// gets a clean close. A client that keeps sending gets its reset after a bounded amount.
+    /// </summary>
+    private static void DiscardUnread(Socket socket)
+    {
+        try
+        {
+            Span<byte> sink = stackalloc byte[1024];
+            for (var budget = 64 * 1024; budget > 0 && socket.Available > 0; budget -= sink.Length)
+            {
+                if (socket.Receive(sink, SocketFlags.None) <= 0)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Reset or closed already.
+        }
+    }
+}

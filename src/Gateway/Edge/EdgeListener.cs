@@ -1,0 +1,199 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Gateway.Sni;
+using Gateway.Tunnel;
+using Microsoft.AspNetCore.Connections;
+
+namespace Gateway.Edge;
+
+/// <summary>
+/// One public listener's own accept loop. Each connection is routed here, on its raw socket: tunnels never become
+/// Kestrel connections (no pipes, no connection middleware, nothing held while idle but the two sockets), and only the
+/// connections to terminate are handed to Kestrel, the bytes read while routing replayed in front of their input.
+/// </summary>
+/// <remarks>
+/// Stopping follows Kestrel's order: <see cref="UnbindAsync"/> stops accepting at once; Kestrel then drains its own
+/// connections; <see cref="DisposeAsync"/> lets this listener's tunnels finish until the shutdown timeout (the token
+/// Kestrel passed to the unbind), then closes the rest.
+/// </remarks>
+internal sealed partial class EdgeListener : IConnectionListener
+{
+    /// <summary>How long closed tunnels get to wind down at the very end of a stop.</summary>
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
+
+    private readonly Socket? _listenSocket;
+    private readonly EdgeEndPoint _endpoint;
+    private readonly EdgeListenerFactory _owner;
+    private readonly Channel<ConnectionContext> _terminated = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _acceptLoop;
+    private CancellationToken _shutdownTimeout = new(canceled: true);
+    private int _active;
+
+    /// <param name="listenSocket">Null when an optional address could not be bound: the listener accepts nothing.</param>
+    public EdgeListener(Socket? listenSocket, EdgeEndPoint endpoint, EdgeListenerFactory owner)
+    {
+        _listenSocket = listenSocket;
+        _endpoint = endpoint;
+        _owner = owner;
+        _acceptLoop = listenSocket is null ? Task.CompletedTask : AcceptLoopAsync(listenSocket);
+    }
+
+    public EndPoint EndPoint => _endpoint;
+
+    public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _terminated.Reader.ReadAsync(cancellationToken);
+        }
+        catch (ChannelClosedException)
+        {
+            return null;
+        }
+    }
+
+    /// <param name="cancellationToken">Fires when the shutdown timeout has passed.</param>
+    public async ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+    {
+        _shutdownTimeout = cancellationToken;
+        _listenSocket?.Dispose();
+        await _acceptLoop;
+        _stopping.Cancel();
+        _terminated.Writer.TryComplete();
+        while (_terminated.Reader.TryRead(out var queued))
+        {
+            await queued.DisposeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _listenSocket?.Dispose();
+        await _acceptLoop;
+        _stopping.Cancel();
+        _terminated.Writer.TryComplete();
+
+        // The stop takes one count away, so only the last connection to end after it sees -1 and signals.
+        if (Interlocked.Decrement(ref _active) >= 0)
+        {
+            try
+            {
+                await _drained.Task.WaitAsync(_shutdownTimeout);
+            }
+            catch (OperationCanceledException)
+            {
+                // The process is stopping: every tunnel goes, whichever listener it came through.
+                var closed = _owner.Tunnels.CloseTunnels(static _ => true, TunnelEnd.Aborted);
+                Log.TunnelsClosed(_owner.Logger, _endpoint, closed);
+                await _drained.Task.WaitAsync(CloseGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptLoopAsync(Socket listenSocket)
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listenSocket.AcceptAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                // A client that reset before it was accepted, or a full file table: the listener goes on.
+                Log.AcceptFailed(_owner.Logger, _endpoint, e.Message);
+                continue;
+            }
+
+            Interlocked.Increment(ref _active);
+            _ = HandleAsync(socket);
+        }
+    }
+
+    private async Task HandleAsync(Socket socket)
+    {
+        var client = new ClientConnection(socket, _stopping.Token);
+        try
+        {
+            socket.NoDelay = true;
+            if (await _owner.ProxyHeaders.AcceptAsync(client))
+            {
+                await _owner.RouteAsync(_endpoint, client, this);
+            }
+        }
+        catch (Exception e)
+        {
+            Log.ConnectionFailed(_owner.Logger, client.RemoteEndPoint, e);
+        }
+        finally
+        {
+            client.Dispose();
+            if (Interlocked.Decrement(ref _active) < 0)
+            {
+                _drained.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Gives a connection to Kestrel for TLS termination; returns when Kestrel is done with it.</summary>
+    public async Task HandOffAsync(ClientConnection client, ClientHelloInfo hello)
+    {
+        var (replay, length) = client.TakeReceived();
+        var connection = _owner.CreateConnection(client.Detach());
+        if (replay is not null)
+        {
+            connection.Transport = new DuplexPipe(new ReplayPipeReader(replay, length, connection.Transport.Input), connection.Transport.Output);
+        }
+
+        if (client.Proxied)
+        {
+            connection.RemoteEndPoint = client.RemoteEndPoint;
+            connection.LocalEndPoint = client.LocalEndPoint;
+        }
+
+        connection.Items[ClientHelloRouter.ClientHelloItem] = hello;
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = connection.ConnectionClosed.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), closed);
+        if (!_terminated.Writer.TryWrite(connection))
+        {
+            await connection.DisposeAsync(); // stopping
+            return;
+        }
+
+        await closed.Task;
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Listener {EndPoint} could not accept a connection: {Error}", EventName = "AcceptFailed")]
+        public static partial void AcceptFailed(ILogger logger, EndPoint endPoint, string error);
+
+        [LoggerMessage(2, LogLevel.Error, "Connection from {RemoteEndPoint} failed", EventName = "ConnectionFailed")]
+        public static partial void ConnectionFailed(ILogger logger, EndPoint? remoteEndPoint, Exception exception);
+
+        [LoggerMessage(3, LogLevel.Information, "Listener {EndPoint}: the shutdown timeout passed, {Count} tunnels closed", EventName = "TunnelsClosedOnStop")]
+        public static partial void TunnelsClosed(ILogger logger, EndPoint endPoint, int count);
+    }
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Sockets;
+using Gateway.Hosting;
+using Gateway.Sni;
+using Gateway.Tunnel;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+
+namespace Gateway.Edge;
+
+/// <summary>
+/// Kestrel's transport for <see cref="EdgeEndPoint"/>s: binds the socket and runs the edge's accept loop. Every other
+/// endpoint (HTTP, admin) goes to Kestrel's socket transport.
+/// </summary>
+internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector, IDisposable
+{
+    /// <summary>Kestrel's default listen backlog.</summary>
+    private const int Backlog = 512;
+
+    private readonly ClientHelloRouter _router;
+    private readonly StreamRouter _streams;
+    private readonly ProxyProtocol.ProxyHeaderReceiver _proxyHeaders;
+    private readonly TunnelHandler _tunnels;
+    private readonly ILogger _logger;
+
+    // Terminated connections become Kestrel socket connections like any other, with the same transport settings.
+    private readonly SocketConnectionContextFactory _connections;
+
+    public EdgeListenerFactory(ClientHelloRouter router, StreamRouter streams, ProxyProtocol.ProxyHeaderReceiver proxyHeaders, TunnelHandler tunnels, ILoggerFactory loggers)
+    {
+        _router = router;
+        _streams = streams;
+        _proxyHeaders = proxyHeaders;
+        _tunnels = tunnels;
+        _logger = loggers.CreateLogger<EdgeListener>();
+        _connections = new SocketConnectionContextFactory(
+            new SocketConnectionFactoryOptions { UnsafePreferInlineScheduling = InlineIo.Enabled },
+            loggers.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
+    }
+
+    public bool CanBind(EndPoint endpoint) => endpoint is EdgeEndPoint;
+
+    public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
+    {
+        var edge = (EdgeEndPoint)endpoint;
+        var socket = new Socket(edge.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (edge.Address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+
+            socket.Bind(edge);
+            socket.Listen(Backlog);
+        }
+        catch (SocketException e) when (edge.Optional)
+        {
+            socket.Dispose();
+            Log.OptionalNotBound(_logger, edge, e.Message);
+            return ValueTask.FromResult<IConnectionListener>(new EdgeListener(null, edge, this));
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            socket.Dispose();
+            throw new AddressInUseException(e.Message, e);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var bound = edge.WithPort(((IPEndPoint)socket.LocalEndPoint!).Port);
+        return ValueTask.FromResult<IConnectionListener>(new EdgeListener(socket, bound, this));
+    }
+
+    internal ILogger Logger => _logger;
+
+    internal TunnelHandler Tunnels => _tunnels;
+
+    internal ProxyProtocol.ProxyHeaderReceiver ProxyHeaders => _proxyHeaders;
+
+    /// <summary>What a connection of <paramref name="endpoint"/> goes through after its PROXY header.</summary>
+    internal Task RouteAsync(EdgeEndPoint endpoint, ClientConnection client, EdgeListener listener) =>
+        endpoint.StreamId is { } streamId ? _streams.RouteAsync(client, streamId) : _router.RouteAsync(client, listener.HandOffAsync);
+
+    internal ConnectionContext CreateConnection(Socket socket) => _connections.Create(socket);
+
+    public void Dispose() => _connections.Dispose();
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Not listening on {EndPoint}: {Error}", EventName = "OptionalListenerNotBound")]
+        public static partial void OptionalNotBound(ILogger logger, EndPoint endPoint, string error);
+    }
+}
