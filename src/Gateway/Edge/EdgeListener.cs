@@ -30,6 +30,7 @@ internal sealed partial class EdgeListener : IConnectionListener
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _acceptLoop;
+    private readonly Func<ClientConnection, ClientHelloInfo, Task> _handOff;
     private CancellationToken _shutdownTimeout = new(canceled: true);
     private int _active;
 
@@ -39,6 +40,7 @@ internal sealed partial class EdgeListener : IConnectionListener
         _listenSocket = listenSocket;
         _endpoint = endpoint;
         _owner = owner;
+        _handOff = HandOffAsync;
         _acceptLoop = listenSocket is null ? Task.CompletedTask : AcceptLoopAsync(listenSocket);
     }
 
@@ -133,7 +135,7 @@ internal sealed partial class EdgeListener : IConnectionListener
             socket.NoDelay = true;
             if (await _owner.ProxyHeaders.AcceptAsync(client))
             {
-                await _owner.RouteAsync(_endpoint, client, this);
+                await _owner.RouteAsync(_endpoint, client, _handOff);
             }
         }
         catch (Exception e)
@@ -151,7 +153,7 @@ internal sealed partial class EdgeListener : IConnectionListener
     }
 
     /// <summary>Gives a connection to Kestrel for TLS termination; returns when Kestrel is done with it.</summary>
-    public async Task HandOffAsync(ClientConnection client, ClientHelloInfo hello)
+    private async Task HandOffAsync(ClientConnection client, ClientHelloInfo hello)
     {
         var (replay, length) = client.TakeReceived();
         var connection = _owner.CreateConnection(client.Detach());

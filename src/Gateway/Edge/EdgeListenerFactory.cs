@@ -82,8 +82,8 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     internal ProxyProtocol.ProxyHeaderReceiver ProxyHeaders => _proxyHeaders;
 
     /// <summary>What a connection of <paramref name="endpoint"/> goes through after its PROXY header.</summary>
-    internal Task RouteAsync(EdgeEndPoint endpoint, ClientConnection client, EdgeListener listener) =>
-        endpoint.StreamId is { } streamId ? _streams.RouteAsync(client, streamId) : _router.RouteAsync(client, listener.HandOffAsync);
+    internal Task RouteAsync(EdgeEndPoint endpoint, ClientConnection client, Func<ClientConnection, ClientHelloInfo, Task> terminate) =>
+        endpoint.StreamId is { } streamId ? _streams.RouteAsync(client, streamId) : _router.RouteAsync(client, terminate);
 
     internal ConnectionContext CreateConnection(Socket socket) => _connections.Create(socket);
 

@@ -20,8 +20,7 @@ internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots, ClientRa
     /// <returns>False, without running it, when a limit is reached.</returns>
     public async Task<bool> TryRunAsync<TState>(IPAddress? client, Func<TState, Task> connection, TState state)
     {
-        client = client is null ? null : Subscriber(client);
-        if (!TryAcquire(client))
+        if (!TryAcquire(client, out var slot))
         {
             return false;
         }
@@ -33,8 +32,17 @@ internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots, ClientRa
         }
         finally
         {
-            Release(client);
+            Release(slot);
         }
+    }
+
+    /// <summary>Takes a slot for a new connection from <paramref name="client"/>; <see cref="Release"/> gives it back.</summary>
+    /// <param name="slot">What to release with.</param>
+    /// <returns>False when a limit is reached; nothing is held then.</returns>
+    public bool TryAcquire(IPAddress? client, out IPAddress? slot)
+    {
+        slot = client is null ? null : Subscriber(client);
+        return TryAcquireFor(slot);
     }
 
     /// <summary>
@@ -55,8 +63,7 @@ internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots, ClientRa
         return new IPAddress(bytes);
     }
 
-    /// <returns>False when a limit is reached; nothing is held then.</returns>
-    private bool TryAcquire(IPAddress? client)
+    private bool TryAcquireFor(IPAddress? client)
     {
         var limits = snapshots.Current.Config.Limits;
         if (client is not null && limits.NewConnectionsPerClientIpPerMinute is { } rate && !rates.TryAcquire(client, rate))
@@ -79,7 +86,7 @@ internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots, ClientRa
         return true;
     }
 
-    private void Release(IPAddress? client)
+    public void Release(IPAddress? client)
     {
         Interlocked.Decrement(ref _total);
         if (client is not null && _perClient.AddOrUpdate(client, 0, static (_, count) => count - 1) <= 0)

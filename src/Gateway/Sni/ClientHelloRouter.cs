@@ -36,67 +36,73 @@ internal sealed partial class ClientHelloRouter
     /// <returns>Completes when the connection is over.</returns>
     public async Task RouteAsync(ClientConnection client, Func<ClientConnection, ClientHelloInfo, Task> terminate)
     {
-        if (!await _limiter.TryRunAsync(client.RemoteEndPoint?.Address, static s => s.Router.RouteAdmittedAsync(s.Client, s.Terminate), (Router: this, Client: client, Terminate: terminate)))
+        // One method for the connection's whole life, not one per step: thousands of idle tunnels wait in here.
+        if (!_limiter.TryAcquire(client.RemoteEndPoint?.Address, out var slot))
         {
             _metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
-        }
-    }
-
-    private async Task RouteAdmittedAsync(ClientConnection client, Func<ClientConnection, ClientHelloInfo, Task> terminate)
-    {
-        var limits = _snapshots.Current.Config.ClientHello;
-
-        // Matching order, decided once per connection (after Gateway:Limits admitted it):
-        //  1. Wait (bounded by ClientHello:Timeout and ClientHello:MaxBytes) for a complete ClientHello,
-        //     reassembled across TCP segments and TLS records. Anything else is closed here: not TLS,
-        //     SSLv2-style, malformed, too large, too slow, or closed early.
-        //  2. SNI equal to a passthrough host (case-insensitive, trailing dot ignored) -> tunnel.
-        //  3. SNI under a passthrough wildcard, longest suffix first -> tunnel.
-        //     Steps 2-3 ignore ALPN: a passthrough host's acme-tls/1 challenge belongs to its backend.
-        //     A client the route's Access rules deny is closed before anything is dialled.
-        //  3b. Gateway:Tls:UnknownSni = Reject: an SNI no L7 route, redirect or certificate knows (or none) is
-        //     closed without a TLS answer.
-        //  4. Everything else -> TLS termination and the HTTP pipeline: no SNI, unknown SNI, L7 hosts.
-        //     There, ALPN acme-tls/1 for a host with an open tls-alpn-01 challenge gets the challenge
-        //     certificate and the connection ends after the handshake (TlsOptionsSelector).
-        var started = _time.GetTimestamp();
-        (PeekEnd End, ClientHelloResult Result) peek;
-        using (var timeout = new CancellationTokenSource(limits.Timeout, _time))
-        using (client.Stopping.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout))
-        {
-            peek = await ClientHelloReader.ReceiveAsync(client, limits.MaxBytes, timeout.Token);
-        }
-
-        _metrics.HelloParsed(_time.GetElapsedTime(started));
-        if (peek.End != PeekEnd.Parsed || peek.Result.Status != ClientHelloStatus.Complete)
-        {
-            Reject(client, peek.End, peek.Result);
             return;
         }
 
-        var hello = peek.Result.Hello!;
-        // The newest generation decides, even if a reload landed while the hello was on its way.
-        var snapshot = _snapshots.Current;
-        if (snapshot.Passthrough.Match(hello.ServerName) is { } route)
+        try
         {
-            if (route.Access.Count > 0 && !route.Access.Allows(client.RemoteEndPoint?.Address))
+            var limits = _snapshots.Current.Config.ClientHello;
+
+            // Matching order, decided once per connection (after Gateway:Limits admitted it):
+            //  1. Wait (bounded by ClientHello:Timeout and ClientHello:MaxBytes) for a complete ClientHello,
+            //     reassembled across TCP segments and TLS records. Anything else is closed here: not TLS,
+            //     SSLv2-style, malformed, too large, too slow, or closed early.
+            //  2. SNI equal to a passthrough host (case-insensitive, trailing dot ignored) -> tunnel.
+            //  3. SNI under a passthrough wildcard, longest suffix first -> tunnel.
+            //     Steps 2-3 ignore ALPN: a passthrough host's acme-tls/1 challenge belongs to its backend.
+            //     A client the route's Access rules deny is closed before anything is dialled.
+            //  3b. Gateway:Tls:UnknownSni = Reject: an SNI no L7 route, redirect or certificate knows (or none) is
+            //     closed without a TLS answer.
+            //  4. Everything else -> TLS termination and the HTTP pipeline: no SNI, unknown SNI, L7 hosts.
+            //     There, ALPN acme-tls/1 for a host with an open tls-alpn-01 challenge gets the challenge
+            //     certificate and the connection ends after the handshake (TlsOptionsSelector).
+            var started = _time.GetTimestamp();
+            (PeekEnd End, ClientHelloResult Result) peek;
+            using (var timeout = new CancellationTokenSource(limits.Timeout, _time))
+            using (client.Stopping.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout))
             {
-                _metrics.ConnectionRouted(ConnectionOutcomes.Denied);
+                peek = await ClientHelloReader.ReceiveAsync(client, limits.MaxBytes, timeout.Token);
+            }
+
+            _metrics.HelloParsed(_time.GetElapsedTime(started));
+            if (peek.End != PeekEnd.Parsed || peek.Result.Status != ClientHelloStatus.Complete)
+            {
+                Reject(client, peek.End, peek.Result);
                 return;
             }
 
-            await _tunnels.RunAsync(client, route, hello.ServerName);
-            return;
-        }
+            var hello = peek.Result.Hello!;
+            // The newest generation decides, even if a reload landed while the hello was on its way.
+            var snapshot = _snapshots.Current;
+            if (snapshot.Passthrough.Match(hello.ServerName) is { } route)
+            {
+                if (route.Access.Count > 0 && !route.Access.Allows(client.RemoteEndPoint?.Address))
+                {
+                    _metrics.ConnectionRouted(ConnectionOutcomes.Denied);
+                    return;
+                }
 
-        if (snapshot.Config.Tls.UnknownSni == UnknownSniAction.Reject && !snapshot.ServesHost(hello.ServerName))
+                await _tunnels.RunAsync(client, route, hello.ServerName);
+                return;
+            }
+
+            if (snapshot.Config.Tls.UnknownSni == UnknownSniAction.Reject && !snapshot.ServesHost(hello.ServerName))
+            {
+                _metrics.ConnectionRouted(ConnectionOutcomes.UnknownSni);
+                return;
+            }
+
+            _metrics.ConnectionRouted(ConnectionOutcomes.Terminated);
+            await terminate(client, hello);
+        }
+        finally
         {
-            _metrics.ConnectionRouted(ConnectionOutcomes.UnknownSni);
-            return;
+            _limiter.Release(slot);
         }
-
-        _metrics.ConnectionRouted(ConnectionOutcomes.Terminated);
-        await terminate(client, hello);
     }
 
     private void Reject(ClientConnection client, PeekEnd end, ClientHelloResult result)

@@ -23,10 +23,19 @@ internal sealed class StreamRouter(GatewaySnapshotStore snapshots, TunnelHandler
         }
 
         var route = new PassthroughRoute(streamId, cluster, Access.AccessRules.None);
-        if (!await limiter.TryRunAsync(client.RemoteEndPoint?.Address,
-            static s => s.Tunnels.RunAsync(s.Client, s.Route, serverName: null), (Tunnels: tunnels, Client: client, Route: route)))
+        if (!limiter.TryAcquire(client.RemoteEndPoint?.Address, out var slot))
         {
             metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
+            return;
+        }
+
+        try
+        {
+            await tunnels.RunAsync(client, route, serverName: null);
+        }
+        finally
+        {
+            limiter.Release(slot);
         }
     }
 }

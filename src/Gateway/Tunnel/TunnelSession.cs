@@ -51,8 +51,8 @@ internal sealed class TunnelSession : IDisposable
 
     public async Task<TunnelEnd> RunAsync()
     {
-        var toClient = CopyBackendToClientAsync();
-        var fromClient = await CopyClientToBackendAsync();
+        var toClient = CopyAsync(_backend, _clientSocket, fromClient: false);
+        var fromClient = await CopyAsync(_clientSocket, _backend, fromClient: true);
         if (fromClient == TunnelEnd.ClientClosed)
         {
             // Half-close: after the client's FIN the backend may still be answering, until its own FIN.
@@ -86,93 +86,91 @@ internal sealed class TunnelSession : IDisposable
         return end;
     }
 
-    private async Task<TunnelEnd> CopyClientToBackendAsync()
-    {
-        var hello = _client.Received;
-        try
-        {
-            await PooledSend.SendAllAsync(_backend, hello);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            return TunnelEnd.BackendError;
-        }
-        finally
-        {
-            _client.ReleaseReceived();
-        }
-
-        Count(hello.Length, fromClient: true);
-        var end = await CopyAsync(_clientSocket, _backend, fromClient: true);
-
-        // Woken by the backend side's end rather than by the client: that side's reason stands.
-        return end == TunnelEnd.ClientClosed && Volatile.Read(ref _backendSideEnded) == 1 ? TunnelEnd.Aborted : end;
-    }
-
-    private async Task<TunnelEnd> CopyBackendToClientAsync()
-    {
-        try
-        {
-            return await CopyAsync(_backend, _clientSocket, fromClient: false);
-        }
-        finally
-        {
-            // The backend side is over (its FIN, or an error): stop reading the client as well.
-            Volatile.Write(ref _backendSideEnded, 1);
-            TryShutdown(_clientSocket, SocketShutdown.Receive);
-        }
-    }
-
+    /// <summary>One direction. Both directions share this one method, so an idle tunnel holds two state machines.</summary>
     private async Task<TunnelEnd> CopyAsync(Socket from, Socket to, bool fromClient)
     {
-        var busy = false;
-        while (true)
+        try
         {
-            byte[]? rented = null;
-            int received;
-            try
+            if (fromClient)
             {
+                var hello = _client.Received;
                 try
                 {
-                    // Wait for data before taking a buffer, so an idle tunnel holds no memory block. Skipped while the
-                    // last read filled its buffer: more is almost surely waiting, and the wait costs a syscall.
-                    if (!busy)
+                    await PooledSend.SendAllAsync(to, hello);
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    return TunnelEnd.BackendError;
+                }
+                finally
+                {
+                    _client.ReleaseReceived();
+                }
+
+                Count(hello.Length, fromClient);
+            }
+
+            var busy = false;
+            while (true)
+            {
+                byte[]? rented = null;
+                int received;
+                try
+                {
+                    try
                     {
-                        await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                        // Wait for data before taking a buffer, so an idle tunnel holds no memory block. Skipped while
+                        // the last read filled its buffer: more is almost surely waiting, and the wait costs a syscall.
+                        if (!busy)
+                        {
+                            await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                        }
+
+                        rented = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
+                        received = await from.ReceiveAsync(rented.AsMemory(0, ReceiveBufferSize), SocketFlags.None);
+                    }
+                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                    {
+                        return fromClient ? TunnelEnd.ClientError : TunnelEnd.BackendError;
                     }
 
-                    rented = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
-                    received = await from.ReceiveAsync(rented.AsMemory(0, ReceiveBufferSize), SocketFlags.None);
+                    if (received == 0)
+                    {
+                        // Woken by the backend side's end rather than by the client: that side's reason stands.
+                        return !fromClient ? TunnelEnd.BackendClosed
+                            : Volatile.Read(ref _backendSideEnded) == 1 ? TunnelEnd.Aborted
+                            : TunnelEnd.ClientClosed;
+                    }
+
+                    busy = received == ReceiveBufferSize;
+                    try
+                    {
+                        await PooledSend.SendAllAsync(to, rented.AsMemory(0, received));
+                    }
+                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                    {
+                        return fromClient ? TunnelEnd.BackendError : TunnelEnd.ClientError;
+                    }
                 }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                finally
                 {
-                    return fromClient ? TunnelEnd.ClientError : TunnelEnd.BackendError;
+                    if (rented is not null)
+                    {
+                        ArrayPool<byte>.Shared.Return(rented);
+                    }
                 }
 
-                if (received == 0)
-                {
-                    return fromClient ? TunnelEnd.ClientClosed : TunnelEnd.BackendClosed;
-                }
-
-                busy = received == ReceiveBufferSize;
-                try
-                {
-                    await PooledSend.SendAllAsync(to, rented.AsMemory(0, received));
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                {
-                    return fromClient ? TunnelEnd.BackendError : TunnelEnd.ClientError;
-                }
+                Count(received, fromClient);
             }
-            finally
+        }
+        finally
+        {
+            if (!fromClient)
             {
-                if (rented is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(rented);
-                }
+                // The backend side is over (its FIN, or an error): stop reading the client as well.
+                Volatile.Write(ref _backendSideEnded, 1);
+                TryShutdown(_clientSocket, SocketShutdown.Receive);
             }
-
-            Count(received, fromClient);
         }
     }
 
