@@ -123,7 +123,10 @@ internal sealed partial class EdgeListener : IConnectionListener
             }
 
             Interlocked.Increment(ref _active);
-            _ = HandleAsync(socket);
+
+            // Routed on the thread pool, as Kestrel dispatches its connections: run inline, every new connection's
+            // routing (and dial) would queue behind the others on the one thread this loop completes on.
+            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Listener.HandleAsync(state.Socket), (Listener: this, Socket: socket), preferLocal: false);
         }
     }
 

@@ -15,27 +15,19 @@ internal sealed class ReplayPipeReader(byte[] replay, int length, PipeReader inn
     private int _length = length;
     private bool _wantsMore;
 
-    public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) =>
+        _replay is null ? inner.ReadAsync(cancellationToken) // every read after the first few: no state machine of its own
+        : _wantsMore ? ReadJoinedAsync(cancellationToken)
+        : new(new ReadResult(Pending, isCanceled: false, isCompleted: false));
+
+    /// <summary>The reader looked at every replayed byte and consumed only some: join them with what comes next.</summary>
+    private async ValueTask<ReadResult> ReadJoinedAsync(CancellationToken cancellationToken)
     {
-        if (_replay is null)
-        {
-            return await inner.ReadAsync(cancellationToken);
-        }
-
-        if (_wantsMore)
-        {
-            // The reader looked at every replayed byte and consumed only some: join them with what comes next.
-            var next = await inner.ReadAsync(cancellationToken);
-            Append(next.Buffer);
-            inner.AdvanceTo(next.Buffer.End);
-            _wantsMore = false;
-            if (next.IsCanceled || next.IsCompleted)
-            {
-                return new ReadResult(Pending, next.IsCanceled, next.IsCompleted);
-            }
-        }
-
-        return new ReadResult(Pending, isCanceled: false, isCompleted: false);
+        var next = await inner.ReadAsync(cancellationToken);
+        Append(next.Buffer);
+        inner.AdvanceTo(next.Buffer.End);
+        _wantsMore = false;
+        return new ReadResult(Pending, next.IsCanceled, next.IsCompleted);
     }
 
     public override bool TryRead(out ReadResult result)
