@@ -10,6 +10,9 @@ namespace Gateway.Edge;
 /// </summary>
 internal sealed class ClientConnection : IDisposable
 {
+    /// <summary>Most ClientHellos fit (a post-quantum key share makes one about 1.8 KB); larger ones grow the buffer.</summary>
+    private const int FirstBufferSize = 4096;
+
     private Socket? _socket;
     private byte[]? _received;
     private int _length;
@@ -40,9 +43,10 @@ internal sealed class ClientConnection : IDisposable
 
     /// <summary>
     /// Waits for data, then reads what is there into the received bytes, holding at most <paramref name="capacity"/>
-    /// of them. A connection that has sent nothing holds no buffer.
+    /// of them. A connection that has sent nothing holds no buffer, and one that sends little holds a small one: a
+    /// slow client costs what it sent, not the largest ClientHello allowed.
     /// </summary>
-    /// <returns>The number of bytes read; 0 when the client finished sending or the buffer is full.</returns>
+    /// <returns>The number of bytes read; 0 when the client finished sending or <paramref name="capacity"/> is reached.</returns>
     /// <exception cref="SocketException">The client reset.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired.</exception>
     public async ValueTask<int> ReceiveAsync(int capacity, CancellationToken cancellation)
@@ -50,7 +54,14 @@ internal sealed class ClientConnection : IDisposable
         if (_received is null)
         {
             await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellation);
-            _received = ArrayPool<byte>.Shared.Rent(capacity);
+            _received = ArrayPool<byte>.Shared.Rent(Math.Min(capacity, FirstBufferSize));
+        }
+        else if (_length == _received.Length && _length < capacity)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Min(capacity, _length * 2));
+            _received.AsSpan(0, _length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_received);
+            _received = larger;
         }
 
         var room = Math.Min(capacity, _received.Length) - _length;

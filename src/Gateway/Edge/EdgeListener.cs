@@ -30,7 +30,7 @@ internal sealed partial class EdgeListener : IConnectionListener
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _acceptLoop;
-    private readonly Func<ClientConnection, ClientHelloInfo, Task> _handOff;
+    private readonly Func<ClientConnection, ClientHelloInfo?, Task> _handOff;
     private CancellationToken _shutdownTimeout = new(canceled: true);
     private int _active;
 
@@ -155,8 +155,9 @@ internal sealed partial class EdgeListener : IConnectionListener
         }
     }
 
-    /// <summary>Gives a connection to Kestrel for TLS termination; returns when Kestrel is done with it.</summary>
-    private async Task HandOffAsync(ClientConnection client, ClientHelloInfo hello)
+    /// <summary>Gives a connection to Kestrel; returns when Kestrel is done with it.</summary>
+    /// <param name="hello">For the HTTPS listener, what TLS termination is to answer.</param>
+    private async Task HandOffAsync(ClientConnection client, ClientHelloInfo? hello)
     {
         var (replay, length) = client.TakeReceived();
         var connection = _owner.CreateConnection(client.Detach());
@@ -171,7 +172,11 @@ internal sealed partial class EdgeListener : IConnectionListener
             connection.LocalEndPoint = client.LocalEndPoint;
         }
 
-        connection.Items[ClientHelloRouter.ClientHelloItem] = hello;
+        if (hello is not null)
+        {
+            connection.Items[ClientHelloRouter.ClientHelloItem] = hello;
+        }
+
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = connection.ConnectionClosed.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), closed);
         if (!_terminated.Writer.TryWrite(connection))

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Hosting;
+using Gateway.Limits;
+using Gateway.Metrics;
 using Gateway.Sni;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Connections;
@@ -9,8 +11,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 namespace Gateway.Edge;
 
 /// <summary>
-/// Kestrel's transport for <see cref="EdgeEndPoint"/>s: binds the socket and runs the edge's accept loop. Every other
-/// endpoint (HTTP, admin) goes to Kestrel's socket transport.
+/// Kestrel's transport for <see cref="EdgeEndPoint"/>s (the public listeners): binds the socket and runs the edge's
+/// accept loop. The admin listener goes to Kestrel's own socket transport.
 /// </summary>
 internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector, IDisposable
 {
@@ -21,13 +23,18 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     private readonly StreamRouter _streams;
     private readonly ProxyProtocol.ProxyHeaderReceiver _proxyHeaders;
     private readonly TunnelHandler _tunnels;
+    private readonly ConnectionLimiter _limiter;
+    private readonly GatewayMetrics _metrics;
     private readonly ILogger _logger;
 
     // Terminated connections become Kestrel socket connections like any other, with the same transport settings.
     private readonly SocketConnectionContextFactory _connections;
 
-    public EdgeListenerFactory(ClientHelloRouter router, StreamRouter streams, ProxyProtocol.ProxyHeaderReceiver proxyHeaders, TunnelHandler tunnels, ILoggerFactory loggers)
+    public EdgeListenerFactory(ClientHelloRouter router, StreamRouter streams, ProxyProtocol.ProxyHeaderReceiver proxyHeaders, TunnelHandler tunnels,
+        ConnectionLimiter limiter, GatewayMetrics metrics, ILoggerFactory loggers)
     {
+        _limiter = limiter;
+        _metrics = metrics;
         _router = router;
         _streams = streams;
         _proxyHeaders = proxyHeaders;
@@ -82,8 +89,31 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     internal ProxyProtocol.ProxyHeaderReceiver ProxyHeaders => _proxyHeaders;
 
     /// <summary>What a connection of <paramref name="endpoint"/> goes through after its PROXY header.</summary>
-    internal Task RouteAsync(EdgeEndPoint endpoint, ClientConnection client, Func<ClientConnection, ClientHelloInfo, Task> terminate) =>
-        endpoint.StreamId is { } streamId ? _streams.RouteAsync(client, streamId) : _router.RouteAsync(client, terminate);
+    internal Task RouteAsync(EdgeEndPoint endpoint, ClientConnection client, Func<ClientConnection, ClientHelloInfo?, Task> terminate) => endpoint.Role switch
+    {
+        EdgeRole.Https => _router.RouteAsync(client, terminate),
+        EdgeRole.Stream => _streams.RouteAsync(client, endpoint.StreamId!),
+        _ => TerminatePlainAsync(client, terminate),
+    };
+
+    /// <summary>The HTTP listener: Gateway:Limits, then Kestrel.</summary>
+    private async Task TerminatePlainAsync(ClientConnection client, Func<ClientConnection, ClientHelloInfo?, Task> terminate)
+    {
+        if (!_limiter.TryAcquire(client.RemoteEndPoint?.Address, out var slot))
+        {
+            _metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
+            return;
+        }
+
+        try
+        {
+            await terminate(client, null);
+        }
+        finally
+        {
+            _limiter.Release(slot);
+        }
+    }
 
     internal ConnectionContext CreateConnection(Socket socket) => _connections.Create(socket);
 

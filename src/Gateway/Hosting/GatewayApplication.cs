@@ -4,11 +4,9 @@ using Gateway.Certificates;
 using Gateway.Certificates.Acme;
 using Gateway.Configuration;
 using Gateway.Edge;
-using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.Proxy;
 using Gateway.Proxy.Pinning;
-using Gateway.ProxyProtocol;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging.Console;
@@ -60,9 +58,9 @@ internal static class GatewayApplication
             var listeners = services.GetRequiredService<GatewayListeners>();
             var config = snapshot.Config.Listeners;
 
-            // The HTTPS listener's accept loop is the edge's own (PROXY header, limits, ClientHello, tunnels); Kestrel
-            // gets the connections to terminate, with the ClientHello in front of their input.
-            ListenEdge(kestrel, config.Https, streamId: null, https =>
+            // The public listeners' accept loops are the edge's own (PROXY header, limits, ClientHello, tunnels);
+            // Kestrel gets the connections to terminate, with the bytes the edge read in front of their input.
+            ListenEdge(kestrel, config.Https, EdgeRole.Https, https =>
             {
                 listeners.Register(ListenerKind.Https, https);
                 https.Protocols = HttpProtocols.Http1AndHttp2;
@@ -78,12 +76,10 @@ internal static class GatewayApplication
 
             if (config.Http is { } http)
             {
-                Listen(kestrel, http, plain =>
+                ListenEdge(kestrel, http, EdgeRole.Http, plain =>
                 {
                     listeners.Register(ListenerKind.Http, plain);
                     plain.Protocols = HttpProtocols.Http1;
-                    plain.Use(next => ActivatorUtilities.CreateInstance<ProxyProtocolMiddleware>(services, next).OnConnectionAsync);
-                    plain.Use(next => ActivatorUtilities.CreateInstance<ListenerLimitsMiddleware>(services, next).OnConnectionAsync);
                 });
             }
 
@@ -98,7 +94,7 @@ internal static class GatewayApplication
 
             foreach (var stream in snapshot.Config.Passthrough.Streams.Values)
             {
-                ListenEdge(kestrel, stream.Listen, stream.StreamId, listen => listeners.RegisterStream(stream.StreamId, listen));
+                ListenEdge(kestrel, stream.Listen, EdgeRole.Stream, listen => listeners.RegisterStream(stream.StreamId, listen), stream.StreamId);
             }
         });
 
@@ -183,16 +179,16 @@ internal static class GatewayApplication
     }
 
     /// <summary>A listener the edge accepts itself (<see cref="EdgeListenerFactory"/>); localhost is both loopbacks, as in Kestrel.</summary>
-    private static void ListenEdge(KestrelServerOptions kestrel, HostPort address, string? streamId, Action<ListenOptions> configure)
+    private static void ListenEdge(KestrelServerOptions kestrel, HostPort address, EdgeRole role, Action<ListenOptions> configure, string? streamId = null)
     {
         if (address.Address is { } ip)
         {
-            kestrel.Listen(new EdgeEndPoint(ip, address.Port, streamId), configure);
+            kestrel.Listen(new EdgeEndPoint(ip, address.Port, role, streamId), configure);
             return;
         }
 
-        kestrel.Listen(new EdgeEndPoint(System.Net.IPAddress.Loopback, address.Port, streamId), configure);
-        kestrel.Listen(new EdgeEndPoint(System.Net.IPAddress.IPv6Loopback, address.Port, streamId, optional: true), configure);
+        kestrel.Listen(new EdgeEndPoint(System.Net.IPAddress.Loopback, address.Port, role, streamId), configure);
+        kestrel.Listen(new EdgeEndPoint(System.Net.IPAddress.IPv6Loopback, address.Port, role, streamId, optional: true), configure);
     }
 
     private static void Listen(KestrelServerOptions kestrel, HostPort address, Action<ListenOptions> configure)

@@ -16,26 +16,6 @@ internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots, ClientRa
 
     public int Open => Volatile.Read(ref _total);
 
-    /// <summary>Runs <paramref name="connection"/> holding a slot for its whole life; the state saves a closure per connection.</summary>
-    /// <returns>False, without running it, when a limit is reached.</returns>
-    public async Task<bool> TryRunAsync<TState>(IPAddress? client, Func<TState, Task> connection, TState state)
-    {
-        if (!TryAcquire(client, out var slot))
-        {
-            return false;
-        }
-
-        try
-        {
-            await connection(state);
-            return true;
-        }
-        finally
-        {
-            Release(slot);
-        }
-    }
-
     /// <summary>Takes a slot for a new connection from <paramref name="client"/>; <see cref="Release"/> gives it back.</summary>
     /// <param name="slot">What to release with.</param>
     /// <returns>False when a limit is reached; nothing is held then.</returns>

@@ -7,9 +7,10 @@ using Gateway.Metrics;
 namespace Gateway.ProxyProtocol;
 
 /// <summary>
-/// <see cref="ProxyProtocolMiddleware"/> for the listeners the edge accepts itself (HTTPS and streams): a connection
-/// from Gateway:ProxyProtocol:TrustedNetworks must start with a PROXY v1 or v2 header, which is consumed and replaces
-/// the connection's addresses. Connections from anywhere else are passed on untouched.
+/// The first step on every public listener: a connection from Gateway:ProxyProtocol:TrustedNetworks (a load balancer in
+/// front) must start with a PROXY v1 or v2 header, which is consumed and replaces the connection's addresses - so limits,
+/// routing, affinity, access rules and logs see the real client. Connections from anywhere else are passed on
+/// untouched: a header from them is just bytes that are not TLS or HTTP.
 /// </summary>
 internal sealed partial class ProxyHeaderReceiver(GatewaySnapshotStore snapshots, GatewayMetrics metrics, TimeProvider time, ILogger<ProxyHeaderReceiver> logger)
 {

@@ -34,7 +34,7 @@ internal sealed partial class ClientHelloRouter
 
     /// <param name="terminate">Hands the connection to TLS termination; completes when that connection is over.</param>
     /// <returns>Completes when the connection is over.</returns>
-    public async Task RouteAsync(ClientConnection client, Func<ClientConnection, ClientHelloInfo, Task> terminate)
+    public async Task RouteAsync(ClientConnection client, Func<ClientConnection, ClientHelloInfo?, Task> terminate)
     {
         // One method for the connection's whole life, not one per step: thousands of idle tunnels wait in here.
         if (!_limiter.TryAcquire(client.RemoteEndPoint?.Address, out var slot))
