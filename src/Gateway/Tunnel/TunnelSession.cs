@@ -51,6 +51,9 @@ internal sealed class TunnelSession : IDisposable
 
     public async Task<TunnelEnd> RunAsync()
     {
+        // Plain reads and writes return "would block" instead of waiting: they must never hold an I/O thread.
+        _clientSocket.Blocking = false;
+        _backend.Blocking = false;
         var toClient = CopyAsync(_backend, _clientSocket, fromClient: false);
         var fromClient = await CopyAsync(_clientSocket, _backend, fromClient: true);
         if (fromClient == TunnelEnd.ClientClosed)
@@ -126,8 +129,20 @@ internal sealed class TunnelSession : IDisposable
                             await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
                         }
 
+                        // Then one plain non-blocking read and write, the way an event loop does it: the data is there,
+                        // so the async machinery (event args, queues, callbacks) would only add work.
                         rented = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
-                        received = await from.ReceiveAsync(rented.AsMemory(0, ReceiveBufferSize), SocketFlags.None);
+                        received = from.Receive(rented, 0, ReceiveBufferSize, SocketFlags.None, out var error);
+                        if (error == SocketError.WouldBlock)
+                        {
+                            busy = false;
+                            continue;
+                        }
+
+                        if (error != SocketError.Success)
+                        {
+                            return fromClient ? TunnelEnd.ClientError : TunnelEnd.BackendError;
+                        }
                     }
                     catch (Exception e) when (e is SocketException or ObjectDisposedException)
                     {
@@ -143,11 +158,7 @@ internal sealed class TunnelSession : IDisposable
                     }
 
                     busy = received == ReceiveBufferSize;
-                    try
-                    {
-                        await PooledSend.SendAllAsync(to, rented.AsMemory(0, received));
-                    }
-                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                    if (!await SendAsync(to, rented.AsMemory(0, received)))
                     {
                         return fromClient ? TunnelEnd.BackendError : TunnelEnd.ClientError;
                     }
@@ -171,6 +182,35 @@ internal sealed class TunnelSession : IDisposable
                 Volatile.Write(ref _backendSideEnded, 1);
                 TryShutdown(_clientSocket, SocketShutdown.Receive);
             }
+        }
+    }
+
+    /// <summary>Writes what the socket takes at once; only the rest (a full send buffer) waits asynchronously.</summary>
+    /// <returns>False when the socket failed.</returns>
+    private static async ValueTask<bool> SendAsync(Socket to, ReadOnlyMemory<byte> data)
+    {
+        try
+        {
+            var sent = to.Send(data.Span, SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock)
+            {
+                sent = 0;
+            }
+            else if (error != SocketError.Success)
+            {
+                return false;
+            }
+
+            if (sent < data.Length)
+            {
+                await PooledSend.SendAllAsync(to, data[sent..]);
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false;
         }
     }
 
