@@ -23,6 +23,9 @@ internal sealed partial class EdgeListener : IConnectionListener
     /// <summary>How long closed tunnels get to wind down at the very end of a stop.</summary>
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
 
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan AcceptWarningInterval = TimeSpan.FromSeconds(1);
+
     private readonly Socket? _listenSocket;
     private readonly EdgeEndPoint _endpoint;
     private readonly EdgeListenerFactory _owner;
@@ -31,7 +34,10 @@ internal sealed partial class EdgeListener : IConnectionListener
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _acceptLoop;
     private readonly Func<ClientConnection, ClientHelloInfo?, Task> _handOff;
+    private readonly TimeProvider _time;
+    private readonly CancellationToken _stoppingToken;
     private CancellationToken _shutdownTimeout = new(canceled: true);
+    private long _lastAcceptWarning;
     private int _active;
 
     /// <param name="listenSocket">Null when an optional address could not be bound: the listener accepts nothing.</param>
@@ -40,6 +46,8 @@ internal sealed partial class EdgeListener : IConnectionListener
         _listenSocket = listenSocket;
         _endpoint = endpoint;
         _owner = owner;
+        _time = owner.Time;
+        _stoppingToken = _stopping.Token;
         _handOff = HandOffAsync;
         _acceptLoop = listenSocket is null ? Task.CompletedTask : AcceptLoopAsync(listenSocket);
     }
@@ -62,9 +70,12 @@ internal sealed partial class EdgeListener : IConnectionListener
     public async ValueTask UnbindAsync(CancellationToken cancellationToken = default)
     {
         _shutdownTimeout = cancellationToken;
+
+        // Connections accepted before the stop still finish their PROXY header, ClientHello and dial (a tunnel is then
+        // drained like the others) until the shutdown timeout; only Kestrel takes no new connection from here on.
+        cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _stopping);
         _listenSocket?.Dispose();
         await _acceptLoop;
-        _stopping.Cancel();
         _terminated.Writer.TryComplete();
         while (_terminated.Reader.TryRead(out var queued))
         {
@@ -76,7 +87,6 @@ internal sealed partial class EdgeListener : IConnectionListener
     {
         _listenSocket?.Dispose();
         await _acceptLoop;
-        _stopping.Cancel();
         _terminated.Writer.TryComplete();
 
         // The stop takes one count away, so only the last connection to end after it sees -1 and signals.
@@ -89,13 +99,20 @@ internal sealed partial class EdgeListener : IConnectionListener
             catch (OperationCanceledException)
             {
                 // The process is stopping: every tunnel goes, whichever listener it came through.
+                _stopping.Cancel();
                 var closed = _owner.Tunnels.CloseTunnels(static _ => true, TunnelEnd.Aborted);
-                Log.TunnelsClosed(_owner.Logger, _endpoint, closed);
+                if (closed > 0)
+                {
+                    Log.TunnelsClosed(_owner.Logger, _endpoint, closed);
+                }
+
                 await _drained.Task.WaitAsync(CloseGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
 
-        _stopping.Dispose();
+        _stopping.Cancel();
+
+        // _stopping is not disposed: a connection still winding down may register on its (cancelled) token.
     }
 
     private async Task AcceptLoopAsync(Socket listenSocket)
@@ -115,10 +132,21 @@ internal sealed partial class EdgeListener : IConnectionListener
             {
                 return;
             }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
+            {
+                continue; // a client that reset before it was accepted
+            }
             catch (SocketException e)
             {
-                // A client that reset before it was accepted, or a full file table: the listener goes on.
-                Log.AcceptFailed(_owner.Logger, _endpoint, e.Message);
+                // Out of file descriptors, most likely: fails at once until some close, so wait instead of spinning, and
+                // say so at most once a second, not once per attempt.
+                if (_lastAcceptWarning == 0 || _time.GetElapsedTime(_lastAcceptWarning) >= AcceptWarningInterval)
+                {
+                    _lastAcceptWarning = _time.GetTimestamp();
+                    Log.AcceptFailed(_owner.Logger, _endpoint, e.Message);
+                }
+
+                await Task.Delay(AcceptRetryDelay, _time);
                 continue;
             }
 
@@ -132,7 +160,7 @@ internal sealed partial class EdgeListener : IConnectionListener
 
     private async Task HandleAsync(Socket socket)
     {
-        var client = new ClientConnection(socket, _stopping.Token);
+        var client = new ClientConnection(socket, _stoppingToken);
         try
         {
             socket.NoDelay = true;
@@ -181,7 +209,9 @@ internal sealed partial class EdgeListener : IConnectionListener
         using var registration = connection.ConnectionClosed.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), closed);
         if (!_terminated.Writer.TryWrite(connection))
         {
-            await connection.DisposeAsync(); // stopping
+            // Kestrel stopped taking connections while this one was being routed.
+            Log.NotHandedOff(_owner.Logger, client.RemoteEndPoint);
+            await connection.DisposeAsync();
             return;
         }
 
@@ -197,11 +227,14 @@ internal sealed partial class EdgeListener : IConnectionListener
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Listener {EndPoint} could not accept a connection: {Error}", EventName = "AcceptFailed")]
+        [LoggerMessage(1, LogLevel.Warning, "Listener {EndPoint} could not accept connections: {Error}; retrying", EventName = "AcceptFailed")]
         public static partial void AcceptFailed(ILogger logger, EndPoint endPoint, string error);
 
         [LoggerMessage(2, LogLevel.Error, "Connection from {RemoteEndPoint} failed", EventName = "ConnectionFailed")]
         public static partial void ConnectionFailed(ILogger logger, EndPoint? remoteEndPoint, Exception exception);
+
+        [LoggerMessage(4, LogLevel.Debug, "Connection from {RemoteEndPoint} closed: the gateway is stopping", EventName = "NotHandedOff")]
+        public static partial void NotHandedOff(ILogger logger, EndPoint? remoteEndPoint);
 
         [LoggerMessage(3, LogLevel.Information, "Listener {EndPoint}: the shutdown timeout passed, {Count} tunnels closed", EventName = "TunnelsClosedOnStop")]
         public static partial void TunnelsClosed(ILogger logger, EndPoint endPoint, int count);

@@ -25,14 +25,16 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     private readonly TunnelHandler _tunnels;
     private readonly ConnectionLimiter _limiter;
     private readonly GatewayMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
     // Terminated connections become Kestrel socket connections like any other, with the same transport settings.
     private readonly SocketConnectionContextFactory _connections;
 
     public EdgeListenerFactory(ClientHelloRouter router, StreamRouter streams, ProxyProtocol.ProxyHeaderReceiver proxyHeaders, TunnelHandler tunnels,
-        ConnectionLimiter limiter, GatewayMetrics metrics, ILoggerFactory loggers)
+        ConnectionLimiter limiter, GatewayMetrics metrics, TimeProvider time, ILoggerFactory loggers)
     {
+        _time = time;
         _limiter = limiter;
         _metrics = metrics;
         _router = router;
@@ -50,9 +52,10 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         var edge = (EdgeEndPoint)endpoint;
-        var socket = new Socket(edge.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        Socket? socket = null;
         try
         {
+            socket = new Socket(edge.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             if (edge.Address.Equals(IPAddress.IPv6Any))
             {
                 socket.DualMode = true;
@@ -61,20 +64,21 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
             socket.Bind(edge);
             socket.Listen(Backlog);
         }
-        catch (SocketException e) when (edge.Optional)
+        catch (SocketException e) when (edge.Optional && e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported)
         {
-            socket.Dispose();
+            // IPv6 is off on this machine; localhost is IPv4 alone, as in Kestrel. Any other failure stops the start.
+            socket?.Dispose();
             Log.OptionalNotBound(_logger, edge, e.Message);
             return ValueTask.FromResult<IConnectionListener>(new EdgeListener(null, edge, this));
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
-            socket.Dispose();
+            socket?.Dispose();
             throw new AddressInUseException(e.Message, e);
         }
         catch
         {
-            socket.Dispose();
+            socket?.Dispose();
             throw;
         }
 
@@ -83,6 +87,8 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     }
 
     internal ILogger Logger => _logger;
+
+    internal TimeProvider Time => _time;
 
     internal TunnelHandler Tunnels => _tunnels;
 

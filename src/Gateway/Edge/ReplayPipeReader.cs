@@ -14,16 +14,30 @@ internal sealed class ReplayPipeReader(byte[] replay, int length, PipeReader inn
     private int _offset;
     private int _length = length;
     private bool _wantsMore;
+    private bool _cancelPending;
+    private volatile bool _joining;
 
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) =>
         _replay is null ? inner.ReadAsync(cancellationToken) // every read after the first few: no state machine of its own
+        : cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<ReadResult>(cancellationToken)
+        : TakeCancel() ? new(new ReadResult(Pending, isCanceled: true, isCompleted: false))
         : _wantsMore ? ReadJoinedAsync(cancellationToken)
         : new(new ReadResult(Pending, isCanceled: false, isCompleted: false));
 
     /// <summary>The reader looked at every replayed byte and consumed only some: join them with what comes next.</summary>
     private async ValueTask<ReadResult> ReadJoinedAsync(CancellationToken cancellationToken)
     {
-        var next = await inner.ReadAsync(cancellationToken);
+        ReadResult next;
+        _joining = true;
+        try
+        {
+            next = await inner.ReadAsync(cancellationToken);
+        }
+        finally
+        {
+            _joining = false;
+        }
+
         Append(next.Buffer);
         inner.AdvanceTo(next.Buffer.End);
         _wantsMore = false;
@@ -37,8 +51,9 @@ internal sealed class ReplayPipeReader(byte[] replay, int length, PipeReader inn
             return inner.TryRead(out result);
         }
 
-        result = new ReadResult(Pending, isCanceled: false, isCompleted: false);
-        return !_wantsMore;
+        var canceled = TakeCancel();
+        result = new ReadResult(Pending, canceled, isCompleted: false);
+        return canceled || !_wantsMore;
     }
 
     public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
@@ -62,7 +77,25 @@ internal sealed class ReplayPipeReader(byte[] replay, int length, PipeReader inn
         _wantsMore = examined.GetInteger() >= _length;
     }
 
-    public override void CancelPendingRead() => inner.CancelPendingRead();
+    public override void CancelPendingRead()
+    {
+        // While replaying, no read is pending on the socket's input (unless joining): the next read here reports it instead.
+        if (_replay is null || _joining)
+        {
+            inner.CancelPendingRead();
+        }
+        else
+        {
+            _cancelPending = true;
+        }
+    }
+
+    private bool TakeCancel()
+    {
+        var canceled = _cancelPending;
+        _cancelPending = false;
+        return canceled;
+    }
 
     public override void Complete(Exception? exception = null)
     {

@@ -49,15 +49,14 @@ internal sealed partial class TunnelHandler : IDisposable
     /// <summary>Traffic per route id (and stream id) since start.</summary>
     public TrafficCounters Traffic(string routeId) => _routeTraffic.GetOrAdd(routeId, static _ => new TrafficCounters());
 
-    /// <summary>Closes the open tunnels whose route id matches; returns how many.</summary>
+    /// <summary>Closes the open tunnels whose route id matches; returns how many were not closing already.</summary>
     public int CloseTunnels(Func<string, bool> routeMatches, TunnelEnd reason)
     {
         var closed = 0;
         foreach (var (session, routeId) in _open)
         {
-            if (routeMatches(routeId))
+            if (routeMatches(routeId) && session.Close(reason))
             {
-                session.Close(reason);
                 closed++;
             }
         }
@@ -126,6 +125,45 @@ internal sealed partial class TunnelHandler : IDisposable
 
     private async Task<(Socket? Backend, DestinationState? Destination)> DialAsync(ClientConnection client, ClusterState cluster, PassthroughRoute route, string? serverName)
     {
+        // A client that leaves while we dial frees its slots now, not after ConnectTimeout x Retries: a zero-byte
+        // receive watches it (after its ClientHello it waits for the backend's answer) and cancels the dial.
+        using var dialing = CancellationTokenSource.CreateLinkedTokenSource(client.Stopping);
+        var watch = WatchClientAsync(client.Socket, dialing);
+        try
+        {
+            return await DialAttemptsAsync(client, cluster, route, serverName, dialing.Token);
+        }
+        finally
+        {
+            await dialing.CancelAsync();
+            await watch;
+        }
+    }
+
+    /// <summary>Cancels <paramref name="dialing"/> when the client closes or resets; ends when the dial is over.</summary>
+    private static async Task WatchClientAsync(Socket client, CancellationTokenSource dialing)
+    {
+        try
+        {
+            await client.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, dialing.Token);
+            if (client.Available == 0)
+            {
+                await dialing.CancelAsync(); // readable with nothing to read: its FIN
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The dial is over.
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            await dialing.CancelAsync();
+        }
+    }
+
+    private async Task<(Socket? Backend, DestinationState? Destination)> DialAttemptsAsync(ClientConnection client, ClusterState cluster, PassthroughRoute route, string? serverName,
+        CancellationToken abort)
+    {
         var config = cluster.Config;
         var clientKey = DestinationPicker.ClientKey(client.RemoteEndPoint);
         List<DestinationState>? tried = null;
@@ -143,7 +181,7 @@ internal sealed partial class TunnelHandler : IDisposable
             var connected = false;
             try
             {
-                var backend = await BackendDialer.ConnectAsync(destination.Config.Address, config.ConnectTimeout, _time, client.Stopping);
+                var backend = await BackendDialer.ConnectAsync(destination.Config.Address, config.ConnectTimeout, _time, abort);
                 if (config.ProxyProtocol != ProxyProtocolVersion.None)
                 {
                     await SendProxyHeaderAsync(backend, config.ProxyProtocol, client);
@@ -152,7 +190,7 @@ internal sealed partial class TunnelHandler : IDisposable
                 connected = true;
                 return (backend, destination);
             }
-            catch (OperationCanceledException) when (client.Stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (abort.IsCancellationRequested)
             {
                 _metrics.ConnectionRouted(ConnectionOutcomes.ClosedEarly);
                 return (null, null);
@@ -167,12 +205,6 @@ internal sealed partial class TunnelHandler : IDisposable
                 }
 
                 (tried ??= []).Add(destination);
-                if (attempt < config.Retries && HasLeft(client.Socket))
-                {
-                    // A client that left while we dialled frees its slots now, not after ConnectTimeout x Retries.
-                    _metrics.ConnectionRouted(ConnectionOutcomes.ClosedEarly);
-                    return (null, null);
-                }
             }
             finally
             {
@@ -190,19 +222,6 @@ internal sealed partial class TunnelHandler : IDisposable
         }
 
         return (null, null);
-    }
-
-    /// <summary>True when the client has closed: readable, with nothing to read.</summary>
-    private static bool HasLeft(Socket client)
-    {
-        try
-        {
-            return client.Poll(0, SelectMode.SelectRead) && client.Available == 0;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            return true;
-        }
     }
 
     /// <summary>The client as this connection knows it (after an accepted PROXY header, the original one).</summary>

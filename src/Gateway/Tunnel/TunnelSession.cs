@@ -64,7 +64,7 @@ internal sealed class TunnelSession : IDisposable
         else if (fromClient != TunnelEnd.Aborted)
         {
             // The client side failed first: nothing more goes either way.
-            Close(fromClient);
+            _ = Close(fromClient);
         }
 
         var toClientEnd = await toClient;
@@ -81,8 +81,9 @@ internal sealed class TunnelSession : IDisposable
         }
         else
         {
-            // Reset both sides: a half-broken tunnel must not linger waiting for a FIN that never comes.
-            Reset(_clientSocket);
+            // A half-broken tunnel must not linger waiting for a FIN that never comes: the client gets a plain FIN (an
+            // idle close is routine to it), the backend a reset.
+            TryShutdown(_clientSocket, SocketShutdown.Both);
             Reset(_backend);
         }
 
@@ -232,17 +233,19 @@ internal sealed class TunnelSession : IDisposable
         Volatile.Write(ref _lastActivity, _time.GetTimestamp());
     }
 
-    /// <summary>Ends the tunnel from inside the gateway; both sides are reset. The first reason wins.</summary>
-    public void Close(TunnelEnd reason)
+    /// <summary>Ends the tunnel from inside the gateway. The first reason wins.</summary>
+    /// <returns>False when it was closed already.</returns>
+    public bool Close(TunnelEnd reason)
     {
         if (Interlocked.CompareExchange(ref _closedBy, (int)reason, Running) != Running)
         {
-            return;
+            return false;
         }
 
         // Wakes both copy loops: a pending receive on a shut down socket sees end of stream.
         TryShutdown(_clientSocket, SocketShutdown.Both);
         TryShutdown(_backend, SocketShutdown.Both);
+        return true;
     }
 
     /// <summary>Closes the tunnel when nothing moved either way for its idle timeout.</summary>
@@ -250,7 +253,7 @@ internal sealed class TunnelSession : IDisposable
     {
         if (_time.GetElapsedTime(Volatile.Read(ref _lastActivity)) >= IdleTimeout)
         {
-            Close(TunnelEnd.IdleTimeout);
+            _ = Close(TunnelEnd.IdleTimeout);
         }
     }
 

@@ -58,6 +58,23 @@ public sealed class ReplayPipeReaderTests
         Assert.True(last.Buffer.IsEmpty);
     }
 
+    [Fact]
+    public async Task A_cancel_while_replaying_ends_the_next_read_and_only_that_one()
+    {
+        var reader = Replaying("hello");
+        reader.CancelPendingRead();
+
+        var canceled = await reader.ReadAsync();
+        Assert.True(canceled.IsCanceled);
+        reader.AdvanceTo(canceled.Buffer.Start);
+
+        await _socket.Writer.WriteAsync("world"u8.ToArray());
+        Assert.Equal("hello", await ReadAllAsync(reader));
+        var next = await reader.ReadAsync();
+        Assert.False(next.IsCanceled, "the cancel was not passed on to the socket's input");
+        Assert.Equal("world", Text(next.Buffer));
+    }
+
     private ReplayPipeReader Replaying(string text)
     {
         var rented = ArrayPool<byte>.Shared.Rent(64);
