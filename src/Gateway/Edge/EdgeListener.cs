@@ -160,22 +160,35 @@ internal sealed partial class EdgeListener : IConnectionListener
 
     private async Task HandleAsync(Socket socket)
     {
-        var client = new ClientConnection(socket, _stoppingToken);
+        ClientConnection? client = null;
         try
         {
             socket.NoDelay = true;
+            client = new ClientConnection(socket, _stoppingToken);
             if (await _owner.ProxyHeaders.AcceptAsync(client))
             {
                 await _owner.RouteAsync(_endpoint, client, _handOff);
             }
         }
+        catch (SocketException) when (client is null)
+        {
+            // Reset right after the accept.
+        }
         catch (Exception e)
         {
-            Log.ConnectionFailed(_owner.Logger, client.RemoteEndPoint, e);
+            Log.ConnectionFailed(_owner.Logger, client?.RemoteEndPoint, e);
         }
         finally
         {
-            client.Dispose();
+            if (client is null)
+            {
+                socket.Dispose();
+            }
+            else
+            {
+                client.Dispose();
+            }
+
             if (Interlocked.Decrement(ref _active) < 0)
             {
                 _drained.TrySetResult();
