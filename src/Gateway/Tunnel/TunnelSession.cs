@@ -73,17 +73,12 @@ internal sealed class TunnelSession : IDisposable
             : fromClient == TunnelEnd.ClientClosed && toClientEnd == TunnelEnd.BackendClosed ? TunnelEnd.ClientClosed
             : toClientEnd;
 
-        if (end is TunnelEnd.ClientClosed or TunnelEnd.BackendClosed)
+        // The client gets a FIN however it ends: after the backend's FIN (a half-closed client that never finishes
+        // would otherwise hold the tunnel for its whole IdleTimeout), and after an idle, removed-route or failed end,
+        // which is routine to it. A half-broken backend side must not linger waiting for a FIN: it gets a reset.
+        TryShutdown(_clientSocket, SocketShutdown.Both);
+        if (end is not (TunnelEnd.ClientClosed or TunnelEnd.BackendClosed))
         {
-            // The backend's FIN ends the tunnel, towards the client too: a half-closed client that never finishes would
-            // otherwise hold the tunnel for the whole IdleTimeout.
-            TryShutdown(_clientSocket, SocketShutdown.Both);
-        }
-        else
-        {
-            // A half-broken tunnel must not linger waiting for a FIN that never comes: the client gets a plain FIN (an
-            // idle close is routine to it), the backend a reset.
-            TryShutdown(_clientSocket, SocketShutdown.Both);
             Reset(_backend);
         }
 
