@@ -54,7 +54,7 @@ internal static class GatewayServices
         services.AddHostedService<ActiveHealthChecker>();
         services.AddSingleton<TunnelHandler>();
 
-        // The edge: the HTTPS and stream listeners' own accept loops, ahead of Kestrel's socket transport.
+        // The edge: the public listeners' (HTTPS, HTTP, streams) own accept loops, ahead of Kestrel's socket transport.
         services.AddSingleton<ProxyHeaderReceiver>();
         services.AddSingleton<ClientHelloRouter>();
         services.AddSingleton<StreamRouter>();
