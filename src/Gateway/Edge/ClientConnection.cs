@@ -35,7 +35,10 @@ internal sealed class ClientConnection : IDisposable
     /// <summary>True when a PROXY header replaced the addresses.</summary>
     public bool Proxied { get; set; }
 
-    /// <summary>Fires when the listener stops: waits that are not the tunnel's own end there.</summary>
+    /// <summary>
+    /// Fires when a stop's shutdown timeout has passed: what this connection still waits for before it is a tunnel or a
+    /// Kestrel connection (its PROXY header, ClientHello, dial) ends there.
+    /// </summary>
     public CancellationToken Stopping { get; }
 
     /// <summary>The bytes read and not yet consumed.</summary>

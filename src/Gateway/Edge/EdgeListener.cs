@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using Gateway.Metrics;
 using Gateway.Sni;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Connections;
@@ -165,9 +166,26 @@ internal sealed partial class EdgeListener : IConnectionListener
         {
             socket.NoDelay = true;
             client = new ClientConnection(socket, _stoppingToken);
-            if (await _owner.ProxyHeaders.AcceptAsync(client))
+            if (!await _owner.ProxyHeaders.AcceptAsync(client))
+            {
+                return;
+            }
+
+            // Gateway:Limits for every public listener, on the real client (after its PROXY header), before any
+            // work: held here, in the one method that lasts as long as the connection.
+            if (!_owner.Limiter.TryAcquire(client.RemoteEndPoint?.Address, out var slot))
+            {
+                _owner.Metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
+                return;
+            }
+
+            try
             {
                 await _owner.RouteAsync(_endpoint, client, _handOff);
+            }
+            finally
+            {
+                _owner.Limiter.Release(slot);
             }
         }
         catch (SocketException) when (client is null)

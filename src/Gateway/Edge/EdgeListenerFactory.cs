@@ -94,32 +94,17 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
 
     internal ProxyProtocol.ProxyHeaderReceiver ProxyHeaders => _proxyHeaders;
 
-    /// <summary>What a connection of <paramref name="endpoint"/> goes through after its PROXY header.</summary>
+    internal ConnectionLimiter Limiter => _limiter;
+
+    internal GatewayMetrics Metrics => _metrics;
+
+    /// <summary>What a connection of <paramref name="endpoint"/> goes through once Gateway:Limits admitted it.</summary>
     internal Task RouteAsync(EdgeEndPoint endpoint, ClientConnection client, Func<ClientConnection, ClientHelloInfo?, Task> terminate) => endpoint.Role switch
     {
         EdgeRole.Https => _router.RouteAsync(client, terminate),
         EdgeRole.Stream => _streams.RouteAsync(client, endpoint.StreamId!),
-        _ => TerminatePlainAsync(client, terminate),
+        _ => terminate(client, null), // HTTP: straight to Kestrel
     };
-
-    /// <summary>The HTTP listener: Gateway:Limits, then Kestrel.</summary>
-    private async Task TerminatePlainAsync(ClientConnection client, Func<ClientConnection, ClientHelloInfo?, Task> terminate)
-    {
-        if (!_limiter.TryAcquire(client.RemoteEndPoint?.Address, out var slot))
-        {
-            _metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
-            return;
-        }
-
-        try
-        {
-            await terminate(client, null);
-        }
-        finally
-        {
-            _limiter.Release(slot);
-        }
-    }
 
     internal ConnectionContext CreateConnection(Socket socket) => _connections.Create(socket);
 

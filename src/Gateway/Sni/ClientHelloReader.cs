@@ -3,7 +3,7 @@ using Gateway.Edge;
 
 namespace Gateway.Sni;
 
-internal enum PeekEnd
+internal enum HelloReadEnd
 {
     /// <summary>The parser reached a verdict; see the result's status.</summary>
     Parsed,
@@ -21,7 +21,7 @@ internal enum PeekEnd
 /// </summary>
 internal static class ClientHelloReader
 {
-    public static async ValueTask<(PeekEnd End, ClientHelloResult Result)> ReceiveAsync(ClientConnection client, int maxBytes, CancellationToken timeout)
+    public static async ValueTask<(HelloReadEnd End, ClientHelloResult Result)> ReceiveAsync(ClientConnection client, int maxBytes, CancellationToken timeout)
     {
         while (true)
         {
@@ -30,23 +30,23 @@ internal static class ClientHelloReader
             var result = ClientHelloParser.Parse(client.Received.Span, maxBytes);
             if (result.Status != ClientHelloStatus.NeedMoreData)
             {
-                return (PeekEnd.Parsed, result);
+                return (HelloReadEnd.Parsed, result);
             }
 
             try
             {
                 if (await client.ReceiveAsync(maxBytes, timeout) == 0)
                 {
-                    return (PeekEnd.ClosedEarly, result);
+                    return (HelloReadEnd.ClosedEarly, result);
                 }
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
-                return (PeekEnd.TimedOut, default);
+                return (HelloReadEnd.TimedOut, default);
             }
             catch (SocketException)
             {
-                return (PeekEnd.ClosedEarly, default);
+                return (HelloReadEnd.ClosedEarly, default);
             }
         }
     }

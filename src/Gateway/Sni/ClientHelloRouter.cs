@@ -1,6 +1,5 @@
 using Gateway.Configuration;
 using Gateway.Edge;
-using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.Tunnel;
 
@@ -17,14 +16,12 @@ internal sealed partial class ClientHelloRouter
 
     private readonly GatewaySnapshotStore _snapshots;
     private readonly TunnelHandler _tunnels;
-    private readonly ConnectionLimiter _limiter;
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public ClientHelloRouter(GatewaySnapshotStore snapshots, TunnelHandler tunnels, ConnectionLimiter limiter, GatewayMetrics metrics, TimeProvider time, ILogger<ClientHelloRouter> logger)
+    public ClientHelloRouter(GatewaySnapshotStore snapshots, TunnelHandler tunnels, GatewayMetrics metrics, TimeProvider time, ILogger<ClientHelloRouter> logger)
     {
-        _limiter = limiter;
         _snapshots = snapshots;
         _tunnels = tunnels;
         _metrics = metrics;
@@ -36,81 +33,67 @@ internal sealed partial class ClientHelloRouter
     /// <returns>Completes when the connection is over.</returns>
     public async Task RouteAsync(ClientConnection client, Func<ClientConnection, ClientHelloInfo?, Task> terminate)
     {
-        // One method for the connection's whole life, not one per step: thousands of idle tunnels wait in here.
-        if (!_limiter.TryAcquire(client.RemoteEndPoint?.Address, out var slot))
+        var limits = _snapshots.Current.Config.ClientHello;
+
+        // Matching order, decided once per connection (after the edge's Gateway:Limits admitted it):
+        //  1. Wait (bounded by ClientHello:Timeout and ClientHello:MaxBytes) for a complete ClientHello,
+        //     reassembled across TCP segments and TLS records. Anything else is closed here: not TLS,
+        //     SSLv2-style, malformed, too large, too slow, or closed early.
+        //  2. SNI equal to a passthrough host (case-insensitive, trailing dot ignored) -> tunnel.
+        //  3. SNI under a passthrough wildcard, longest suffix first -> tunnel.
+        //     Steps 2-3 ignore ALPN: a passthrough host's acme-tls/1 challenge belongs to its backend.
+        //     A client the route's Access rules deny is closed before anything is dialled.
+        //  3b. Gateway:Tls:UnknownSni = Reject: an SNI no L7 route, redirect or certificate knows (or none) is
+        //     closed without a TLS answer.
+        //  4. Everything else -> TLS termination and the HTTP pipeline: no SNI, unknown SNI, L7 hosts.
+        //     There, ALPN acme-tls/1 for a host with an open tls-alpn-01 challenge gets the challenge
+        //     certificate and the connection ends after the handshake (TlsOptionsSelector).
+        var started = _time.GetTimestamp();
+        (HelloReadEnd End, ClientHelloResult Result) read;
+        using (var timeout = new CancellationTokenSource(limits.Timeout, _time))
+        using (client.Stopping.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout))
         {
-            _metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
+            read = await ClientHelloReader.ReceiveAsync(client, limits.MaxBytes, timeout.Token);
+        }
+
+        _metrics.HelloParsed(_time.GetElapsedTime(started));
+        if (read.End != HelloReadEnd.Parsed || read.Result.Status != ClientHelloStatus.Complete)
+        {
+            Reject(client, read.End, read.Result);
             return;
         }
 
-        try
+        var hello = read.Result.Hello!;
+        // The newest generation decides, even if a reload landed while the hello was on its way.
+        var snapshot = _snapshots.Current;
+        if (snapshot.Passthrough.Match(hello.ServerName) is { } route)
         {
-            var limits = _snapshots.Current.Config.ClientHello;
-
-            // Matching order, decided once per connection (after Gateway:Limits admitted it):
-            //  1. Wait (bounded by ClientHello:Timeout and ClientHello:MaxBytes) for a complete ClientHello,
-            //     reassembled across TCP segments and TLS records. Anything else is closed here: not TLS,
-            //     SSLv2-style, malformed, too large, too slow, or closed early.
-            //  2. SNI equal to a passthrough host (case-insensitive, trailing dot ignored) -> tunnel.
-            //  3. SNI under a passthrough wildcard, longest suffix first -> tunnel.
-            //     Steps 2-3 ignore ALPN: a passthrough host's acme-tls/1 challenge belongs to its backend.
-            //     A client the route's Access rules deny is closed before anything is dialled.
-            //  3b. Gateway:Tls:UnknownSni = Reject: an SNI no L7 route, redirect or certificate knows (or none) is
-            //     closed without a TLS answer.
-            //  4. Everything else -> TLS termination and the HTTP pipeline: no SNI, unknown SNI, L7 hosts.
-            //     There, ALPN acme-tls/1 for a host with an open tls-alpn-01 challenge gets the challenge
-            //     certificate and the connection ends after the handshake (TlsOptionsSelector).
-            var started = _time.GetTimestamp();
-            (PeekEnd End, ClientHelloResult Result) peek;
-            using (var timeout = new CancellationTokenSource(limits.Timeout, _time))
-            using (client.Stopping.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout))
+            if (route.Access.Count > 0 && !route.Access.Allows(client.RemoteEndPoint?.Address))
             {
-                peek = await ClientHelloReader.ReceiveAsync(client, limits.MaxBytes, timeout.Token);
-            }
-
-            _metrics.HelloParsed(_time.GetElapsedTime(started));
-            if (peek.End != PeekEnd.Parsed || peek.Result.Status != ClientHelloStatus.Complete)
-            {
-                Reject(client, peek.End, peek.Result);
+                _metrics.ConnectionRouted(ConnectionOutcomes.Denied);
                 return;
             }
 
-            var hello = peek.Result.Hello!;
-            // The newest generation decides, even if a reload landed while the hello was on its way.
-            var snapshot = _snapshots.Current;
-            if (snapshot.Passthrough.Match(hello.ServerName) is { } route)
-            {
-                if (route.Access.Count > 0 && !route.Access.Allows(client.RemoteEndPoint?.Address))
-                {
-                    _metrics.ConnectionRouted(ConnectionOutcomes.Denied);
-                    return;
-                }
-
-                await _tunnels.RunAsync(client, route, hello.ServerName);
-                return;
-            }
-
-            if (snapshot.Config.Tls.UnknownSni == UnknownSniAction.Reject && !snapshot.ServesHost(hello.ServerName))
-            {
-                _metrics.ConnectionRouted(ConnectionOutcomes.UnknownSni);
-                return;
-            }
-
-            _metrics.ConnectionRouted(ConnectionOutcomes.Terminated);
-            await terminate(client, hello);
+            await _tunnels.RunAsync(client, route, hello.ServerName);
+            return;
         }
-        finally
+
+        if (snapshot.Config.Tls.UnknownSni == UnknownSniAction.Reject && !snapshot.ServesHost(hello.ServerName))
         {
-            _limiter.Release(slot);
+            _metrics.ConnectionRouted(ConnectionOutcomes.UnknownSni);
+            return;
         }
+
+        _metrics.ConnectionRouted(ConnectionOutcomes.Terminated);
+        await terminate(client, hello);
     }
 
-    private void Reject(ClientConnection client, PeekEnd end, ClientHelloResult result)
+    private void Reject(ClientConnection client, HelloReadEnd end, ClientHelloResult result)
     {
         var outcome = end switch
         {
-            PeekEnd.TimedOut => ConnectionOutcomes.HelloTimeout,
-            PeekEnd.ClosedEarly => ConnectionOutcomes.ClosedEarly,
+            HelloReadEnd.TimedOut => ConnectionOutcomes.HelloTimeout,
+            HelloReadEnd.ClosedEarly => ConnectionOutcomes.ClosedEarly,
             _ => result.Status switch
             {
                 ClientHelloStatus.NotTls => ConnectionOutcomes.NotTls,

@@ -1,6 +1,5 @@
 using Gateway.Configuration;
 using Gateway.Edge;
-using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.Sni;
 
@@ -10,7 +9,7 @@ namespace Gateway.Tunnel;
 /// What a stream listener (Gateway:Passthrough:Streams) does with a connection: tunnel it to the stream's cluster at
 /// once, without waiting for the client to speak - SMTP, for one, speaks first from the server.
 /// </summary>
-internal sealed class StreamRouter(GatewaySnapshotStore snapshots, TunnelHandler tunnels, ConnectionLimiter limiter, GatewayMetrics metrics)
+internal sealed class StreamRouter(GatewaySnapshotStore snapshots, TunnelHandler tunnels, GatewayMetrics metrics)
 {
     /// <returns>Completes when the connection is over.</returns>
     public async Task RouteAsync(ClientConnection client, string streamId)
@@ -23,19 +22,6 @@ internal sealed class StreamRouter(GatewaySnapshotStore snapshots, TunnelHandler
         }
 
         var route = new PassthroughRoute(streamId, cluster, Access.AccessRules.None);
-        if (!limiter.TryAcquire(client.RemoteEndPoint?.Address, out var slot))
-        {
-            metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
-            return;
-        }
-
-        try
-        {
-            await tunnels.RunAsync(client, route, serverName: null);
-        }
-        finally
-        {
-            limiter.Release(slot);
-        }
+        await tunnels.RunAsync(client, route, serverName: null);
     }
 }
