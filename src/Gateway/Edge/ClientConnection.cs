@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using Gateway.Sockets;
 
 namespace Gateway.Edge;
 
@@ -17,9 +18,11 @@ internal sealed class ClientConnection : IDisposable
     private byte[]? _received;
     private int _length;
 
-    public ClientConnection(Socket socket, CancellationToken stopping)
+    public ClientConnection(SocketIo io, CancellationToken stopping)
     {
+        var socket = io.Socket;
         _socket = socket;
+        Io = io;
         Stopping = stopping;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
         LocalEndPoint = socket.LocalEndPoint as IPEndPoint;
@@ -27,6 +30,9 @@ internal sealed class ClientConnection : IDisposable
 
     /// <exception cref="ObjectDisposedException">The socket was handed on (<see cref="Detach"/>).</exception>
     public Socket Socket => _socket ?? throw new ObjectDisposedException(nameof(ClientConnection));
+
+    /// <summary>The socket's readiness, for a tunnel's reads and writes.</summary>
+    public SocketIo Io { get; }
 
     public IPEndPoint? RemoteEndPoint { get; set; }
 
@@ -54,9 +60,12 @@ internal sealed class ClientConnection : IDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired.</exception>
     public async ValueTask<int> ReceiveAsync(int capacity, CancellationToken cancellation)
     {
+        var seen = Io.ReadVersion;
         if (_received is null)
         {
-            await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellation);
+            // Nothing read yet, so no read is needed before this wait: anything there since the accept was reported.
+            await Io.WaitReadableAsync(SocketIo.Registered, cancellation);
+            seen = Io.ReadVersion;
             _received = ArrayPool<byte>.Shared.Rent(Math.Min(capacity, FirstBufferSize));
         }
         else if (_length == _received.Length && _length < capacity)
@@ -73,9 +82,24 @@ internal sealed class ClientConnection : IDisposable
             return 0;
         }
 
-        var read = await Socket.ReceiveAsync(_received.AsMemory(_length, room), SocketFlags.None, cancellation);
-        _length += read;
-        return read;
+        while (true)
+        {
+            var read = Socket.Receive(_received, _length, room, SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock)
+            {
+                await Io.WaitReadableAsync(seen, cancellation);
+                seen = Io.ReadVersion;
+                continue;
+            }
+
+            if (error != SocketError.Success)
+            {
+                throw new SocketException((int)error);
+            }
+
+            _length += read;
+            return read;
+        }
     }
 
     /// <summary>Drops the first <paramref name="count"/> received bytes (a PROXY header).</summary>
@@ -107,6 +131,7 @@ internal sealed class ClientConnection : IDisposable
     public Socket Detach()
     {
         var socket = Socket;
+        Io.StopWatching();
         _socket = null;
         return socket;
     }
@@ -116,6 +141,7 @@ internal sealed class ClientConnection : IDisposable
         ReleaseReceived();
         if (_socket is { } socket)
         {
+            Io.Dispose();
             DiscardUnread(socket);
             socket.Dispose();
         }

@@ -165,7 +165,7 @@ internal sealed partial class EdgeListener : IConnectionListener
         try
         {
             socket.NoDelay = true;
-            client = new ClientConnection(socket, _stoppingToken);
+            client = new ClientConnection(_owner.Sockets.Register(socket), _stoppingToken);
             if (!await _owner.ProxyHeaders.AcceptAsync(client))
             {
                 return;

@@ -4,6 +4,7 @@ using Gateway.Hosting;
 using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.Sni;
+using Gateway.Sockets;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -26,15 +27,17 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     private readonly ConnectionLimiter _limiter;
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly SocketEngine _sockets;
     private readonly ILogger _logger;
 
     // Terminated connections become Kestrel socket connections like any other, with the same transport settings.
     private readonly SocketConnectionContextFactory _connections;
 
     public EdgeListenerFactory(ClientHelloRouter router, StreamRouter streams, ProxyProtocol.ProxyHeaderReceiver proxyHeaders, TunnelHandler tunnels,
-        ConnectionLimiter limiter, GatewayMetrics metrics, TimeProvider time, ILoggerFactory loggers)
+        ConnectionLimiter limiter, GatewayMetrics metrics, SocketEngine sockets, TimeProvider time, ILoggerFactory loggers)
     {
         _time = time;
+        _sockets = sockets;
         _limiter = limiter;
         _metrics = metrics;
         _router = router;
@@ -91,6 +94,8 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     internal TimeProvider Time => _time;
 
     internal TunnelHandler Tunnels => _tunnels;
+
+    internal SocketEngine Sockets => _sockets;
 
     internal ProxyProtocol.ProxyHeaderReceiver ProxyHeaders => _proxyHeaders;
 

@@ -13,6 +13,7 @@ using Gateway.Proxy;
 using Gateway.Proxy.Pinning;
 using Gateway.ProxyProtocol;
 using Gateway.Sni;
+using Gateway.Sockets;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Connections;
 using Yarp.ReverseProxy.Configuration;
@@ -55,6 +56,7 @@ internal static class GatewayServices
         services.AddSingleton<TunnelHandler>();
 
         // The edge: the public listeners' (HTTPS, HTTP, streams) own accept loops, ahead of Kestrel's socket transport.
+        services.AddSingleton(SocketEngine.Shared);
         services.AddSingleton<ProxyHeaderReceiver>();
         services.AddSingleton<ClientHelloRouter>();
         services.AddSingleton<StreamRouter>();

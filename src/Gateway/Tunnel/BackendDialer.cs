@@ -1,16 +1,33 @@
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Configuration;
+using Gateway.Sockets;
 
 namespace Gateway.Tunnel;
 
 /// <summary>Opens the TCP connection to a passthrough destination, bounded by the cluster's ConnectTimeout.</summary>
 internal static class BackendDialer
 {
+    /// <summary>A connection for a health check, outside the edge's engine (TLS checks use .NET's streams on it).</summary>
+    /// <exception cref="SocketException">Every address refused or was unreachable.</exception>
+    /// <exception cref="TimeoutException">The timeout passed first.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="abort"/> fired.</exception>
+    public static ValueTask<Socket> ConnectAsync(HostPort destination, TimeSpan timeout, TimeProvider time, CancellationToken abort = default) =>
+        ConnectAsync(destination, timeout, time, null, static async (socket, endpoint, _, token) =>
+        {
+            await socket.ConnectAsync(endpoint, token);
+            return socket;
+        }, abort);
+
+    /// <summary>A tunnel's backend connection, watched by the engine that watches its client, on the same loop.</summary>
     /// <exception cref="SocketException">Every address refused or was unreachable.</exception>
     /// <exception cref="TimeoutException">The timeout passed first.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="abort"/> fired (the client left, or shutdown).</exception>
-    public static async ValueTask<Socket> ConnectAsync(HostPort destination, TimeSpan timeout, TimeProvider time, CancellationToken abort = default)
+    public static ValueTask<SocketIo> ConnectAsync(HostPort destination, TimeSpan timeout, TimeProvider time, SocketIo client, CancellationToken abort) =>
+        ConnectAsync(destination, timeout, time, client, static (socket, endpoint, client, token) => client!.Engine.ConnectAsync(socket, endpoint, client, token), abort);
+
+    private static async ValueTask<T> ConnectAsync<T>(HostPort destination, TimeSpan timeout, TimeProvider time, SocketIo? client,
+        Func<Socket, IPEndPoint, SocketIo?, CancellationToken, ValueTask<T>> connect, CancellationToken abort)
     {
         using var deadline = new CancellationTokenSource(timeout, time);
         using var abortRegistration = abort.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), deadline);
@@ -26,8 +43,7 @@ internal static class BackendDialer
                 var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 try
                 {
-                    await socket.ConnectAsync(new IPEndPoint(address, destination.Port), deadline.Token);
-                    return socket;
+                    return await connect(socket, new IPEndPoint(address, destination.Port), client, deadline.Token);
                 }
                 catch (SocketException e)
                 {

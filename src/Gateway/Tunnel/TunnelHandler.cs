@@ -8,6 +8,7 @@ using Gateway.Health;
 using Gateway.Metrics;
 using Gateway.ProxyProtocol;
 using Gateway.Sni;
+using Gateway.Sockets;
 
 namespace Gateway.Tunnel;
 
@@ -19,6 +20,9 @@ internal sealed partial class TunnelHandler : IDisposable
 {
     /// <summary>How often open tunnels are checked against their IdleTimeout: one timer for all of them.</summary>
     private static readonly TimeSpan IdleSweepInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Where the dial's watch peeks; shared, since the byte itself is never looked at.</summary>
+    private static readonly byte[] PeekProbe = new byte[1];
 
     private readonly ClusterStateStore _clusters;
     private readonly DestinationPicker _picker;
@@ -123,12 +127,12 @@ internal sealed partial class TunnelHandler : IDisposable
         }
     }
 
-    private async Task<(Socket? Backend, DestinationState? Destination)> DialAsync(ClientConnection client, ClusterState cluster, PassthroughRoute route, string? serverName)
+    private async Task<(SocketIo? Backend, DestinationState? Destination)> DialAsync(ClientConnection client, ClusterState cluster, PassthroughRoute route, string? serverName)
     {
         // A client that leaves while we dial frees its slots now, not after ConnectTimeout x Retries: a zero-byte
         // receive watches it (after its ClientHello it waits for the backend's answer) and cancels the dial.
         using var dialing = CancellationTokenSource.CreateLinkedTokenSource(client.Stopping);
-        var watch = WatchClientAsync(client.Socket, dialing);
+        var watch = WatchClientAsync(client.Io, dialing);
         try
         {
             return await DialAttemptsAsync(client, cluster, route, serverName, dialing.Token);
@@ -142,14 +146,26 @@ internal sealed partial class TunnelHandler : IDisposable
     }
 
     /// <summary>Cancels <paramref name="dialing"/> when the client closes or resets; ends when the dial is over.</summary>
-    private static async Task WatchClientAsync(Socket client, CancellationTokenSource dialing)
+    private static async Task WatchClientAsync(SocketIo client, CancellationTokenSource dialing)
     {
         try
         {
-            await client.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, dialing.Token);
-            if (client.Available == 0)
+            while (true)
             {
-                dialing.Cancel(); // readable with nothing to read: its FIN
+                var seen = client.ReadVersion;
+                var peeked = client.Socket.Receive(PeekProbe, 0, 1, SocketFlags.Peek, out var error);
+                if (error == SocketError.WouldBlock)
+                {
+                    await client.WaitReadableAsync(seen, dialing.Token);
+                    continue;
+                }
+
+                if (error != SocketError.Success || peeked == 0)
+                {
+                    dialing.Cancel(); // reset, or its FIN
+                }
+
+                return; // or more data: the client is still there, and it waits for the tunnel
             }
         }
         catch (OperationCanceledException)
@@ -162,7 +178,7 @@ internal sealed partial class TunnelHandler : IDisposable
         }
     }
 
-    private async Task<(Socket? Backend, DestinationState? Destination)> DialAttemptsAsync(ClientConnection client, ClusterState cluster, PassthroughRoute route, string? serverName,
+    private async Task<(SocketIo? Backend, DestinationState? Destination)> DialAttemptsAsync(ClientConnection client, ClusterState cluster, PassthroughRoute route, string? serverName,
         CancellationToken abort)
     {
         var config = cluster.Config;
@@ -182,7 +198,7 @@ internal sealed partial class TunnelHandler : IDisposable
             var connected = false;
             try
             {
-                var backend = await BackendDialer.ConnectAsync(destination.Config.Address, config.ConnectTimeout, _time, abort);
+                var backend = await BackendDialer.ConnectAsync(destination.Config.Address, config.ConnectTimeout, _time, client.Io, abort);
                 if (config.ProxyProtocol != ProxyProtocolVersion.None)
                 {
                     await SendProxyHeaderAsync(backend, config.ProxyProtocol, client);
@@ -226,18 +242,19 @@ internal sealed partial class TunnelHandler : IDisposable
     }
 
     /// <summary>The client as this connection knows it (after an accepted PROXY header, the original one).</summary>
-    private static async Task SendProxyHeaderAsync(Socket backend, ProxyProtocolVersion version, ClientConnection client)
+    private static async Task SendProxyHeaderAsync(SocketIo backend, ProxyProtocolVersion version, ClientConnection client)
     {
         var header = version == ProxyProtocolVersion.V1
             ? ProxyHeaderWriter.V1(client.RemoteEndPoint, client.LocalEndPoint)
             : ProxyHeaderWriter.V2(client.RemoteEndPoint, client.LocalEndPoint);
         try
         {
-            await PooledSend.SendAllAsync(backend, header);
+            await backend.SendAllAsync(header);
         }
         catch
         {
             backend.Dispose();
+            backend.Socket.Dispose();
             throw;
         }
     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using Gateway.Edge;
+using Gateway.Sockets;
 
 namespace Gateway.Tunnel;
 
@@ -22,6 +23,8 @@ internal sealed class TunnelSession : IDisposable
     private const int ReceiveBufferSize = 16 * 1024;
 
     private readonly ClientConnection _client;
+    private readonly SocketIo _clientIo;
+    private readonly SocketIo _backendIo;
     private readonly Socket _clientSocket;
     private readonly Socket _backend;
     private readonly TimeProvider _time;
@@ -31,11 +34,13 @@ internal sealed class TunnelSession : IDisposable
     private int _closedBy = Running;
     private int _backendSideEnded;
 
-    public TunnelSession(ClientConnection client, Socket backend, TimeSpan idleTimeout, TimeProvider time, TrafficCounters routeTraffic, TrafficCounters destinationTraffic)
+    public TunnelSession(ClientConnection client, SocketIo backend, TimeSpan idleTimeout, TimeProvider time, TrafficCounters routeTraffic, TrafficCounters destinationTraffic)
     {
         _client = client;
+        _clientIo = client.Io;
+        _backendIo = backend;
         _clientSocket = client.Socket;
-        _backend = backend;
+        _backend = backend.Socket;
         _time = time;
         _routeTraffic = routeTraffic;
         _destinationTraffic = destinationTraffic;
@@ -51,11 +56,8 @@ internal sealed class TunnelSession : IDisposable
 
     public async Task<TunnelEnd> RunAsync()
     {
-        // Plain reads and writes return "would block" instead of waiting: they must never hold an I/O thread.
-        _clientSocket.Blocking = false;
-        _backend.Blocking = false;
-        var toClient = CopyAsync(_backend, _clientSocket, fromClient: false);
-        var fromClient = await CopyAsync(_clientSocket, _backend, fromClient: true);
+        var toClient = CopyAsync(_backendIo, _clientIo, fromClient: false);
+        var fromClient = await CopyAsync(_clientIo, _backendIo, fromClient: true);
         if (fromClient == TunnelEnd.ClientClosed)
         {
             // Half-close: after the client's FIN the backend may still be answering, until its own FIN.
@@ -86,7 +88,7 @@ internal sealed class TunnelSession : IDisposable
     }
 
     /// <summary>One direction. Both directions share this one method, so an idle tunnel holds two state machines.</summary>
-    private async Task<TunnelEnd> CopyAsync(Socket from, Socket to, bool fromClient)
+    private async Task<TunnelEnd> CopyAsync(SocketIo from, SocketIo to, bool fromClient)
     {
         try
         {
@@ -95,7 +97,7 @@ internal sealed class TunnelSession : IDisposable
                 var hello = _client.Received;
                 try
                 {
-                    await PooledSend.SendAllAsync(to, hello);
+                    await to.SendAllAsync(hello);
                 }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException)
                 {
@@ -109,7 +111,10 @@ internal sealed class TunnelSession : IDisposable
                 Count(hello.Length, fromClient);
             }
 
-            var busy = false;
+            // The first read tries at once: what the client sent after its hello, or the backend's greeting, may be
+            // there already.
+            var drained = false;
+            var seen = from.ReadVersion;
             while (true)
             {
                 byte[]? rented = null;
@@ -118,20 +123,20 @@ internal sealed class TunnelSession : IDisposable
                 {
                     try
                     {
-                        // Wait for data before taking a buffer, so an idle tunnel holds no memory block. Skipped while
-                        // the last read filled its buffer: more is almost surely waiting, and the wait costs a syscall.
-                        if (!busy)
+                        // Wait for data before taking a buffer, so an idle tunnel holds no memory block. A short read
+                        // drained the socket, so the wait comes first: the read would only say "would block".
+                        if (drained)
                         {
-                            await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                            await from.WaitReadableAsync(seen);
                         }
 
-                        // Then one plain non-blocking read and write, the way an event loop does it: the data is there,
-                        // so the async machinery (event args, queues, callbacks) would only add work.
+                        // Then one plain non-blocking read and write, the way an event loop does it.
+                        seen = from.ReadVersion;
                         rented = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
-                        received = from.Receive(rented, 0, ReceiveBufferSize, SocketFlags.None, out var error);
+                        received = from.Socket.Receive(rented, 0, ReceiveBufferSize, SocketFlags.None, out var error);
                         if (error == SocketError.WouldBlock)
                         {
-                            busy = false;
+                            drained = true;
                             continue;
                         }
 
@@ -153,8 +158,12 @@ internal sealed class TunnelSession : IDisposable
                             : TunnelEnd.ClientClosed;
                     }
 
-                    busy = received == ReceiveBufferSize;
-                    if (!await SendAsync(to, rented.AsMemory(0, received)))
+                    drained = received < ReceiveBufferSize;
+                    try
+                    {
+                        await to.SendAllAsync(rented.AsMemory(0, received));
+                    }
+                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
                     {
                         return fromClient ? TunnelEnd.BackendError : TunnelEnd.ClientError;
                     }
@@ -178,35 +187,6 @@ internal sealed class TunnelSession : IDisposable
                 Volatile.Write(ref _backendSideEnded, 1);
                 TryShutdown(_clientSocket, SocketShutdown.Receive);
             }
-        }
-    }
-
-    /// <summary>Writes what the socket takes at once; only the rest (a full send buffer) waits asynchronously.</summary>
-    /// <returns>False when the socket failed.</returns>
-    private static async ValueTask<bool> SendAsync(Socket to, ReadOnlyMemory<byte> data)
-    {
-        try
-        {
-            var sent = to.Send(data.Span, SocketFlags.None, out var error);
-            if (error == SocketError.WouldBlock)
-            {
-                sent = 0;
-            }
-            else if (error != SocketError.Success)
-            {
-                return false;
-            }
-
-            if (sent < data.Length)
-            {
-                await PooledSend.SendAllAsync(to, data[sent..]);
-            }
-
-            return true;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            return false;
         }
     }
 
@@ -277,5 +257,9 @@ internal sealed class TunnelSession : IDisposable
         }
     }
 
-    public void Dispose() => _backend.Dispose();
+    public void Dispose()
+    {
+        _backendIo.Dispose();
+        _backend.Dispose();
+    }
 }

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Threading.Tasks.Sources;
 
-namespace Gateway.Tunnel;
+namespace Gateway.Sockets;
 
 /// <summary>
 /// A socket send borrowed from a shared pool for the length of one write. <c>Socket.SendAsync(memory)</c> keeps

@@ -1,0 +1,43 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Gateway.Sockets;
+
+/// <summary>
+/// Readiness through .NET's own socket engine: a zero-byte receive waits for data, and an asynchronous send for room.
+/// Each wait first tries the call, so a tunnelled request costs two more reads than on <see cref="Epoll.EpollEngine"/>.
+/// </summary>
+internal sealed class DotNetSocketEngine : SocketEngine
+{
+    public override SocketIo Register(Socket socket, SocketIo? near = null)
+    {
+        socket.Blocking = false;
+        return new DotNetSocketIo(socket, this);
+    }
+
+    public override async ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, SocketIo? near, CancellationToken cancellation)
+    {
+        await socket.ConnectAsync(endpoint, cancellation);
+        return Register(socket, near);
+    }
+
+    private sealed class DotNetSocketIo(Socket socket, SocketEngine engine) : SocketIo(socket, engine)
+    {
+        public override int ReadVersion => 0;
+
+        public override async ValueTask WaitReadableAsync(int seen, CancellationToken cancellation = default) =>
+            await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellation);
+
+        protected override int WriteVersion => 0;
+
+        protected override ValueTask SendRestAsync(ReadOnlyMemory<byte> rest, int seen) => PooledSend.SendAllAsync(Socket, rest);
+
+        public override void StopWatching()
+        {
+        }
+
+        public override void Dispose()
+        {
+        }
+    }
+}

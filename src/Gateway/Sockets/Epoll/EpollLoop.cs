@@ -1,0 +1,151 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Gateway.Sockets.Epoll;
+
+/// <summary>
+/// One epoll set and the thread that waits on it. A ready socket's waiter resumes right here, inline, as nginx and
+/// HAProxy run their handlers: a tunnel's read and write happen on this thread, with no hand-off to the thread pool.
+/// </summary>
+internal sealed unsafe class EpollLoop : IDisposable
+{
+    private const int BatchSize = 256;
+    private const ulong WakeupKey = ulong.MaxValue;
+    private const uint Watched = EpollInterop.In | EpollInterop.Out | EpollInterop.ReadHangUp | EpollInterop.EdgeTriggered;
+    private const uint ReadEvents = EpollInterop.In | EpollInterop.ReadHangUp | EpollInterop.HangUp | EpollInterop.Error;
+    private const uint WriteEvents = EpollInterop.Out | EpollInterop.HangUp | EpollInterop.Error;
+    private const uint ReadEnds = EpollInterop.ReadHangUp | EpollInterop.HangUp | EpollInterop.Error;
+    private const uint WriteEnds = EpollInterop.HangUp | EpollInterop.Error;
+
+    private readonly int _epoll;
+    private readonly int _wakeup;
+    private readonly Thread _thread;
+    private readonly Lock _slotsLock = new();
+    private readonly Stack<int> _freeSlots = new();
+    private EpollSocket?[] _slots = new EpollSocket?[64];
+    private int _usedSlots;
+    private uint _generation;
+    private volatile bool _stopping;
+
+    public EpollLoop(int index)
+    {
+        _epoll = EpollInterop.Create();
+        _wakeup = EpollInterop.CreateWakeup();
+        EpollInterop.Add(_epoll, _wakeup, EpollInterop.In | EpollInterop.EdgeTriggered, WakeupKey);
+        _thread = new Thread(Run) { IsBackground = true, Name = $"Gateway epoll {index}" };
+        _thread.Start();
+    }
+
+    public EpollSocket Add(Socket socket, EpollEngine engine)
+    {
+        EpollSocket registered;
+        lock (_slotsLock)
+        {
+            if (!_freeSlots.TryPop(out var slot))
+            {
+                slot = _usedSlots++;
+                if (slot == _slots.Length)
+                {
+                    var larger = new EpollSocket?[_slots.Length * 2];
+                    _slots.CopyTo(larger, 0);
+                    Volatile.Write(ref _slots, larger);
+                }
+            }
+
+            registered = new EpollSocket(socket, engine, this, slot, ((ulong)++_generation << 32) | (uint)slot);
+            _slots[slot] = registered;
+        }
+
+        try
+        {
+            EpollInterop.Add(_epoll, (int)socket.SafeHandle.DangerousGetHandle(), Watched, registered.Key);
+        }
+        catch
+        {
+            Remove(registered, unregister: false);
+            throw;
+        }
+
+        return registered;
+    }
+
+    public void Remove(EpollSocket socket, bool unregister)
+    {
+        if (unregister)
+        {
+            _ = EpollInterop.Remove(_epoll, (int)socket.Socket.SafeHandle.DangerousGetHandle());
+        }
+
+        lock (_slotsLock)
+        {
+            if (ReferenceEquals(_slots[socket.Slot], socket))
+            {
+                _slots[socket.Slot] = null;
+                _freeSlots.Push(socket.Slot);
+            }
+        }
+    }
+
+    private void Run()
+    {
+        var events = (byte*)NativeMemory.Alloc((nuint)(BatchSize * EpollInterop.EventSize));
+        try
+        {
+            while (!_stopping)
+            {
+                var count = EpollInterop.Wait(_epoll, events, BatchSize);
+                for (var i = 0; i < count; i++)
+                {
+                    Dispatch(EpollInterop.DataAt(events, i), EpollInterop.EventsAt(events, i));
+                }
+            }
+        }
+        finally
+        {
+            NativeMemory.Free(events);
+            EpollInterop.Close(_wakeup);
+            EpollInterop.Close(_epoll);
+        }
+    }
+
+    private void Dispatch(ulong key, uint events)
+    {
+        if (key == WakeupKey)
+        {
+            EpollInterop.Drain(_wakeup);
+            return;
+        }
+
+        var slots = Volatile.Read(ref _slots);
+        var slot = (int)(uint)key;
+        if (slot >= slots.Length || slots[slot] is not { } socket || socket.Key != key)
+        {
+            return; // an event for a socket that was closed meanwhile
+        }
+
+        try
+        {
+            if ((events & ReadEvents) != 0)
+            {
+                socket.Readable.Signal((events & ReadEnds) != 0);
+            }
+
+            if ((events & WriteEvents) != 0)
+            {
+                socket.Writable.Signal((events & WriteEnds) != 0);
+            }
+        }
+        catch (Exception)
+        {
+            // A continuation that threw out of its await is a bug of its own; this loop still serves every other socket.
+        }
+    }
+
+    /// <summary>Stops the thread; the sockets still registered get no more events.</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        EpollInterop.Signal(_wakeup);
+        _thread.Join();
+    }
+}

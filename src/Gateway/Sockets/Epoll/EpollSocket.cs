@@ -1,0 +1,81 @@
+using System.Net.Sockets;
+
+namespace Gateway.Sockets.Epoll;
+
+/// <summary>A socket registered with one <see cref="EpollLoop"/>: edge-triggered, for reading and writing at once.</summary>
+internal sealed class EpollSocket : SocketIo
+{
+    private int _registered = 1;
+
+    public EpollSocket(Socket socket, EpollEngine engine, EpollLoop loop, int slot, ulong key)
+        : base(socket, engine)
+    {
+        Loop = loop;
+        Slot = slot;
+        Key = key;
+    }
+
+    public EpollLoop Loop { get; }
+
+    public int Slot { get; }
+
+    /// <summary>What the loop's events carry: the slot and a generation, so an event for a slot's earlier socket is ignored.</summary>
+    public ulong Key { get; }
+
+    public ReadinessWaiter Readable { get; } = new();
+
+    public ReadinessWaiter Writable { get; } = new();
+
+    public override int ReadVersion => Readable.Version;
+
+    public override ValueTask WaitReadableAsync(int seen, CancellationToken cancellation = default) => Readable.WaitAsync(seen, cancellation);
+
+    protected override int WriteVersion => Writable.Version;
+
+    /// <summary>Waits for room after a send that did not take everything; the version is taken before each send.</summary>
+    protected override async ValueTask SendRestAsync(ReadOnlyMemory<byte> rest, int seen)
+    {
+        while (true)
+        {
+            await Writable.WaitAsync(seen, default);
+            seen = Writable.Version;
+            var sent = Socket.Send(rest.Span, SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock)
+            {
+                continue;
+            }
+
+            if (error != SocketError.Success)
+            {
+                throw new SocketException((int)error);
+            }
+
+            rest = rest[sent..];
+            if (rest.IsEmpty)
+            {
+                return;
+            }
+        }
+    }
+
+    public override void StopWatching()
+    {
+        if (Interlocked.Exchange(ref _registered, 0) == 1)
+        {
+            Loop.Remove(this, unregister: true);
+            Readable.Abort();
+            Writable.Abort();
+        }
+    }
+
+    public override void Dispose()
+    {
+        // The socket's close takes it out of the epoll set; the slot is freed for the next one.
+        if (Interlocked.Exchange(ref _registered, 0) == 1)
+        {
+            Loop.Remove(this, unregister: false);
+            Readable.Abort();
+            Writable.Abort();
+        }
+    }
+}

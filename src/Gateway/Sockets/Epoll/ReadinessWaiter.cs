@@ -1,0 +1,103 @@
+using System.Threading.Tasks.Sources;
+
+namespace Gateway.Sockets.Epoll;
+
+/// <summary>
+/// One direction of one socket (readable, or writable): a version the loop bumps on every event, and at most one
+/// waiter, resumed on the loop's thread.
+/// </summary>
+/// <remarks>
+/// The waiter and the loop meet through two interlocked fields: the loop bumps the version, then takes the waiter; the
+/// waiter publishes itself, then checks the version again. Whichever comes second sees the other, so no event is lost
+/// between a read that said "would block" and the wait that follows it.
+/// <para>
+/// An end (the peer's FIN, a reset, an error) is kept, not just counted: it can arrive together with the last data, and
+/// a read that returns that data looks drained while the end still waits behind it, with no new event to come.
+/// </para>
+/// </remarks>
+internal sealed class ReadinessWaiter : IValueTaskSource
+{
+    private ManualResetValueTaskSourceCore<bool> _core;
+    private CancellationTokenRegistration _registration;
+    private CancellationToken _cancellation;
+    private int _version;
+    private int _waiting;
+    private volatile bool _ended;
+
+    public int Version => Volatile.Read(ref _version);
+
+    public ValueTask WaitAsync(int seen, CancellationToken cancellation)
+    {
+        if (_ended || Volatile.Read(ref _version) != seen)
+        {
+            return default;
+        }
+
+        if (cancellation.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellation);
+        }
+
+        _core.Reset();
+        Interlocked.Exchange(ref _waiting, 1);
+        if ((_ended || Volatile.Read(ref _version) != seen) && Interlocked.CompareExchange(ref _waiting, 0, 1) == 1)
+        {
+            return default;
+        }
+
+        if (cancellation.CanBeCanceled)
+        {
+            _cancellation = cancellation;
+            _registration = cancellation.UnsafeRegister(static state => ((ReadinessWaiter)state!).Cancel(), this);
+        }
+
+        return new ValueTask(this, _core.Version);
+    }
+
+    /// <summary>On the loop's thread: the socket may be ready; a waiter resumes here, inline.</summary>
+    /// <param name="ended">The socket reported an end: from now on every wait ends at once.</param>
+    public void Signal(bool ended)
+    {
+        if (ended)
+        {
+            _ended = true;
+        }
+
+        Interlocked.Increment(ref _version);
+        if (Interlocked.Exchange(ref _waiting, 0) == 1)
+        {
+            _core.SetResult(true);
+        }
+    }
+
+    /// <summary>Ends a wait still pending when the socket stops being watched.</summary>
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref _waiting, 0) == 1)
+        {
+            _core.SetException(new ObjectDisposedException(nameof(SocketIo)));
+        }
+    }
+
+    private void Cancel()
+    {
+        if (Interlocked.Exchange(ref _waiting, 0) == 1)
+        {
+            _core.SetException(new OperationCanceledException(_cancellation));
+        }
+    }
+
+    void IValueTaskSource.GetResult(short token)
+    {
+        // Only reached after WaitAsync returned, so the registration it made is in place.
+        _registration.Dispose();
+        _registration = default;
+        _cancellation = default;
+        _core.GetResult(token);
+    }
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}

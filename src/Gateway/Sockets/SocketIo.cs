@@ -1,0 +1,68 @@
+using System.Net.Sockets;
+
+namespace Gateway.Sockets;
+
+/// <summary>
+/// Readiness waits for one non-blocking socket. Its owner reads and writes the socket itself with plain calls, the way
+/// an event loop does, and waits here only when a call says "would block".
+/// </summary>
+/// <remarks>
+/// A read that returned less than it asked for drained the socket, so waiting right away is safe and saves the read
+/// that would only say "would block": pass <see cref="ReadVersion"/> taken just before that read, and the wait ends at
+/// once if anything arrived since.
+/// </remarks>
+internal abstract class SocketIo : IDisposable
+{
+    /// <summary>The versions a socket starts at: a wait for them ends once anything was reported since it was registered.</summary>
+    public const int Registered = 0;
+
+    protected SocketIo(Socket socket, SocketEngine engine)
+    {
+        Socket = socket;
+        Engine = engine;
+    }
+
+    public Socket Socket { get; }
+
+    /// <summary>The engine watching this socket; a backend dialled for it goes to the same one.</summary>
+    public SocketEngine Engine { get; }
+
+    /// <summary>Changes whenever the socket may have become readable.</summary>
+    public abstract int ReadVersion { get; }
+
+    /// <summary>Completes when the socket may be readable (data, end of stream or an error) after <paramref name="seen"/>.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired first.</exception>
+    public abstract ValueTask WaitReadableAsync(int seen, CancellationToken cancellation = default);
+
+    /// <summary>Sends all of <paramref name="data"/>: what the socket takes at once, then the rest as it drains.</summary>
+    /// <exception cref="SocketException">The send failed.</exception>
+    /// <exception cref="ObjectDisposedException">The socket was closed.</exception>
+    public ValueTask SendAllAsync(ReadOnlyMemory<byte> data)
+    {
+        var seen = WriteVersion;
+        var sent = Socket.Send(data.Span, SocketFlags.None, out var error);
+        if (error == SocketError.WouldBlock)
+        {
+            sent = 0;
+        }
+        else if (error != SocketError.Success)
+        {
+            return ValueTask.FromException(new SocketException((int)error));
+        }
+
+        return sent == data.Length ? default : SendRestAsync(data[sent..], seen);
+    }
+
+    /// <summary>Changes whenever the socket may have room to send.</summary>
+    protected abstract int WriteVersion { get; }
+
+    /// <summary>Sends what the socket did not take at once, waiting for room.</summary>
+    /// <param name="seen">The <see cref="WriteVersion"/> taken before the send that did not take it.</param>
+    protected abstract ValueTask SendRestAsync(ReadOnlyMemory<byte> rest, int seen);
+
+    /// <summary>Stops watching a socket that lives on with another owner (a connection handed to Kestrel).</summary>
+    public abstract void StopWatching();
+
+    /// <summary>Stops watching a socket its owner is about to close.</summary>
+    public abstract void Dispose();
+}

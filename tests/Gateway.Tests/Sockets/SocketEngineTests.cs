@@ -1,0 +1,266 @@
+using System.Net;
+using System.Net.Sockets;
+using Gateway.Sockets;
+using Gateway.Sockets.Epoll;
+
+namespace Gateway.Tests.Sockets;
+
+/// <summary>
+/// What the edge's code relies on from a socket engine, held by both: the gateway's epoll loop and .NET's sockets (the
+/// fallback off Linux, or with GATEWAY_SOCKET_ENGINE=dotnet). Real sockets on loopback.
+/// </summary>
+public sealed class SocketEngineTests : IDisposable
+{
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(10);
+
+    private readonly EpollEngine _epoll = new(2);
+    private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+    public SocketEngineTests()
+    {
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Listen();
+    }
+
+    public static TheoryData<string> Engines => new() { "epoll", "dotnet" };
+
+    private SocketEngine Engine(string name) => name == "epoll" ? _epoll : new DotNetSocketEngine();
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_wait_ends_when_data_arrives_and_a_short_read_can_wait_without_reading_again(string engine)
+    {
+        var (io, peer) = await ConnectedAsync(Engine(engine));
+        using var peerSocket = peer;
+        using var watched = io;
+        using var socket = io.Socket;
+
+        var wait = io.WaitReadableAsync(SocketIo.Registered).AsTask();
+        await Task.Delay(50);
+        Assert.False(wait.IsCompleted);
+        peer.Send("one"u8);
+        await wait.WaitAsync(Guard);
+
+        var buffer = new byte[64];
+        var seen = io.ReadVersion;
+        Assert.Equal(3, socket.Receive(buffer, 0, buffer.Length, SocketFlags.None, out var error));
+        Assert.Equal(SocketError.Success, error);
+
+        // The read was short, so the socket is drained: the next wait needs no read first, and ends with the next data.
+        seen = io.ReadVersion;
+        Assert.Equal(0, socket.Receive(buffer, 0, buffer.Length, SocketFlags.None, out error));
+        Assert.Equal(SocketError.WouldBlock, error);
+        var next = io.WaitReadableAsync(seen).AsTask();
+        await Task.Delay(50);
+        Assert.False(next.IsCompleted);
+        peer.Send("two!"u8);
+        await next.WaitAsync(Guard);
+        Assert.Equal(4, socket.Receive(buffer, 0, buffer.Length, SocketFlags.None, out error));
+    }
+
+    [Fact]
+    public async Task Data_that_arrives_between_the_read_and_the_wait_ends_the_wait_at_once()
+    {
+        var (io, peer) = await ConnectedAsync(_epoll);
+        using var peerSocket = peer;
+        using var watched = io;
+        using var socket = io.Socket;
+
+        var seen = io.ReadVersion;
+        Assert.Equal(0, socket.Receive(new byte[8], 0, 8, SocketFlags.None, out var error));
+        Assert.Equal(SocketError.WouldBlock, error);
+        peer.Send("late"u8);
+        await Task.Delay(100); // the loop has seen it before anybody waits
+
+        await io.WaitReadableAsync(seen).AsTask().WaitAsync(Guard);
+        Assert.Equal(4, socket.Receive(new byte[8], 0, 8, SocketFlags.None, out _));
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_wait_ends_at_the_peers_fin(string engine)
+    {
+        var (io, peer) = await ConnectedAsync(Engine(engine));
+        using var watched = io;
+        using var socket = io.Socket;
+
+        var seen = io.ReadVersion;
+        Assert.Equal(0, socket.Receive(new byte[8], 0, 8, SocketFlags.None, out var error));
+        Assert.Equal(SocketError.WouldBlock, error);
+        var wait = io.WaitReadableAsync(seen).AsTask();
+        peer.Shutdown(SocketShutdown.Send);
+        await wait.WaitAsync(Guard);
+        Assert.Equal(0, socket.Receive(new byte[8], 0, 8, SocketFlags.None, out error));
+        Assert.Equal(SocketError.Success, error);
+        peer.Dispose();
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_fin_that_came_with_the_last_data_still_ends_the_wait_after_a_short_read(string engine)
+    {
+        var (io, peer) = await ConnectedAsync(Engine(engine));
+        using var watched = io;
+        using var socket = io.Socket;
+
+        peer.Send("last words"u8);
+        peer.Shutdown(SocketShutdown.Send);
+        await Task.Delay(100); // both are in, and reported, before the read
+
+        var seen = io.ReadVersion;
+        Assert.Equal(10, socket.Receive(new byte[64], 0, 64, SocketFlags.None, out _));
+        await io.WaitReadableAsync(seen).AsTask().WaitAsync(Guard);
+        Assert.Equal(0, socket.Receive(new byte[64], 0, 64, SocketFlags.None, out var error));
+        Assert.Equal(SocketError.Success, error);
+        peer.Dispose();
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_cancelled_wait_throws_and_the_next_wait_still_works(string engine)
+    {
+        var (io, peer) = await ConnectedAsync(Engine(engine));
+        using var peerSocket = peer;
+        using var watched = io;
+        using var socket = io.Socket;
+
+        using var cancel = new CancellationTokenSource();
+        var wait = io.WaitReadableAsync(SocketIo.Registered, cancel.Token).AsTask();
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait.WaitAsync(Guard));
+
+        var again = io.WaitReadableAsync(SocketIo.Registered).AsTask();
+        peer.Send("x"u8);
+        await again.WaitAsync(Guard);
+        Assert.Equal(1, socket.Receive(new byte[8], 0, 8, SocketFlags.None, out _));
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_send_larger_than_the_buffers_waits_for_room_and_delivers_every_byte(string engine)
+    {
+        var (io, peer) = await ConnectedAsync(Engine(engine));
+        using var peerSocket = peer;
+        using var watched = io;
+        using var socket = io.Socket;
+        socket.SendBufferSize = 16 * 1024;
+        peer.ReceiveBufferSize = 16 * 1024;
+
+        var data = new byte[4 * 1024 * 1024];
+        Random.Shared.NextBytes(data);
+        var send = io.SendAllAsync(data).AsTask();
+        await Task.Delay(100);
+        Assert.False(send.IsCompleted); // nobody reads yet: the buffers are full
+
+        var received = new byte[data.Length];
+        var total = 0;
+        using var guard = new CancellationTokenSource(Guard);
+        while (total < received.Length)
+        {
+            total += await peer.ReceiveAsync(received.AsMemory(total), SocketFlags.None, guard.Token);
+        }
+
+        await send.WaitAsync(Guard);
+        Assert.Equal(data, received);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_connect_succeeds_or_says_why(string engine)
+    {
+        var sockets = Engine(engine);
+        using (var connected = await sockets.ConnectAsync(NewSocket(), _listener.LocalEndPoint!, null, CancellationToken.None))
+        using (var accepted = await _listener.AcceptAsync())
+        {
+            await connected.SendAllAsync("hello"u8.ToArray());
+            var buffer = new byte[8];
+            Assert.Equal(5, await accepted.ReceiveAsync(buffer, SocketFlags.None));
+            connected.Socket.Dispose();
+        }
+
+        using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0)); // bound, never listening: connects to it are refused
+        using var refused = NewSocket();
+        var error = await Assert.ThrowsAsync<SocketException>(() => sockets.ConnectAsync(refused, closed.LocalEndPoint!, null, CancellationToken.None).AsTask());
+        Assert.Equal(SocketError.ConnectionRefused, error.SocketErrorCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task A_hanging_connect_ends_when_cancelled(string engine)
+    {
+        // A listener whose accept queue is full drops SYNs: a connect to it hangs.
+        using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        full.Listen(1);
+        var fillers = new List<Socket>();
+        for (var i = 0; i < 4; i++)
+        {
+            var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            fillers.Add(filler);
+            _ = filler.ConnectAsync(full.LocalEndPoint!).ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
+
+        using var socket = NewSocket();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Engine(engine).ConnectAsync(socket, full.LocalEndPoint!, null, cancel.Token).AsTask().WaitAsync(Guard));
+        fillers.ForEach(f => f.Dispose());
+    }
+
+    [Fact]
+    public async Task A_socket_no_longer_watched_works_with_dotnets_own_async_calls()
+    {
+        var (io, peer) = await ConnectedAsync(_epoll);
+        using var peerSocket = peer;
+        using var socket = io.Socket;
+        io.StopWatching();
+
+        peer.Send("after"u8);
+        var buffer = new byte[8];
+        using var guard = new CancellationTokenSource(Guard);
+        Assert.Equal(5, await socket.ReceiveAsync(buffer, SocketFlags.None, guard.Token));
+    }
+
+    [Fact]
+    public async Task Slots_freed_by_closed_sockets_serve_new_ones()
+    {
+        for (var round = 0; round < 3; round++)
+        {
+            var pairs = new List<(SocketIo Io, Socket Peer)>();
+            for (var i = 0; i < 100; i++)
+            {
+                pairs.Add(await ConnectedAsync(_epoll));
+            }
+
+            var waits = pairs.Select(p => p.Io.WaitReadableAsync(SocketIo.Registered).AsTask()).ToList();
+            foreach (var (_, peer) in pairs)
+            {
+                peer.Send("."u8);
+            }
+
+            await Task.WhenAll(waits).WaitAsync(Guard);
+            foreach (var (io, peer) in pairs)
+            {
+                io.Dispose();
+                io.Socket.Dispose();
+                peer.Dispose();
+            }
+        }
+    }
+
+    private static Socket NewSocket() => new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+    private async Task<(SocketIo Io, Socket Peer)> ConnectedAsync(SocketEngine engine)
+    {
+        var peer = NewSocket();
+        await peer.ConnectAsync(_listener.LocalEndPoint!);
+        var accepted = await _listener.AcceptAsync();
+        return (engine.Register(accepted), peer);
+    }
+
+    public void Dispose()
+    {
+        _epoll.Dispose();
+        _listener.Dispose();
+    }
+}
