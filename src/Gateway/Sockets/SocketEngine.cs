@@ -12,9 +12,22 @@ internal abstract class SocketEngine
 {
     private const string Variable = "GATEWAY_SOCKET_ENGINE";
 
+    private static readonly Lazy<SocketEngine> Chosen = new(() => Create(Environment.GetEnvironmentVariable(Variable)));
+
     /// <summary>The process's engine: its loops live as long as the process, like .NET's own socket threads.</summary>
-    public static SocketEngine Shared { get; } =
-        EpollEngine.IsSupported && Environment.GetEnvironmentVariable(Variable) != "dotnet" ? new EpollEngine(Environment.ProcessorCount) : new DotNetSocketEngine();
+    /// <exception cref="ArgumentException"><c>GATEWAY_SOCKET_ENGINE</c> names no engine this machine has.</exception>
+    public static SocketEngine Shared => Chosen.Value;
+
+    /// <param name="choice">The value of <c>GATEWAY_SOCKET_ENGINE</c>: unset for the best one here, <c>epoll</c> or <c>dotnet</c>.</param>
+    /// <exception cref="ArgumentException">An unknown value, or <c>epoll</c> where there is none.</exception>
+    public static SocketEngine Create(string? choice) => choice switch
+    {
+        null or "" when EpollEngine.IsSupported => new EpollEngine(Environment.ProcessorCount),
+        null or "" or "dotnet" => new DotNetSocketEngine(),
+        "epoll" when EpollEngine.IsSupported => new EpollEngine(Environment.ProcessorCount),
+        "epoll" => throw new ArgumentException($"{Variable}=epoll needs Linux on x86-64 or arm64; leave it unset to use .NET's sockets here"),
+        _ => throw new ArgumentException($"{Variable} is '{choice}': use 'epoll' or 'dotnet', or leave it unset for the best one here"),
+    };
 
     /// <summary>Makes <paramref name="socket"/> non-blocking and watches it.</summary>
     /// <param name="near">A socket whose loop this one joins, so both ends of a tunnel run on one thread.</param>

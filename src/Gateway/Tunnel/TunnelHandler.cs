@@ -129,8 +129,8 @@ internal sealed partial class TunnelHandler : IDisposable
 
     private async Task<(SocketIo? Backend, DestinationState? Destination)> DialAsync(ClientConnection client, ClusterState cluster, PassthroughRoute route, string? serverName)
     {
-        // A client that leaves while we dial frees its slots now, not after ConnectTimeout x Retries: a zero-byte
-        // receive watches it (after its ClientHello it waits for the backend's answer) and cancels the dial.
+        // A client that leaves while we dial frees its slots now, not after ConnectTimeout x Retries: a wait for it to
+        // be readable watches it (after its ClientHello it waits for the backend's answer) and cancels the dial.
         using var dialing = CancellationTokenSource.CreateLinkedTokenSource(client.Stopping);
         var watch = WatchClientAsync(client.Io, dialing);
         try

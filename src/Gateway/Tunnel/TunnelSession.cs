@@ -12,7 +12,7 @@ namespace Gateway.Tunnel;
 /// </summary>
 /// <remarks>
 /// Thousands of these sit idle at once, so a tunnel holds as little as it can: no buffer while nothing moves (each
-/// side waits with a zero-byte receive), no cancellation source or timer of its own (<see cref="TunnelHandler"/>
+/// side waits for its socket to be readable before it takes one), no cancellation source or timer of its own (<see cref="TunnelHandler"/>
 /// sweeps for idle ones), and no pipe between socket and socket.
 /// </remarks>
 internal sealed class TunnelSession : IDisposable
@@ -112,7 +112,7 @@ internal sealed class TunnelSession : IDisposable
             }
 
             // The first read tries at once: what the client sent after its hello, or the backend's greeting, may be
-            // there already.
+            // there already, reported before this loop started.
             var drained = false;
             var seen = from.ReadVersion;
             while (true)

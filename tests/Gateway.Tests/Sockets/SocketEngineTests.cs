@@ -248,6 +248,20 @@ public sealed class SocketEngineTests : IDisposable
         }
     }
 
+    [Fact]
+    public void The_engine_is_chosen_by_name_and_a_wrong_name_says_what_is_allowed()
+    {
+        Assert.IsType<DotNetSocketEngine>(SocketEngine.Create("dotnet"));
+        using (var chosen = Assert.IsType<EpollEngine>(SocketEngine.Create("epoll")))
+        using (var unset = Assert.IsType<EpollEngine>(SocketEngine.Create(null)))
+        {
+        }
+
+        var error = Assert.Throws<ArgumentException>(() => SocketEngine.Create("iouring"));
+        Assert.Contains("GATEWAY_SOCKET_ENGINE is 'iouring'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'epoll' or 'dotnet'", error.Message, StringComparison.Ordinal);
+    }
+
     private static Socket NewSocket() => new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
 
     private async Task<(SocketIo Io, Socket Peer)> ConnectedAsync(SocketEngine engine)
