@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Gateway.Metrics;
 using Gateway.Sni;
+using Gateway.Sockets;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Connections;
 
@@ -162,10 +163,12 @@ internal sealed partial class EdgeListener : IConnectionListener
     private async Task HandleAsync(Socket socket)
     {
         ClientConnection? client = null;
+        SocketIo? io = null;
         try
         {
             socket.NoDelay = true;
-            client = new ClientConnection(_owner.Sockets.Register(socket), _stoppingToken);
+            io = _owner.Sockets.Register(socket);
+            client = new ClientConnection(io, _stoppingToken);
             if (!await _owner.ProxyHeaders.AcceptAsync(client))
             {
                 return;
@@ -200,6 +203,7 @@ internal sealed partial class EdgeListener : IConnectionListener
         {
             if (client is null)
             {
+                io?.Dispose();
                 socket.Dispose();
             }
             else

@@ -22,6 +22,13 @@ internal sealed class TunnelSession : IDisposable
     /// <summary>Bulk transfers move in blocks this large (HAProxy's bufsize).</summary>
     private const int ReceiveBufferSize = 16 * 1024;
 
+    /// <summary>
+    /// Full reads in a row before a direction steps off its socket loop's thread (256 KiB). A bulk transfer whose reads
+    /// keep coming back full never has to wait, so it would otherwise hold that thread for as long as it lasts, and
+    /// every other socket on the loop (new connections' ClientHellos among them) would wait behind it.
+    /// </summary>
+    private const int FullReadsBeforeYield = 16;
+
     private readonly ClientConnection _client;
     private readonly SocketIo _clientIo;
     private readonly SocketIo _backendIo;
@@ -114,6 +121,7 @@ internal sealed class TunnelSession : IDisposable
             // The first read tries at once: what the client sent after its hello, or the backend's greeting, may be
             // there already, reported before this loop started.
             var drained = false;
+            var fullReads = 0;
             var seen = from.ReadVersion;
             while (true)
             {
@@ -177,6 +185,15 @@ internal sealed class TunnelSession : IDisposable
                 }
 
                 Count(received, fromClient);
+                if (drained)
+                {
+                    fullReads = 0;
+                }
+                else if (++fullReads == FullReadsBeforeYield)
+                {
+                    fullReads = 0;
+                    await Task.Yield();
+                }
             }
         }
         finally

@@ -9,6 +9,7 @@ internal static unsafe partial class EpollInterop
     public const int CtlDel = 2;
 
     public const uint In = 0x001;
+    public const uint Urgent = 0x002;
     public const uint Out = 0x004;
     public const uint Error = 0x008;
     public const uint HangUp = 0x010;

@@ -11,8 +11,8 @@ internal sealed unsafe class EpollLoop : IDisposable
 {
     private const int BatchSize = 256;
     private const ulong WakeupKey = ulong.MaxValue;
-    private const uint Watched = EpollInterop.In | EpollInterop.Out | EpollInterop.ReadHangUp | EpollInterop.EdgeTriggered;
-    private const uint ReadEvents = EpollInterop.In | EpollInterop.ReadHangUp | EpollInterop.HangUp | EpollInterop.Error;
+    private const uint Watched = EpollInterop.In | EpollInterop.Urgent | EpollInterop.Out | EpollInterop.ReadHangUp | EpollInterop.EdgeTriggered;
+    private const uint ReadEvents = EpollInterop.In | EpollInterop.Urgent | EpollInterop.ReadHangUp | EpollInterop.HangUp | EpollInterop.Error;
     private const uint WriteEvents = EpollInterop.Out | EpollInterop.HangUp | EpollInterop.Error;
     private const uint ReadEnds = EpollInterop.ReadHangUp | EpollInterop.HangUp | EpollInterop.Error;
     private const uint WriteEnds = EpollInterop.HangUp | EpollInterop.Error;
@@ -26,6 +26,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     private int _usedSlots;
     private uint _generation;
     private volatile bool _stopping;
+    private int _disposed;
 
     public EpollLoop(int index)
     {
@@ -36,8 +37,10 @@ internal sealed unsafe class EpollLoop : IDisposable
         _thread.Start();
     }
 
+    /// <exception cref="ObjectDisposedException">The loop was stopped.</exception>
     public EpollSocket Add(Socket socket, EpollEngine engine)
     {
+        ObjectDisposedException.ThrowIf(_stopping, this);
         EpollSocket registered;
         lock (_slotsLock)
         {
@@ -71,7 +74,7 @@ internal sealed unsafe class EpollLoop : IDisposable
 
     public void Remove(EpollSocket socket, bool unregister)
     {
-        if (unregister)
+        if (unregister && !_stopping)
         {
             _ = EpollInterop.Remove(_epoll, (int)socket.Socket.SafeHandle.DangerousGetHandle());
         }
@@ -103,8 +106,6 @@ internal sealed unsafe class EpollLoop : IDisposable
         finally
         {
             NativeMemory.Free(events);
-            EpollInterop.Close(_wakeup);
-            EpollInterop.Close(_epoll);
         }
     }
 
@@ -127,7 +128,7 @@ internal sealed unsafe class EpollLoop : IDisposable
         {
             if ((events & ReadEvents) != 0)
             {
-                socket.Readable.Signal((events & ReadEnds) != 0);
+                socket.Readable.Signal((events & ReadEnds) != 0, (events & EpollInterop.Urgent) != 0);
             }
 
             if ((events & WriteEvents) != 0)
@@ -144,8 +145,15 @@ internal sealed unsafe class EpollLoop : IDisposable
     /// <summary>Stops the thread; the sockets still registered get no more events.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _stopping = true;
         EpollInterop.Signal(_wakeup);
         _thread.Join();
+        EpollInterop.Close(_wakeup);
+        EpollInterop.Close(_epoll);
     }
 }

@@ -12,7 +12,8 @@ namespace Gateway.Sockets.Epoll;
 /// between a read that said "would block" and the wait that follows it.
 /// <para>
 /// An end (the peer's FIN, a reset, an error) is kept, not just counted: it can arrive together with the last data, and
-/// a read that returns that data looks drained while the end still waits behind it, with no new event to come.
+/// a read that returns that data looks drained while the end still waits behind it, with no new event to come. TCP
+/// urgent data does the same once: a read stops at its mark, short, with the bytes after it already reported.
 /// </para>
 /// </remarks>
 internal sealed class ReadinessWaiter : IValueTaskSource
@@ -22,13 +23,20 @@ internal sealed class ReadinessWaiter : IValueTaskSource
     private CancellationToken _cancellation;
     private int _version;
     private int _waiting;
+    private int _urgent;
     private volatile bool _ended;
+    private volatile bool _aborted;
 
     public int Version => Volatile.Read(ref _version);
 
     public ValueTask WaitAsync(int seen, CancellationToken cancellation)
     {
-        if (_ended || Volatile.Read(ref _version) != seen)
+        if (_aborted)
+        {
+            return ValueTask.FromException(new ObjectDisposedException(nameof(SocketIo)));
+        }
+
+        if (Ready(seen))
         {
             return default;
         }
@@ -40,9 +48,9 @@ internal sealed class ReadinessWaiter : IValueTaskSource
 
         _core.Reset();
         Interlocked.Exchange(ref _waiting, 1);
-        if ((_ended || Volatile.Read(ref _version) != seen) && Interlocked.CompareExchange(ref _waiting, 0, 1) == 1)
+        if ((_aborted || Ready(seen)) && Interlocked.CompareExchange(ref _waiting, 0, 1) == 1)
         {
-            return default;
+            return _aborted ? ValueTask.FromException(new ObjectDisposedException(nameof(SocketIo))) : default;
         }
 
         if (cancellation.CanBeCanceled)
@@ -56,11 +64,17 @@ internal sealed class ReadinessWaiter : IValueTaskSource
 
     /// <summary>On the loop's thread: the socket may be ready; a waiter resumes here, inline.</summary>
     /// <param name="ended">The socket reported an end: from now on every wait ends at once.</param>
-    public void Signal(bool ended)
+    /// <param name="urgent">Urgent data is pending: the next wait ends at once, for the read past its mark.</param>
+    public void Signal(bool ended, bool urgent = false)
     {
         if (ended)
         {
             _ended = true;
+        }
+
+        if (urgent)
+        {
+            Volatile.Write(ref _urgent, 1);
         }
 
         Interlocked.Increment(ref _version);
@@ -70,14 +84,18 @@ internal sealed class ReadinessWaiter : IValueTaskSource
         }
     }
 
-    /// <summary>Ends a wait still pending when the socket stops being watched.</summary>
+    /// <summary>Ends a wait still pending when the socket stops being watched, and every later one.</summary>
     public void Abort()
     {
+        _aborted = true;
         if (Interlocked.Exchange(ref _waiting, 0) == 1)
         {
             _core.SetException(new ObjectDisposedException(nameof(SocketIo)));
         }
     }
+
+    private bool Ready(int seen) =>
+        _ended || Volatile.Read(ref _version) != seen || (Volatile.Read(ref _urgent) == 1 && Interlocked.Exchange(ref _urgent, 0) == 1);
 
     private void Cancel()
     {
