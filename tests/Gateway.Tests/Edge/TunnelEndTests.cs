@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Gateway.Tests.Infrastructure;
@@ -24,17 +23,8 @@ public sealed class TunnelEndTests
     [Fact]
     public async Task A_client_that_leaves_while_the_backend_is_dialled_is_let_go_before_the_connect_timeout()
     {
-        // A destination whose accept queue is full drops SYNs: a connect to it hangs until ConnectTimeout.
-        using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        full.Listen(1);
-        var queued = new List<Socket>();
-        for (var i = 0; i < 4; i++)
-        {
-            var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            queued.Add(filler);
-            _ = filler.ConnectAsync(full.LocalEndPoint!).ContinueWith(static _ => { }, TaskScheduler.Default);
-        }
+        // A connect to it hangs until ConnectTimeout.
+        using var full = new HangingListener();
 
         var section = new JsonObject
         {
@@ -45,7 +35,7 @@ public sealed class TunnelEndTests
                 {
                     ["slow"] = new JsonObject
                     {
-                        ["Destinations"] = new JsonObject { ["d"] = new JsonObject { ["Address"] = full.LocalEndPoint!.ToString() } },
+                        ["Destinations"] = new JsonObject { ["d"] = new JsonObject { ["Address"] = full.EndPoint.ToString() } },
                         ["ConnectTimeout"] = "00:01:00",
                     },
                 },
@@ -67,6 +57,5 @@ public sealed class TunnelEndTests
         await Poll.UntilAsync(() => probe["closed-early"] == 1, "the dial is given up when the client leaves", TimeSpan.FromSeconds(10),
             () => $"tunnelled {probe["tunnelled"]}, closed-early {probe["closed-early"]}, connect-failed {probe["connect-failed"]}, open tunnels {gateway.ActiveTunnels}; " + string.Join(" | ", logs.Entries.Where(e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning).Select(e => e.Message)));
         Assert.Equal(0, probe["connect-failed"]);
-        queued.ForEach(s => s.Dispose());
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Gateway.Sockets;
 using Gateway.Sockets.Epoll;
+using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Sockets;
 
@@ -223,22 +224,10 @@ public sealed class SocketEngineTests : IDisposable
     [MemberData(nameof(Engines))]
     public async Task A_hanging_connect_ends_when_cancelled(string engine)
     {
-        // A listener whose accept queue is full drops SYNs: a connect to it hangs.
-        using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        full.Listen(1);
-        var fillers = new List<Socket>();
-        for (var i = 0; i < 4; i++)
-        {
-            var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            fillers.Add(filler);
-            _ = filler.ConnectAsync(full.LocalEndPoint!).ContinueWith(static _ => { }, TaskScheduler.Default);
-        }
-
+        using var full = new HangingListener();
         using var socket = NewSocket();
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Engine(engine).ConnectAsync(socket, full.LocalEndPoint!, null, cancel.Token).AsTask().WaitAsync(Guard));
-        fillers.ForEach(f => f.Dispose());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Engine(engine).ConnectAsync(socket, full.EndPoint, null, cancel.Token).AsTask().WaitAsync(Guard));
     }
 
     [Fact]
