@@ -34,6 +34,12 @@ internal abstract class SocketIo : IDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired first.</exception>
     public abstract ValueTask WaitReadableAsync(int seen, CancellationToken cancellation = default);
 
+    /// <summary>
+    /// Lets the other sockets on this one's thread be served, then continues: for a reader whose reads keep coming
+    /// back full, which would otherwise never wait.
+    /// </summary>
+    public virtual async ValueTask YieldAsync() => await Task.Yield();
+
     /// <summary>Sends all of <paramref name="data"/>: what the socket takes at once, then the rest as it drains.</summary>
     /// <exception cref="SocketException">The send failed.</exception>
     /// <exception cref="ObjectDisposedException">The socket was closed.</exception>

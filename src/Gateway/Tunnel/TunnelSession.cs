@@ -23,9 +23,9 @@ internal sealed class TunnelSession : IDisposable
     private const int ReceiveBufferSize = 16 * 1024;
 
     /// <summary>
-    /// Full reads in a row before a direction steps off its socket loop's thread (256 KiB). A bulk transfer whose reads
-    /// keep coming back full never has to wait, so it would otherwise hold that thread for as long as it lasts, and
-    /// every other socket on the loop (new connections' ClientHellos among them) would wait behind it.
+    /// Full reads in a row before a direction lets the other sockets on its thread be served (256 KiB). A bulk transfer
+    /// whose reads keep coming back full never has to wait, so it would otherwise hold that thread for as long as it
+    /// lasts, and every other socket there (new connections' ClientHellos among them) would wait behind it.
     /// </summary>
     private const int FullReadsBeforeYield = 16;
 
@@ -192,7 +192,7 @@ internal sealed class TunnelSession : IDisposable
                 else if (++fullReads == FullReadsBeforeYield)
                 {
                     fullReads = 0;
-                    await Task.Yield();
+                    await from.YieldAsync();
                 }
             }
         }

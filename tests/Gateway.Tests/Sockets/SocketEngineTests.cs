@@ -152,6 +152,25 @@ public sealed class SocketEngineTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Engines))]
+    public async Task A_yield_resumes_the_reader_from_its_loop_or_from_any_thread(string engine)
+    {
+        var (io, peer) = await ConnectedAsync(Engine(engine));
+        using var peerSocket = peer;
+        using var watched = io;
+        using var socket = io.Socket;
+
+        await io.YieldAsync().AsTask().WaitAsync(Guard); // from a test thread: the loop is woken for it
+
+        // From the loop's own thread (a wait's continuation), with data pending that no new event will report again.
+        var wait = io.WaitReadableAsync(SocketIo.Registered).AsTask();
+        peer.Send("more"u8);
+        await wait.WaitAsync(Guard);
+        await io.YieldAsync().AsTask().WaitAsync(Guard);
+        Assert.Equal(4, socket.Receive(new byte[8], 0, 8, SocketFlags.None, out _));
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
     public async Task A_cancelled_wait_throws_and_the_next_wait_still_works(string engine)
     {
         var (io, peer) = await ConnectedAsync(Engine(engine));

@@ -56,10 +56,11 @@ internal static unsafe partial class EpollInterop
         return epoll_ctl(epoll, CtlDel, fd, ev) == 0;
     }
 
+    /// <param name="block">False to return at once when nothing is ready.</param>
     /// <returns>The number of events; 0 when interrupted by a signal.</returns>
-    public static int Wait(int epoll, byte* events, int capacity)
+    public static int Wait(int epoll, byte* events, int capacity, bool block)
     {
-        var count = epoll_wait(epoll, events, capacity, -1);
+        var count = epoll_wait(epoll, events, capacity, block ? -1 : 0);
         if (count >= 0)
         {
             return count;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
@@ -22,6 +23,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     private readonly Thread _thread;
     private readonly Lock _slotsLock = new();
     private readonly Stack<int> _freeSlots = new();
+    private readonly ConcurrentQueue<EpollSocket> _deferred = new();
     private EpollSocket?[] _slots = new EpollSocket?[64];
     private int _usedSlots;
     private uint _generation;
@@ -96,11 +98,13 @@ internal sealed unsafe class EpollLoop : IDisposable
         {
             while (!_stopping)
             {
-                var count = EpollInterop.Wait(_epoll, events, BatchSize);
+                var count = EpollInterop.Wait(_epoll, events, BatchSize, block: _deferred.IsEmpty);
                 for (var i = 0; i < count; i++)
                 {
                     Dispatch(EpollInterop.DataAt(events, i), EpollInterop.EventsAt(events, i));
                 }
+
+                RunDeferred();
             }
         }
         finally
@@ -139,6 +143,35 @@ internal sealed unsafe class EpollLoop : IDisposable
         catch (Exception)
         {
             // A continuation that threw out of its await is a bug of its own; this loop still serves every other socket.
+        }
+    }
+
+    /// <summary>
+    /// Resumes <paramref name="socket"/>'s reader once the events ready now have been served: how a busy tunnel lets
+    /// the rest of the loop run without leaving the loop's thread.
+    /// </summary>
+    public void Defer(EpollSocket socket)
+    {
+        _deferred.Enqueue(socket);
+        if (Thread.CurrentThread != _thread)
+        {
+            EpollInterop.Signal(_wakeup); // the loop may be asleep in epoll_wait
+        }
+    }
+
+    /// <summary>Only what was deferred before this round: a reader that defers again waits for the next one.</summary>
+    private void RunDeferred()
+    {
+        for (var pending = _deferred.Count; pending > 0 && _deferred.TryDequeue(out var socket); pending--)
+        {
+            try
+            {
+                socket.Readable.Signal(ended: false);
+            }
+            catch (Exception)
+            {
+                // As in Dispatch: one continuation's bug does not stop the loop.
+            }
         }
     }
 

@@ -30,6 +30,14 @@ internal sealed class EpollSocket : SocketIo
 
     public override ValueTask WaitReadableAsync(int seen, CancellationToken cancellation = default) => Readable.WaitAsync(seen, cancellation);
 
+    /// <summary>Continues on this loop, after the events ready now: a wait for readability that the loop ends itself.</summary>
+    public override ValueTask YieldAsync()
+    {
+        var seen = Readable.Version;
+        Loop.Defer(this);
+        return Readable.WaitAsync(seen, default);
+    }
+
     protected override int WriteVersion => Writable.Version;
 
     /// <summary>Waits for room after a send that did not take everything; the version is taken before each send.</summary>
