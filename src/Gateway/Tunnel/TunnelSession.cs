@@ -32,8 +32,6 @@ internal sealed class TunnelSession : IDisposable
     private readonly ClientConnection _client;
     private readonly SocketIo _clientIo;
     private readonly SocketIo _backendIo;
-    private readonly Socket _clientSocket;
-    private readonly Socket _backend;
     private readonly TimeProvider _time;
     private readonly TrafficCounters _routeTraffic;
     private readonly TrafficCounters _destinationTraffic;
@@ -46,8 +44,6 @@ internal sealed class TunnelSession : IDisposable
         _client = client;
         _clientIo = client.Io;
         _backendIo = backend;
-        _clientSocket = client.Socket;
-        _backend = backend.Socket;
         _time = time;
         _routeTraffic = routeTraffic;
         _destinationTraffic = destinationTraffic;
@@ -68,7 +64,7 @@ internal sealed class TunnelSession : IDisposable
         if (fromClient == TunnelEnd.ClientClosed)
         {
             // Half-close: after the client's FIN the backend may still be answering, until its own FIN.
-            TryShutdown(_backend, SocketShutdown.Send);
+            TryShutdown(_backendIo.Socket, SocketShutdown.Send);
         }
         else if (fromClient != TunnelEnd.Aborted)
         {
@@ -85,10 +81,10 @@ internal sealed class TunnelSession : IDisposable
         // The client gets a FIN however it ends: after the backend's FIN (a half-closed client that never finishes
         // would otherwise hold the tunnel for its whole IdleTimeout), and after an idle, removed-route or failed end,
         // which is routine to it. A half-broken backend side must not linger waiting for a FIN: it gets a reset.
-        TryShutdown(_clientSocket, SocketShutdown.Both);
+        TryShutdown(_clientIo.Socket, SocketShutdown.Both);
         if (end is not (TunnelEnd.ClientClosed or TunnelEnd.BackendClosed))
         {
-            Reset(_backend);
+            Reset(_backendIo.Socket);
         }
 
         return end;
@@ -202,7 +198,7 @@ internal sealed class TunnelSession : IDisposable
             {
                 // The backend side is over (its FIN, or an error): stop reading the client as well.
                 Volatile.Write(ref _backendSideEnded, 1);
-                TryShutdown(_clientSocket, SocketShutdown.Receive);
+                TryShutdown(_clientIo.Socket, SocketShutdown.Receive);
             }
         }
     }
@@ -235,8 +231,8 @@ internal sealed class TunnelSession : IDisposable
         }
 
         // Wakes both copy loops: a pending receive on a shut down socket sees end of stream.
-        TryShutdown(_clientSocket, SocketShutdown.Both);
-        TryShutdown(_backend, SocketShutdown.Both);
+        TryShutdown(_clientIo.Socket, SocketShutdown.Both);
+        TryShutdown(_backendIo.Socket, SocketShutdown.Both);
         return true;
     }
 
@@ -277,6 +273,6 @@ internal sealed class TunnelSession : IDisposable
     public void Dispose()
     {
         _backendIo.Dispose();
-        _backend.Dispose();
+        _backendIo.Socket.Dispose();
     }
 }
