@@ -69,7 +69,7 @@ public sealed class SocketEngineTests : IDisposable
         Assert.Equal(0, socket.Receive(new byte[8], 0, 8, SocketFlags.None, out var error));
         Assert.Equal(SocketError.WouldBlock, error);
         peer.Send("late"u8);
-        await Task.Delay(100); // the loop has seen it before anybody waits
+        await Poll.UntilAsync(() => io.ReadVersion != seen, "the loop has seen it before anybody waits");
 
         await io.WaitReadableAsync(seen).AsTask().WaitAsync(Guard);
         Assert.Equal(4, socket.Receive(new byte[8], 0, 8, SocketFlags.None, out _));

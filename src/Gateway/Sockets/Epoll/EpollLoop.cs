@@ -57,7 +57,7 @@ internal sealed unsafe class EpollLoop : IDisposable
                 }
             }
 
-            registered = new EpollSocket(socket, engine, this, slot, ((ulong)++_generation << 32) | (uint)slot);
+            registered = new EpollSocket(socket, engine, this, ((ulong)++_generation << 32) | (uint)slot);
             _slots[slot] = registered;
         }
 

@@ -7,17 +7,17 @@ internal sealed class EpollSocket : SocketIo
 {
     private int _registered = 1;
 
-    public EpollSocket(Socket socket, EpollEngine engine, EpollLoop loop, int slot, ulong key)
+    public EpollSocket(Socket socket, EpollEngine engine, EpollLoop loop, ulong key)
         : base(socket, engine)
     {
         Loop = loop;
-        Slot = slot;
         Key = key;
     }
 
     public EpollLoop Loop { get; }
 
-    public int Slot { get; }
+    /// <summary>Where the loop keeps it: the low half of <see cref="Key"/>.</summary>
+    public int Slot => (int)(uint)Key;
 
     /// <summary>What the loop's events carry: the slot and a generation, so an event for a slot's earlier socket is ignored.</summary>
     public ulong Key { get; }
@@ -66,22 +66,16 @@ internal sealed class EpollSocket : SocketIo
         }
     }
 
-    public override void StopWatching()
-    {
-        if (Interlocked.Exchange(ref _registered, 0) == 1)
-        {
-            Loop.Remove(this, unregister: true);
-            Readable.Abort();
-            Writable.Abort();
-        }
-    }
+    public override void StopWatching() => Stop(unregister: true);
 
-    public override void Dispose()
+    /// <summary>The socket's close takes it out of the epoll set; only the slot is freed, for the next one.</summary>
+    public override void Dispose() => Stop(unregister: false);
+
+    private void Stop(bool unregister)
     {
-        // The socket's close takes it out of the epoll set; the slot is freed for the next one.
         if (Interlocked.Exchange(ref _registered, 0) == 1)
         {
-            Loop.Remove(this, unregister: false);
+            Loop.Remove(this, unregister);
             Readable.Abort();
             Writable.Abort();
         }
