@@ -28,7 +28,7 @@ internal sealed class ClientConnection : IDisposable
         LocalEndPoint = socket.LocalEndPoint as IPEndPoint;
     }
 
-    /// <exception cref="ObjectDisposedException">The socket was handed on (<see cref="Detach"/>).</exception>
+    /// <exception cref="ObjectDisposedException">The socket was handed on (<see cref="HandOver"/>).</exception>
     public Socket Socket => _socket ?? throw new ObjectDisposedException(nameof(ClientConnection));
 
     /// <summary>The socket's readiness, for a tunnel's reads and writes.</summary>
@@ -127,13 +127,12 @@ internal sealed class ClientConnection : IDisposable
         }
     }
 
-    /// <summary>Hands the socket on; it is no longer closed with this connection.</summary>
-    public Socket Detach()
+    /// <summary>Hands the socket on, still watched; it is no longer closed with this connection.</summary>
+    public SocketIo HandOver()
     {
-        var socket = Socket;
-        Io.StopWatching();
+        _ = Socket;
         _socket = null;
-        return socket;
+        return Io;
     }
 
     public void Dispose()

@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -222,19 +221,7 @@ internal sealed partial class EdgeListener : IConnectionListener
     /// <param name="hello">For the HTTPS listener, what TLS termination is to answer.</param>
     private async Task HandOffAsync(ClientConnection client, ClientHelloInfo? hello)
     {
-        var (replay, length) = client.TakeReceived();
-        var connection = _owner.CreateConnection(client.Detach());
-        if (replay is not null)
-        {
-            connection.Transport = new DuplexPipe(new ReplayPipeReader(replay, length, connection.Transport.Input), connection.Transport.Output);
-        }
-
-        if (client.Proxied)
-        {
-            connection.RemoteEndPoint = client.RemoteEndPoint;
-            connection.LocalEndPoint = client.LocalEndPoint;
-        }
-
+        var connection = _owner.CreateConnection(client);
         if (hello is not null)
         {
             connection.Items[ClientHelloRouter.ClientHelloItem] = hello;
@@ -251,13 +238,6 @@ internal sealed partial class EdgeListener : IConnectionListener
         }
 
         await closed.Task;
-    }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 
     private static partial class Log

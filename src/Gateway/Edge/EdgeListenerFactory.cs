@@ -1,13 +1,12 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using Gateway.Hosting;
 using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.Sni;
 using Gateway.Sockets;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
 namespace Gateway.Edge;
 
@@ -30,11 +29,11 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     private readonly SocketEngine _sockets;
     private readonly ILogger _logger;
 
-    // Terminated connections become Kestrel socket connections like any other, with the same transport settings.
-    private readonly SocketConnectionContextFactory _connections;
+    // Kestrel's own pool of buffers, for the pipes of the connections the edge terminates.
+    private readonly MemoryPool<byte> _pool;
 
     public EdgeListenerFactory(ClientHelloRouter router, StreamRouter streams, ProxyProtocol.ProxyHeaderReceiver proxyHeaders, TunnelHandler tunnels,
-        ConnectionLimiter limiter, GatewayMetrics metrics, SocketEngine sockets, TimeProvider time, ILoggerFactory loggers)
+        ConnectionLimiter limiter, GatewayMetrics metrics, SocketEngine sockets, IMemoryPoolFactory<byte> pools, TimeProvider time, ILoggerFactory loggers)
     {
         _time = time;
         _sockets = sockets;
@@ -45,9 +44,7 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
         _proxyHeaders = proxyHeaders;
         _tunnels = tunnels;
         _logger = loggers.CreateLogger<EdgeListener>();
-        _connections = new SocketConnectionContextFactory(
-            new SocketConnectionFactoryOptions { UnsafePreferInlineScheduling = InlineIo.Enabled },
-            loggers.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
+        _pool = pools.Create(new MemoryPoolOptions { Owner = "Gateway.Edge" });
     }
 
     public bool CanBind(EndPoint endpoint) => endpoint is EdgeEndPoint;
@@ -111,9 +108,14 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
         _ => terminate(client, null), // HTTP: straight to Kestrel
     };
 
-    internal ConnectionContext CreateConnection(Socket socket) => _connections.Create(socket);
+    /// <summary>Kestrel's connection for <paramref name="client"/>, whose socket it takes over.</summary>
+    internal ConnectionContext CreateConnection(ClientConnection client)
+    {
+        var received = client.TakeReceived();
+        return new TerminatedConnection(client.HandOver(), _pool, received, client.RemoteEndPoint, client.LocalEndPoint);
+    }
 
-    public void Dispose() => _connections.Dispose();
+    public void Dispose() => _pool.Dispose();
 
     private static partial class Log
     {

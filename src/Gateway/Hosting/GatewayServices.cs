@@ -17,6 +17,7 @@ using Gateway.Sockets;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Connections;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Hosting;
@@ -79,6 +80,7 @@ internal static class GatewayServices
             var guard = transforms.Services.GetRequiredService<NtlmGuard>();
             transforms.AddResponseTransform(guard.CheckResponseAsync);
         });
+        services.AddSingleton<IForwarderHttpClientFactory, BackendHttpClientFactory>();
         services.AddSingleton<ProxyStats>();
         services.AddSingleton<ProxyRequestRecorder>();
 

@@ -21,6 +21,9 @@ internal sealed class DotNetSocketEngine : SocketEngine
         return Register(socket, near);
     }
 
+    public override ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, int loop, CancellationToken cancellation) =>
+        ConnectAsync(socket, endpoint, null, cancellation);
+
     private sealed class DotNetSocketIo(Socket socket, SocketEngine engine) : SocketIo(socket, engine)
     {
         public override int ReadVersion => 0;
@@ -31,10 +34,6 @@ internal sealed class DotNetSocketEngine : SocketEngine
         protected override int WriteVersion => 0;
 
         protected override ValueTask SendRestAsync(ReadOnlyMemory<byte> rest, int seen) => PooledSend.SendAllAsync(Socket, rest);
-
-        public override void StopWatching()
-        {
-        }
 
         public override void Dispose()
         {

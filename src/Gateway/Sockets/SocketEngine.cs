@@ -34,7 +34,19 @@ internal abstract class SocketEngine
     public abstract SocketIo Register(Socket socket, SocketIo? near = null);
 
     /// <summary>Connects <paramref name="socket"/> and watches it.</summary>
+    /// <param name="near">A socket whose loop this one joins, so both ends of a tunnel run on one thread.</param>
     /// <exception cref="SocketException">The connection was refused or failed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired first.</exception>
     public abstract ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, SocketIo? near, CancellationToken cancellation);
+
+    /// <summary>Connects <paramref name="socket"/> and watches it on loop number <paramref name="loop"/> (of <see cref="LoopCount"/>).</summary>
+    /// <exception cref="SocketException">The connection was refused or failed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired first.</exception>
+    public abstract ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, int loop, CancellationToken cancellation);
+
+    /// <summary>How many threads watch the sockets: a client of the backends keeps one connection pool per loop.</summary>
+    public virtual int LoopCount => 1;
+
+    /// <summary>The loop whose thread runs the caller, so a request's backend connection is on its thread; 0 elsewhere.</summary>
+    public virtual int CurrentLoop => 0;
 }

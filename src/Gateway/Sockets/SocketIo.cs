@@ -66,9 +66,6 @@ internal abstract class SocketIo : IDisposable
     /// <param name="seen">The <see cref="WriteVersion"/> taken before the send that did not take it.</param>
     protected abstract ValueTask SendRestAsync(ReadOnlyMemory<byte> rest, int seen);
 
-    /// <summary>Stops watching a socket that lives on with another owner (a connection handed to Kestrel).</summary>
-    public abstract void StopWatching();
-
     /// <summary>Stops watching a socket its owner is about to close.</summary>
     public abstract void Dispose();
 }

@@ -26,6 +26,19 @@ internal static class BackendDialer
     public static ValueTask<SocketIo> ConnectAsync(HostPort destination, TimeSpan timeout, TimeProvider time, SocketIo client, CancellationToken abort) =>
         ConnectAsync(destination, timeout, time, client, static (socket, endpoint, client, token) => client!.Engine.ConnectAsync(socket, endpoint, client, token), abort);
 
+    /// <summary>A web backend's connection for HttpClient, watched by loop number <paramref name="loop"/> of <paramref name="engine"/>.</summary>
+    /// <param name="cancellation">Carries the HTTP client's ConnectTimeout.</param>
+    /// <exception cref="SocketException">Every address refused or was unreachable.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired.</exception>
+    public static async ValueTask<SocketIo> ConnectAsync(DnsEndPoint endpoint, SocketEngine engine, int loop, CancellationToken cancellation)
+    {
+        var addresses = IPAddress.TryParse(endpoint.Host, out var literal)
+            ? [literal]
+            : await Dns.GetHostAddressesAsync(endpoint.Host, cancellation);
+        return await ConnectFirstAsync(addresses, endpoint.Port, (Engine: engine, Loop: loop),
+            static (socket, address, state, token) => state.Engine.ConnectAsync(socket, address, state.Loop, token), cancellation);
+    }
+
     private static async ValueTask<T> ConnectAsync<T>(HostPort destination, TimeSpan timeout, TimeProvider time, SocketIo? client,
         Func<Socket, IPEndPoint, SocketIo?, CancellationToken, ValueTask<T>> connect, CancellationToken abort)
     {
@@ -36,32 +49,38 @@ internal static class BackendDialer
             var addresses = destination.Address is { } literal
                 ? [literal]
                 : await Dns.GetHostAddressesAsync(destination.Host, deadline.Token);
-
-            SocketException? last = null;
-            foreach (var address in addresses)
-            {
-                var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    return await connect(socket, new IPEndPoint(address, destination.Port), client, deadline.Token);
-                }
-                catch (SocketException e)
-                {
-                    socket.Dispose();
-                    last = e;
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            }
-
-            throw last ?? new SocketException((int)SocketError.HostNotFound);
+            return await ConnectFirstAsync(addresses, destination.Port, client, connect, deadline.Token);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !abort.IsCancellationRequested)
         {
             throw new TimeoutException($"no connection to {destination} within {Duration.Format(timeout)}");
         }
+    }
+
+    /// <summary>Tries the addresses in order; the first that answers wins.</summary>
+    private static async ValueTask<T> ConnectFirstAsync<TState, T>(IPAddress[] addresses, int port, TState state,
+        Func<Socket, IPEndPoint, TState, CancellationToken, ValueTask<T>> connect, CancellationToken cancellation)
+    {
+        SocketException? last = null;
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                return await connect(socket, new IPEndPoint(address, port), state, cancellation);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                last = e;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        throw last ?? new SocketException((int)SocketError.HostNotFound);
     }
 }

@@ -145,7 +145,7 @@ public sealed class SocketEngineTests : IDisposable
         using var socket = io.Socket;
 
         var pending = io.WaitReadableAsync(SocketIo.Registered).AsTask();
-        io.StopWatching();
+        io.Dispose();
         await Assert.ThrowsAsync<ObjectDisposedException>(() => pending.WaitAsync(Guard));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => io.WaitReadableAsync(SocketIo.Registered).AsTask().WaitAsync(Guard));
     }
@@ -247,20 +247,6 @@ public sealed class SocketEngineTests : IDisposable
         using var socket = NewSocket();
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Engine(engine).ConnectAsync(socket, full.EndPoint, null, cancel.Token).AsTask().WaitAsync(Guard));
-    }
-
-    [Fact]
-    public async Task A_socket_no_longer_watched_works_with_dotnets_own_async_calls()
-    {
-        var (io, peer) = await ConnectedAsync(_epoll);
-        using var peerSocket = peer;
-        using var socket = io.Socket;
-        io.StopWatching();
-
-        peer.Send("after"u8);
-        var buffer = new byte[8];
-        using var guard = new CancellationTokenSource(Guard);
-        Assert.Equal(5, await socket.ReceiveAsync(buffer, SocketFlags.None, guard.Token));
     }
 
     [Fact]

@@ -32,7 +32,17 @@ internal sealed class EpollEngine : SocketEngine, IDisposable
         return LoopFor(near).Add(socket, this);
     }
 
-    public override async ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, SocketIo? near, CancellationToken cancellation)
+    public override int LoopCount => _loops.Length;
+
+    public override int CurrentLoop => EpollLoop.Current is { } loop && loop.Index < _loops.Length && _loops[loop.Index] == loop ? loop.Index : 0;
+
+    public override ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, SocketIo? near, CancellationToken cancellation) =>
+        ConnectAsync(socket, endpoint, LoopFor(near), cancellation);
+
+    public override ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, int loop, CancellationToken cancellation) =>
+        ConnectAsync(socket, endpoint, _loops[(uint)loop % (uint)_loops.Length], cancellation);
+
+    private async ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, EpollLoop loop, CancellationToken cancellation)
     {
         socket.Blocking = false;
         var connecting = false;
@@ -47,7 +57,7 @@ internal sealed class EpollEngine : SocketEngine, IDisposable
 
         // Registered only now: while the handshake is in flight the socket reports nothing, so the first event is its
         // outcome (a socket registered before connect() would report itself writable at once).
-        var io = LoopFor(near).Add(socket, this);
+        var io = loop.Add(socket, this);
         try
         {
             if (connecting)

@@ -6,7 +6,6 @@ namespace Gateway.Sockets.Epoll;
 internal static unsafe partial class EpollInterop
 {
     public const int CtlAdd = 1;
-    public const int CtlDel = 2;
 
     public const uint In = 0x001;
     public const uint Urgent = 0x002;
@@ -47,13 +46,6 @@ internal static unsafe partial class EpollInterop
         {
             throw Failure("epoll_ctl");
         }
-    }
-
-    /// <returns>False when the descriptor was not in the set (closed already).</returns>
-    public static bool Remove(int epoll, int fd)
-    {
-        var ev = stackalloc byte[16];
-        return epoll_ctl(epoll, CtlDel, fd, ev) == 0;
     }
 
     /// <param name="block">False to return at once when nothing is ready.</param>

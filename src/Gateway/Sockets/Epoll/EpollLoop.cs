@@ -30,14 +30,24 @@ internal sealed unsafe class EpollLoop : IDisposable
     private volatile bool _stopping;
     private int _disposed;
 
+    [ThreadStatic]
+    private static EpollLoop? _current;
+
     public EpollLoop(int index)
     {
+        Index = index;
         _epoll = EpollInterop.Create();
         _wakeup = EpollInterop.CreateWakeup();
         EpollInterop.Add(_epoll, _wakeup, EpollInterop.In | EpollInterop.EdgeTriggered, WakeupKey);
         _thread = new Thread(Run) { IsBackground = true, Name = $"Gateway epoll {index}" };
         _thread.Start();
     }
+
+    /// <summary>The loop whose thread runs the caller, if any.</summary>
+    public static EpollLoop? Current => _current;
+
+    /// <summary>Its place among its engine's loops.</summary>
+    public int Index { get; }
 
     /// <exception cref="ObjectDisposedException">The loop was stopped.</exception>
     public EpollSocket Add(Socket socket, EpollEngine engine)
@@ -67,20 +77,16 @@ internal sealed unsafe class EpollLoop : IDisposable
         }
         catch
         {
-            Remove(registered, unregister: false);
+            Remove(registered);
             throw;
         }
 
         return registered;
     }
 
-    public void Remove(EpollSocket socket, bool unregister)
+    /// <summary>Frees the slot of a socket about to be closed: closing it takes it out of the epoll set.</summary>
+    public void Remove(EpollSocket socket)
     {
-        if (unregister && !_stopping)
-        {
-            _ = EpollInterop.Remove(_epoll, (int)socket.Socket.SafeHandle.DangerousGetHandle());
-        }
-
         lock (_slotsLock)
         {
             if (ReferenceEquals(_slots[socket.Slot], socket))
@@ -93,6 +99,7 @@ internal sealed unsafe class EpollLoop : IDisposable
 
     private void Run()
     {
+        _current = this;
         var events = (byte*)NativeMemory.Alloc((nuint)(BatchSize * EpollInterop.EventSize));
         try
         {

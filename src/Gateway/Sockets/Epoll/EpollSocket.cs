@@ -66,16 +66,12 @@ internal sealed class EpollSocket : SocketIo
         }
     }
 
-    public override void StopWatching() => Stop(unregister: true);
-
     /// <summary>The socket's close takes it out of the epoll set; only the slot is freed, for the next one.</summary>
-    public override void Dispose() => Stop(unregister: false);
-
-    private void Stop(bool unregister)
+    public override void Dispose()
     {
         if (Interlocked.Exchange(ref _registered, 0) == 1)
         {
-            Loop.Remove(this, unregister);
+            Loop.Remove(this);
             Readable.Abort();
             Writable.Abort();
         }

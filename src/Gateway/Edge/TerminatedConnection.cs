@@ -1,0 +1,293 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Gateway.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Gateway.Edge;
+
+/// <summary>
+/// A connection the edge terminates, as Kestrel sees it. Its socket stays with the engine that routed it: the loop
+/// reads into Kestrel's input and sends Kestrel's output, and Kestrel, YARP and the backend's answer run on the loop's
+/// thread, so a request does not change threads on its way through.
+/// </summary>
+/// <remarks>
+/// Closing follows Kestrel's socket transport: the end of the client's input (or a failed read) ends the
+/// connection, and so do the end of Kestrel's output or an abort, which close the socket.
+/// </remarks>
+internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFeature, IConnectionItemsFeature,
+    IConnectionTransportFeature, IConnectionEndPointFeature, IConnectionLifetimeFeature, IMemoryPoolFeature
+{
+    // As Kestrel's socket transport: each read gets at least half a pool block; the client may be 1 MiB ahead of
+    // Kestrel, and Kestrel 64 KiB ahead of the client, before the other side waits.
+    private const int MinimumReadSize = 2048;
+    private const long InputLimit = 1024 * 1024;
+    private const long OutputLimit = 64 * 1024;
+
+    // Unique across restarts too, as Kestrel's ids (which start from the clock).
+    private static long _lastId = DateTime.UtcNow.Ticks;
+
+    private readonly SocketIo _io;
+    private readonly PipeWriter _fromClient;
+    private readonly PipeReader _toClient;
+    private readonly CancellationTokenSource _closed = new();
+    private readonly Lock _closeLock = new();
+    private readonly Task _receiving;
+    private readonly Task _sending;
+    private bool _socketClosed;
+    private Exception? _closeReason;
+
+    /// <param name="received">Bytes read while routing (the ClientHello), from the shared array pool: Kestrel reads them first, and the array goes back.</param>
+    public TerminatedConnection(SocketIo io, MemoryPool<byte> pool, (byte[]? Array, int Length) received, EndPoint? remote, EndPoint? local)
+    {
+        _io = io;
+        MemoryPool = pool;
+        ConnectionId = Interlocked.Increment(ref _lastId).ToString("X", System.Globalization.CultureInfo.InvariantCulture);
+        RemoteEndPoint = remote;
+        LocalEndPoint = local;
+        ConnectionClosed = _closed.Token;
+
+        var input = new Pipe(new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, InputLimit, InputLimit / 2, useSynchronizationContext: false));
+        var output = new Pipe(new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, OutputLimit, OutputLimit / 2, useSynchronizationContext: false));
+        Transport = new DuplexPipe(input.Reader, output.Writer);
+        _fromClient = input.Writer;
+        _toClient = output.Reader;
+
+        Features = new FeatureCollection();
+        Features.Set<IConnectionIdFeature>(this);
+        Features.Set<IConnectionItemsFeature>(this);
+        Features.Set<IConnectionTransportFeature>(this);
+        Features.Set<IConnectionEndPointFeature>(this);
+        Features.Set<IConnectionLifetimeFeature>(this);
+        Features.Set<IMemoryPoolFeature>(this);
+
+        _receiving = ReceiveAsync(received);
+        _sending = SendAsync();
+    }
+
+    public override string ConnectionId { get; set; }
+
+    public override IFeatureCollection Features { get; }
+
+    public override IDictionary<object, object?> Items { get; set; } = new Dictionary<object, object?>();
+
+    public override IDuplexPipe Transport { get; set; }
+
+    public override EndPoint? RemoteEndPoint { get; set; }
+
+    public override EndPoint? LocalEndPoint { get; set; }
+
+    public override CancellationToken ConnectionClosed { get; set; }
+
+    public MemoryPool<byte> MemoryPool { get; }
+
+    public override void Abort(ConnectionAbortedException abortReason)
+    {
+        CloseSocket(abortReason);
+        _toClient.CancelPendingRead(); // ends the send loop if it waits for output
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        Transport.Input.Complete();
+        Transport.Output.Complete();
+        await _sending;
+        await _receiving;
+        _closed.Dispose();
+        await base.DisposeAsync();
+    }
+
+    private async Task ReceiveAsync((byte[]? Array, int Length) received)
+    {
+        var input = _fromClient;
+        Exception? error = null;
+        try
+        {
+            if (received.Array is { } replay)
+            {
+                input.Write(replay.AsSpan(0, received.Length));
+                ArrayPool<byte>.Shared.Return(replay);
+                var replayed = await input.FlushAsync();
+                if (replayed.IsCompleted)
+                {
+                    return;
+                }
+            }
+
+            // Until a read comes back short, the socket may hold more than was reported: read before any wait.
+            var drained = false;
+            var seen = SocketIo.Registered;
+            while (true)
+            {
+                if (drained)
+                {
+                    // No buffer while the client is idle: the pool block is taken once data is there.
+                    await _io.WaitReadableAsync(seen);
+                }
+
+                seen = _io.ReadVersion;
+                var buffer = input.GetMemory(MinimumReadSize);
+                var read = _io.Socket.Receive(buffer.Span, SocketFlags.None, out var socketError);
+                if (socketError == SocketError.WouldBlock)
+                {
+                    drained = true;
+                    continue;
+                }
+
+                if (socketError != SocketError.Success)
+                {
+                    error = Failure(socketError);
+                    break;
+                }
+
+                if (read == 0)
+                {
+                    break; // the client finished sending
+                }
+
+                input.Advance(read);
+                drained = read < buffer.Length;
+                var flushed = await input.FlushAsync();
+                if (flushed.IsCompleted || flushed.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The socket was closed (an abort, or the end of the output): the reason for it is the one to report.
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+        finally
+        {
+            Exception? reason;
+            lock (_closeLock)
+            {
+                reason = _closeReason ?? error;
+            }
+
+            input.Complete(reason);
+
+            // Kestrel's callbacks on the closed token (aborting the request) run on the thread pool, not on the loop.
+            await Task.Factory.StartNew(static state => ((TerminatedConnection)state!).SignalClosed(), this, CancellationToken.None,
+                TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+        }
+    }
+
+    private async Task SendAsync()
+    {
+        var output = _toClient;
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var result = await output.ReadAsync();
+                if (result.IsCanceled)
+                {
+                    break;
+                }
+
+                var buffer = result.Buffer;
+                foreach (var segment in buffer)
+                {
+                    await _io.SendAllAsync(segment);
+                }
+
+                output.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Aborted.
+        }
+        catch (SocketException e)
+        {
+            error = Failure(e.SocketErrorCode);
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+        finally
+        {
+            CloseSocket(error);
+            Exception? reason;
+            lock (_closeLock)
+            {
+                reason = _closeReason;
+            }
+
+            output.Complete(reason);
+            SignalClosed();
+        }
+    }
+
+    /// <summary>What Kestrel expects for a failed read or send: a reset is the client's doing, anything else an I/O error.</summary>
+    private static Exception Failure(SocketError error) => error is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown
+        ? new ConnectionResetException($"The client reset the connection ({error}).", new SocketException((int)error))
+        : new IOException($"The connection failed ({error}).", new SocketException((int)error));
+
+    private void CloseSocket(Exception? reason)
+    {
+        lock (_closeLock)
+        {
+            if (_socketClosed)
+            {
+                return;
+            }
+
+            _socketClosed = true;
+            _closeReason = reason ?? new ConnectionAbortedException("The connection's output ended.");
+        }
+
+        try
+        {
+            _io.Socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // Reset already.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _io.Dispose(); // fails a read waiting on the loop
+        _io.Socket.Dispose();
+    }
+
+    private void SignalClosed()
+    {
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed after both loops ended.
+        }
+        catch (AggregateException)
+        {
+            // A callback's failure is its owner's; the connection is closed either way.
+        }
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+}

@@ -1,0 +1,135 @@
+using System.Net.Sockets;
+
+namespace Gateway.Sockets;
+
+/// <summary>
+/// A connected socket as a stream, read and written through its engine: HttpClient's connections to web backends, so a
+/// proxied request and its backend's answer run on the loop that read the request. Asynchronous calls only.
+/// </summary>
+internal sealed class SocketStream : Stream
+{
+    private readonly SocketIo _io;
+
+    // After a read that came back short the socket is drained: the next read waits first, instead of asking the
+    // socket and being told "would block". _drainedAt is the read version taken before that read.
+    private bool _drained;
+    private int _drainedAt;
+    private int _disposed;
+
+    public SocketStream(SocketIo io) => _io = io;
+
+    public override bool CanRead => true;
+
+    public override bool CanWrite => true;
+
+    public override bool CanSeek => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <remarks>
+    /// A zero-byte read completes when data (or the end) is there, without taking any: HttpClient parks one on every
+    /// idle pooled connection to learn that the backend closed it, so it must not complete before that.
+    /// </remarks>
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            if (_drained)
+            {
+                await _io.WaitReadableAsync(_drainedAt, cancellationToken);
+                _drained = false;
+                if (buffer.IsEmpty)
+                {
+                    return 0; // something came: the read that follows finds out what
+                }
+            }
+
+            while (true)
+            {
+                var seen = _io.ReadVersion;
+                var read = buffer.IsEmpty
+                    ? Peek(out var error)
+                    : _io.Socket.Receive(buffer.Span, SocketFlags.None, out error);
+                if (error == SocketError.WouldBlock)
+                {
+                    await _io.WaitReadableAsync(seen, cancellationToken);
+                    continue;
+                }
+
+                if (error != SocketError.Success)
+                {
+                    throw new IOException($"Reading from the backend failed ({error}).", new SocketException((int)error));
+                }
+
+                _drained = read > 0 && read < buffer.Length;
+                _drainedAt = seen;
+                return buffer.IsEmpty ? 0 : read;
+            }
+        }
+        catch (ObjectDisposedException e)
+        {
+            throw new IOException("The backend connection was closed.", e);
+        }
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _io.SendAllAsync(buffer);
+        }
+        catch (SocketException e)
+        {
+            throw new IOException($"Writing to the backend failed ({e.SocketErrorCode}).", e);
+        }
+        catch (ObjectDisposedException e)
+        {
+            throw new IOException("The backend connection was closed.", e);
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override void Flush()
+    {
+    }
+
+    // Blocking here could stall the loop thread that has to complete the wait.
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Only asynchronous reads.");
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("Only asynchronous writes.");
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _io.Dispose();
+            _io.Socket.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <returns>1 when data is there, 0 at the end of the stream; nothing is taken.</returns>
+    private int Peek(out SocketError error)
+    {
+        Span<byte> probe = stackalloc byte[1];
+        return _io.Socket.Receive(probe, SocketFlags.Peek, out error);
+    }
+}
