@@ -161,6 +161,10 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
         {
             // The socket was closed (an abort, or the end of the output): the reason for it is the one to report.
         }
+        catch (SocketException e)
+        {
+            error = Failure(e.SocketErrorCode); // a wait on .NET's engine
+        }
         catch (Exception e)
         {
             error = e;

@@ -72,6 +72,10 @@ internal sealed class SocketStream : Stream
                 return buffer.IsEmpty ? 0 : read;
             }
         }
+        catch (SocketException e)
+        {
+            throw new IOException($"Reading from the backend failed ({e.SocketErrorCode}).", e); // a wait on .NET's engine
+        }
         catch (ObjectDisposedException e)
         {
             throw new IOException("The backend connection was closed.", e);

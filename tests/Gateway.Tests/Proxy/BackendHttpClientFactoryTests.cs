@@ -1,0 +1,191 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Gateway.Proxy;
+using Gateway.Sockets;
+using Gateway.Sockets.Epoll;
+using Microsoft.Extensions.Logging.Abstractions;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Tests.Proxy;
+
+/// <summary>
+/// YARP's backend clients with one connection pool per loop, against a raw HTTP/1.1 backend on loopback that counts
+/// the connections it accepts.
+/// </summary>
+public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
+{
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(10);
+
+    private readonly EpollEngine _epoll = new(2);
+    private readonly CountingBackend _backend = new();
+
+    [Fact]
+    public async Task An_idle_backend_connection_serves_the_next_request()
+    {
+        using var client = Client(new HttpClientConfig());
+
+        Assert.Equal("answer 1", await GetAsync(client));
+        await Task.Delay(100); // the connection sits idle in its pool, with a zero-byte read parked on it
+        Assert.Equal("answer 2", await GetAsync(client));
+        Assert.Equal(1, _backend.Accepted);
+    }
+
+    [Fact]
+    public async Task A_backend_that_closed_an_idle_connection_costs_the_next_request_nothing()
+    {
+        _backend.CloseAfterAnswer = true;
+        using var client = Client(new HttpClientConfig());
+
+        Assert.Equal("answer 1", await GetAsync(client));
+        await Task.Delay(200);
+        Assert.Equal("answer 1", await GetAsync(client));
+        Assert.Equal(2, _backend.Accepted);
+    }
+
+    [Fact]
+    public async Task A_request_made_on_a_loops_thread_goes_out_on_a_connection_of_that_loop()
+    {
+        using var client = Client(new HttpClientConfig());
+
+        Assert.Equal("answer 1", await OnLoopAsync(1, () => GetAsync(client)));
+        Assert.Equal("answer 2", await OnLoopAsync(1, () => GetAsync(client)));
+        Assert.Equal(1, _backend.Accepted);
+
+        // Loop 0 has a pool of its own.
+        Assert.Equal("answer 1", await OnLoopAsync(0, () => GetAsync(client)));
+        Assert.Equal(2, _backend.Accepted);
+    }
+
+    [Fact]
+    public async Task A_cluster_with_a_connection_limit_keeps_one_pool_so_the_limit_holds()
+    {
+        using var client = Client(new HttpClientConfig { MaxConnectionsPerServer = 1 });
+
+        Assert.Equal("answer 1", await OnLoopAsync(1, () => GetAsync(client)));
+        Assert.Equal("answer 2", await OnLoopAsync(0, () => GetAsync(client)));
+        Assert.Equal(1, _backend.Accepted);
+    }
+
+    private HttpMessageInvoker Client(HttpClientConfig config) =>
+        new BackendHttpClientFactory(_epoll, NullLogger<ForwarderHttpClientFactory>.Instance)
+            .CreateClient(new ForwarderHttpClientContext { ClusterId = "app", NewConfig = config });
+
+    private async Task<string> GetAsync(HttpMessageInvoker client)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{_backend.Port}/");
+        using var response = await client.SendAsync(request, CancellationToken.None).WaitAsync(Guard).ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="action"/> from loop <paramref name="loop"/>'s thread, where a waiter resumes.</summary>
+    private async Task<string> OnLoopAsync(int loop, Func<Task<string>> action)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var io = await _epoll.ConnectAsync(socket, listener.LocalEndPoint!, loop, CancellationToken.None);
+        using var peer = await listener.AcceptAsync();
+
+        var onLoop = RunAfterAsync(io, loop, action);
+        peer.Send("go"u8);
+        return await onLoop.WaitAsync(Guard);
+    }
+
+    private async Task<string> RunAfterAsync(SocketIo io, int loop, Func<Task<string>> action)
+    {
+        await io.WaitReadableAsync(SocketIo.Registered).ConfigureAwait(false);
+        Assert.Equal(loop, _epoll.CurrentLoop);
+        return await action().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _backend.DisposeAsync();
+        _epoll.Dispose();
+    }
+
+    /// <summary>Answers each request on a connection with "answer N", N counting that connection's requests.</summary>
+    private sealed class CountingBackend : IAsyncDisposable
+    {
+        private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        private readonly Task _accepting;
+        private int _accepted;
+
+        public CountingBackend()
+        {
+            _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            _listener.Listen();
+            _accepting = AcceptAsync();
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
+
+        public int Accepted => Volatile.Read(ref _accepted);
+
+        /// <summary>Close each connection after its first answer, without saying so, as a backend's idle timeout does.</summary>
+        public bool CloseAfterAnswer { get; set; }
+
+        private async Task AcceptAsync()
+        {
+            while (true)
+            {
+                Socket connection;
+                try
+                {
+                    connection = await _listener.AcceptAsync();
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    return;
+                }
+
+                Interlocked.Increment(ref _accepted);
+                _ = ServeAsync(connection);
+            }
+        }
+
+        private async Task ServeAsync(Socket connection)
+        {
+            using var _ = connection;
+            var buffer = new byte[4096];
+            var pending = string.Empty;
+            try
+            {
+                for (var answered = 1; ; answered++)
+                {
+                    while (!pending.Contains("\r\n\r\n", StringComparison.Ordinal))
+                    {
+                        var read = await connection.ReceiveAsync(buffer, SocketFlags.None);
+                        if (read == 0)
+                        {
+                            return;
+                        }
+
+                        pending += Encoding.ASCII.GetString(buffer, 0, read);
+                    }
+
+                    pending = pending[(pending.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..];
+                    var body = $"answer {answered}";
+                    await connection.SendAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\n\r\n{body}"), SocketFlags.None);
+                    if (CloseAfterAnswer)
+                    {
+                        connection.Shutdown(SocketShutdown.Both);
+                        return;
+                    }
+                }
+            }
+            catch (SocketException)
+            {
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _listener.Dispose();
+            await _accepting;
+        }
+    }
+}
