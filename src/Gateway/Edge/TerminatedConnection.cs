@@ -120,12 +120,19 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
             // Until a read comes back short, the socket may hold more than was reported: read before any wait.
             var drained = false;
             var seen = SocketIo.Registered;
+            var streak = 0;
             while (true)
             {
                 if (drained)
                 {
                     // No buffer while the client is idle: the pool block is taken once data is there.
+                    streak = 0;
                     await _io.WaitReadableAsync(seen);
+                }
+                else if (streak >= SocketIo.FairShare)
+                {
+                    streak = 0;
+                    await _io.YieldAsync(); // an upload as fast as the loop lets the loop's other sockets in
                 }
 
                 seen = _io.ReadVersion;
@@ -150,6 +157,7 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
 
                 input.Advance(read);
                 drained = read < buffer.Length;
+                streak += read;
                 var flushed = await input.FlushAsync();
                 if (flushed.IsCompleted || flushed.IsCanceled)
                 {

@@ -35,6 +35,13 @@ internal abstract class SocketIo : IDisposable
     public abstract ValueTask WaitReadableAsync(int seen, CancellationToken cancellation = default);
 
     /// <summary>
+    /// What a reader takes in full reads in a row before it yields. A bulk transfer whose reads keep coming back full
+    /// never has to wait, so it would otherwise hold its thread for as long as it lasts, and every other socket there
+    /// (new connections' ClientHellos among them) would wait behind it.
+    /// </summary>
+    public const int FairShare = 256 * 1024;
+
+    /// <summary>
     /// Lets the other sockets on this one's thread be served, then continues: for a reader whose reads keep coming
     /// back full, which would otherwise never wait.
     /// </summary>

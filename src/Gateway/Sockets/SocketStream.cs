@@ -14,6 +14,9 @@ internal sealed class SocketStream : Stream
     // socket and being told "would block". _drainedAt is the read version taken before that read.
     private bool _drained;
     private int _drainedAt;
+
+    // Bytes taken in full reads in a row: a download as fast as the loop lets the loop's other sockets in.
+    private int _streak;
     private int _disposed;
 
     public SocketStream(SocketIo io) => _io = io;
@@ -49,6 +52,11 @@ internal sealed class SocketStream : Stream
                     return 0; // something came: the read that follows finds out what
                 }
             }
+            else if (_streak >= SocketIo.FairShare)
+            {
+                _streak = 0;
+                await _io.YieldAsync();
+            }
 
             while (true)
             {
@@ -69,6 +77,7 @@ internal sealed class SocketStream : Stream
 
                 _drained = read > 0 && read < buffer.Length;
                 _drainedAt = seen;
+                _streak = read == buffer.Length ? _streak + read : 0;
                 return buffer.IsEmpty ? 0 : read;
             }
         }

@@ -22,12 +22,8 @@ internal sealed class TunnelSession : IDisposable
     /// <summary>Bulk transfers move in blocks this large (HAProxy's bufsize).</summary>
     private const int ReceiveBufferSize = 16 * 1024;
 
-    /// <summary>
-    /// Full reads in a row before a direction lets the other sockets on its thread be served (256 KiB). A bulk transfer
-    /// whose reads keep coming back full never has to wait, so it would otherwise hold that thread for as long as it
-    /// lasts, and every other socket there (new connections' ClientHellos among them) would wait behind it.
-    /// </summary>
-    private const int FullReadsBeforeYield = 16;
+    /// <summary>Full reads in a row before a direction lets the other sockets on its thread be served.</summary>
+    private const int FullReadsBeforeYield = SocketIo.FairShare / ReceiveBufferSize;
 
     private readonly ClientConnection _client;
     private readonly SocketIo _clientIo;
