@@ -84,7 +84,7 @@ internal sealed class ClientConnection : IDisposable
 
         while (true)
         {
-            var read = Socket.Receive(_received, _length, room, SocketFlags.None, out var error);
+            var read = Io.Receive(_received.AsSpan(_length, room), SocketFlags.None, out var error);
             if (error == SocketError.WouldBlock)
             {
                 await Io.WaitReadableAsync(seen, cancellation);
@@ -141,7 +141,7 @@ internal sealed class ClientConnection : IDisposable
         if (_socket is { } socket)
         {
             Io.Dispose();
-            DiscardUnread(socket);
+            DiscardUnread(Io);
             socket.Dispose();
         }
     }
@@ -150,14 +150,14 @@ internal sealed class ClientConnection : IDisposable
     /// Closing a socket with unread bytes sends RST instead of FIN: a client refused before its hello was read still
     /// gets a clean close. A client that keeps sending gets its reset after a bounded amount.
     /// </summary>
-    private static void DiscardUnread(Socket socket)
+    private static void DiscardUnread(SocketIo io)
     {
         try
         {
             Span<byte> sink = stackalloc byte[1024];
-            for (var budget = 64 * 1024; budget > 0 && socket.Available > 0; budget -= sink.Length)
+            for (var budget = 64 * 1024; budget > 0 && io.Socket.Available > 0; budget -= sink.Length)
             {
-                if (socket.Receive(sink, SocketFlags.None) <= 0)
+                if (io.Receive(sink, SocketFlags.None, out var error) <= 0 || error != SocketError.Success)
                 {
                     return;
                 }

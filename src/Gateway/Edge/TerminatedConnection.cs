@@ -137,7 +137,7 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
 
                 seen = _io.ReadVersion;
                 var buffer = input.GetMemory(MinimumReadSize);
-                var read = _io.Socket.Receive(buffer.Span, SocketFlags.None, out var socketError);
+                var read = _io.Receive(buffer.Span, SocketFlags.None, out var socketError);
                 if (socketError == SocketError.WouldBlock)
                 {
                     drained = true;

@@ -28,6 +28,10 @@ internal sealed class DotNetSocketEngine : SocketEngine
     {
         public override int ReadVersion => 0;
 
+        public override int Receive(Span<byte> buffer, SocketFlags flags, out SocketError error) => Socket.Receive(buffer, flags, out error);
+
+        public override int Send(ReadOnlySpan<byte> data, out SocketError error) => Socket.Send(data, SocketFlags.None, out error);
+
         public override async ValueTask WaitReadableAsync(int seen, CancellationToken cancellation = default) =>
             await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellation);
 

@@ -47,13 +47,22 @@ internal abstract class SocketIo : IDisposable
     /// </summary>
     public virtual async ValueTask YieldAsync() => await Task.Yield();
 
+    /// <summary>Reads what is there, without waiting.</summary>
+    /// <returns>The bytes read, 0 at the end of the stream; <paramref name="error"/> says <see cref="SocketError.WouldBlock"/> when nothing is there.</returns>
+    /// <exception cref="ObjectDisposedException">The socket was closed.</exception>
+    public abstract int Receive(Span<byte> buffer, SocketFlags flags, out SocketError error);
+
+    /// <summary>Sends what the socket takes now, without waiting.</summary>
+    /// <exception cref="ObjectDisposedException">The socket was closed.</exception>
+    public abstract int Send(ReadOnlySpan<byte> data, out SocketError error);
+
     /// <summary>Sends all of <paramref name="data"/>: what the socket takes at once, then the rest as it drains.</summary>
     /// <exception cref="SocketException">The send failed.</exception>
     /// <exception cref="ObjectDisposedException">The socket was closed.</exception>
     public ValueTask SendAllAsync(ReadOnlyMemory<byte> data)
     {
         var seen = WriteVersion;
-        var sent = Socket.Send(data.Span, SocketFlags.None, out var error);
+        var sent = Send(data.Span, out var error);
         if (error == SocketError.WouldBlock)
         {
             sent = 0;

@@ -63,7 +63,7 @@ internal sealed class SocketStream : Stream
                 var seen = _io.ReadVersion;
                 var read = buffer.IsEmpty
                     ? Peek(out var error)
-                    : _io.Socket.Receive(buffer.Span, SocketFlags.None, out error);
+                    : _io.Receive(buffer.Span, SocketFlags.None, out error);
                 if (error == SocketError.WouldBlock)
                 {
                     await _io.WaitReadableAsync(seen, cancellationToken);
@@ -143,6 +143,6 @@ internal sealed class SocketStream : Stream
     private int Peek(out SocketError error)
     {
         Span<byte> probe = stackalloc byte[1];
-        return _io.Socket.Receive(probe, SocketFlags.Peek, out error);
+        return _io.Receive(probe, SocketFlags.Peek, out error);
     }
 }

@@ -153,7 +153,7 @@ internal sealed partial class TunnelHandler : IDisposable
             while (true)
             {
                 var seen = client.ReadVersion;
-                var peeked = client.Socket.Receive(PeekProbe, 0, 1, SocketFlags.Peek, out var error);
+                var peeked = client.Receive(PeekProbe, SocketFlags.Peek, out var error);
                 if (error == SocketError.WouldBlock)
                 {
                     await client.WaitReadableAsync(seen, dialing.Token);

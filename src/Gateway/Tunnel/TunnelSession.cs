@@ -133,7 +133,7 @@ internal sealed class TunnelSession : IDisposable
                         // Then one plain non-blocking read and write, the way an event loop does it.
                         seen = from.ReadVersion;
                         rented = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
-                        received = from.Socket.Receive(rented, 0, ReceiveBufferSize, SocketFlags.None, out var error);
+                        received = from.Receive(rented.AsSpan(0, ReceiveBufferSize), SocketFlags.None, out var error);
                         if (error == SocketError.WouldBlock)
                         {
                             drained = true;

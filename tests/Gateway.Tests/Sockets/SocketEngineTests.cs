@@ -44,7 +44,7 @@ public sealed class SocketEngineTests : IDisposable
 
         var buffer = new byte[64];
         var seen = io.ReadVersion;
-        Assert.Equal(3, socket.Receive(buffer, 0, buffer.Length, SocketFlags.None, out var error));
+        Assert.Equal(3, io.Receive(buffer.AsSpan(0, buffer.Length), SocketFlags.None, out var error));
         Assert.Equal(SocketError.Success, error);
 
         // The read was short, so the socket is drained: the next wait needs no read first (the version taken before the
@@ -54,7 +54,7 @@ public sealed class SocketEngineTests : IDisposable
         Assert.False(next.IsCompleted);
         peer.Send("two!"u8);
         await next.WaitAsync(Guard);
-        Assert.Equal(4, socket.Receive(buffer, 0, buffer.Length, SocketFlags.None, out error));
+        Assert.Equal(4, io.Receive(buffer.AsSpan(0, buffer.Length), SocketFlags.None, out error));
     }
 
     [Fact]
@@ -66,13 +66,13 @@ public sealed class SocketEngineTests : IDisposable
         using var socket = io.Socket;
 
         var seen = io.ReadVersion;
-        Assert.Equal(0, socket.Receive(new byte[8], 0, 8, SocketFlags.None, out var error));
+        Assert.Equal(0, io.Receive(new byte[8].AsSpan(0, 8), SocketFlags.None, out var error));
         Assert.Equal(SocketError.WouldBlock, error);
         peer.Send("late"u8);
         await Poll.UntilAsync(() => io.ReadVersion != seen, "the loop has seen it before anybody waits");
 
         await io.WaitReadableAsync(seen).AsTask().WaitAsync(Guard);
-        Assert.Equal(4, socket.Receive(new byte[8], 0, 8, SocketFlags.None, out _));
+        Assert.Equal(4, io.Receive(new byte[8].AsSpan(0, 8), SocketFlags.None, out _));
     }
 
     [Theory]
@@ -84,12 +84,12 @@ public sealed class SocketEngineTests : IDisposable
         using var socket = io.Socket;
 
         var seen = io.ReadVersion;
-        Assert.Equal(0, socket.Receive(new byte[8], 0, 8, SocketFlags.None, out var error));
+        Assert.Equal(0, io.Receive(new byte[8].AsSpan(0, 8), SocketFlags.None, out var error));
         Assert.Equal(SocketError.WouldBlock, error);
         var wait = io.WaitReadableAsync(seen).AsTask();
         peer.Shutdown(SocketShutdown.Send);
         await wait.WaitAsync(Guard);
-        Assert.Equal(0, socket.Receive(new byte[8], 0, 8, SocketFlags.None, out error));
+        Assert.Equal(0, io.Receive(new byte[8].AsSpan(0, 8), SocketFlags.None, out error));
         Assert.Equal(SocketError.Success, error);
         peer.Dispose();
     }
@@ -107,9 +107,9 @@ public sealed class SocketEngineTests : IDisposable
         await Task.Delay(100); // both are in, and reported, before the read
 
         var seen = io.ReadVersion;
-        Assert.Equal(10, socket.Receive(new byte[64], 0, 64, SocketFlags.None, out _));
+        Assert.Equal(10, io.Receive(new byte[64].AsSpan(0, 64), SocketFlags.None, out _));
         await io.WaitReadableAsync(seen).AsTask().WaitAsync(Guard);
-        Assert.Equal(0, socket.Receive(new byte[64], 0, 64, SocketFlags.None, out var error));
+        Assert.Equal(0, io.Receive(new byte[64].AsSpan(0, 64), SocketFlags.None, out var error));
         Assert.Equal(SocketError.Success, error);
         peer.Dispose();
     }
@@ -130,9 +130,9 @@ public sealed class SocketEngineTests : IDisposable
 
         var buffer = new byte[64];
         var seen = io.ReadVersion;
-        Assert.Equal(3, socket.Receive(buffer, 0, buffer.Length, SocketFlags.None, out _)); // stops at the urgent mark
+        Assert.Equal(3, io.Receive(buffer.AsSpan(0, buffer.Length), SocketFlags.None, out _)); // stops at the urgent mark
         await io.WaitReadableAsync(seen).AsTask().WaitAsync(Guard);
-        var rest = socket.Receive(buffer, 0, buffer.Length, SocketFlags.None, out var error);
+        var rest = io.Receive(buffer.AsSpan(0, buffer.Length), SocketFlags.None, out var error);
         Assert.Equal(SocketError.Success, error);
         Assert.Equal("def", System.Text.Encoding.ASCII.GetString(buffer, 0, rest));
     }
@@ -166,7 +166,7 @@ public sealed class SocketEngineTests : IDisposable
         peer.Send("more"u8);
         await wait.WaitAsync(Guard);
         await io.YieldAsync().AsTask().WaitAsync(Guard);
-        Assert.Equal(4, socket.Receive(new byte[8], 0, 8, SocketFlags.None, out _));
+        Assert.Equal(4, io.Receive(new byte[8].AsSpan(0, 8), SocketFlags.None, out _));
     }
 
     [Theory]
@@ -186,7 +186,7 @@ public sealed class SocketEngineTests : IDisposable
         var again = io.WaitReadableAsync(SocketIo.Registered).AsTask();
         peer.Send("x"u8);
         await again.WaitAsync(Guard);
-        Assert.Equal(1, socket.Receive(new byte[8], 0, 8, SocketFlags.None, out _));
+        Assert.Equal(1, io.Receive(new byte[8].AsSpan(0, 8), SocketFlags.None, out _));
     }
 
     [Theory]

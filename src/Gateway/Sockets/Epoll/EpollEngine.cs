@@ -28,7 +28,7 @@ internal sealed class EpollEngine : SocketEngine, IDisposable
 
     public override SocketIo Register(Socket socket, SocketIo? near = null)
     {
-        socket.Blocking = false;
+        SocketCalls.MakeNonBlocking(socket.SafeHandle);
         return LoopFor(near).Add(socket, this);
     }
 
@@ -44,15 +44,11 @@ internal sealed class EpollEngine : SocketEngine, IDisposable
 
     private async ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, EpollLoop loop, CancellationToken cancellation)
     {
-        socket.Blocking = false;
-        var connecting = false;
-        try
+        SocketCalls.MakeNonBlocking(socket.SafeHandle);
+        var started = SocketCalls.StartConnect(socket.SafeHandle, endpoint);
+        if (started is not (SocketError.Success or SocketError.InProgress))
         {
-            socket.Connect(endpoint);
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
-        {
-            connecting = true;
+            throw new SocketException((int)started);
         }
 
         // Registered only now: while the handshake is in flight the socket reports nothing, so the first event is its
@@ -60,7 +56,7 @@ internal sealed class EpollEngine : SocketEngine, IDisposable
         var io = loop.Add(socket, this);
         try
         {
-            if (connecting)
+            if (started == SocketError.InProgress)
             {
                 await io.Writable.WaitAsync(SocketIo.Registered, cancellation);
                 var error = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;

@@ -28,6 +28,10 @@ internal sealed class EpollSocket : SocketIo
 
     public override int ReadVersion => Readable.Version;
 
+    public override int Receive(Span<byte> buffer, SocketFlags flags, out SocketError error) => SocketCalls.Receive(Socket.SafeHandle, buffer, flags, out error);
+
+    public override int Send(ReadOnlySpan<byte> data, out SocketError error) => SocketCalls.Send(Socket.SafeHandle, data, out error);
+
     public override ValueTask WaitReadableAsync(int seen, CancellationToken cancellation = default) => Readable.WaitAsync(seen, cancellation);
 
     /// <summary>Continues on this loop, after the events ready now: a wait for readability that the loop ends itself.</summary>
@@ -47,7 +51,7 @@ internal sealed class EpollSocket : SocketIo
         {
             await Writable.WaitAsync(seen, default);
             seen = Writable.Version;
-            var sent = Socket.Send(rest.Span, SocketFlags.None, out var error);
+            var sent = Send(rest.Span, out var error);
             if (error == SocketError.WouldBlock)
             {
                 continue;
