@@ -196,7 +196,8 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
     private async Task SendAsync()
     {
         var output = _toClient;
-        Exception? error = null;
+        Exception? reason = null;
+        Exception? unexpected = null;
         try
         {
             while (true)
@@ -226,22 +227,21 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
         }
         catch (SocketException e)
         {
-            error = Failure(e.SocketErrorCode);
+            reason = Failure(e.SocketErrorCode);
+            unexpected = reason is ConnectionResetException ? null : reason;
         }
         catch (Exception e)
         {
-            error = e;
+            reason = unexpected = e;
         }
         finally
         {
-            CloseSocket(error);
-            Exception? reason;
-            lock (_closeLock)
-            {
-                reason = _closeReason;
-            }
+            CloseSocket(reason);
 
-            output.Complete(reason);
+            // As Kestrel's socket transport: a client that left is the end of the output, not an error in it, so Kestrel's
+            // next write just finds the output closed; and a read paused on a full input goes on to see the close.
+            output.Complete(unexpected);
+            _fromClient.CancelPendingFlush();
             SignalClosed();
         }
     }
