@@ -24,6 +24,7 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
     // As Kestrel's socket transport: each read gets at least half a pool block; the client may be 1 MiB ahead of
     // Kestrel, and Kestrel 64 KiB ahead of the client, before the other side waits.
     private const int MinimumReadSize = 2048;
+    private const int CopiedReadSize = 4096;
     private const long InputLimit = 1024 * 1024;
     private const long OutputLimit = 64 * 1024;
 
@@ -33,6 +34,10 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
     private readonly SocketIo _io;
     private readonly PipeWriter _fromClient;
     private readonly PipeReader _toClient;
+
+    // Kestrel's own ends, which it completes through Transport (which a middleware may replace for the connection's life).
+    private readonly PipeReader _kestrelInput;
+    private readonly PipeWriter _kestrelOutput;
     private readonly CancellationTokenSource _closed = new();
     private readonly Lock _closeLock = new();
     private readonly Task _receiving;
@@ -52,6 +57,8 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
 
         var input = new Pipe(new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, InputLimit, InputLimit / 2, useSynchronizationContext: false));
         var output = new Pipe(new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.Inline, OutputLimit, OutputLimit / 2, useSynchronizationContext: false));
+        _kestrelInput = input.Reader;
+        _kestrelOutput = output.Writer;
         Transport = new DuplexPipe(input.Reader, output.Writer);
         _fromClient = input.Writer;
         _toClient = output.Reader;
@@ -92,8 +99,8 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
 
     public override async ValueTask DisposeAsync()
     {
-        Transport.Input.Complete();
-        Transport.Output.Complete();
+        _kestrelInput.Complete();
+        _kestrelOutput.Complete();
         await _sending;
         await _receiving;
         _closed.Dispose();
@@ -117,15 +124,17 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
                 }
             }
 
-            // Until a read comes back short, the socket may hold more than was reported: read before any wait.
+            // Until a read comes back short, the socket may hold more than was reported: read before any wait. The read
+            // after a wait (or the first) may find nothing, so it goes to the stack: no pool block is held for a client
+            // that sends nothing. Reads that keep coming back full go straight into the pipe.
             var drained = false;
+            var copied = true;
             var seen = SocketIo.Registered;
             var streak = 0;
             while (true)
             {
                 if (drained)
                 {
-                    // No buffer while the client is idle: the pool block is taken once data is there.
                     streak = 0;
                     await _io.WaitReadableAsync(seen);
                 }
@@ -136,11 +145,12 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
                 }
 
                 seen = _io.ReadVersion;
-                var buffer = input.GetMemory(MinimumReadSize);
-                var read = _io.Receive(buffer.Span, SocketFlags.None, out var socketError);
+                var read = copied
+                    ? ReceiveCopied(input, out var asked, out var socketError)
+                    : ReceiveInPlace(input, out asked, out socketError);
                 if (socketError == SocketError.WouldBlock)
                 {
-                    drained = true;
+                    drained = copied = true;
                     continue;
                 }
 
@@ -155,8 +165,7 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
                     break; // the client finished sending
                 }
 
-                input.Advance(read);
-                drained = read < buffer.Length;
+                drained = copied = read < asked;
                 streak += read;
                 var flushed = await input.FlushAsync();
                 if (flushed.IsCompleted || flushed.IsCanceled)
@@ -191,6 +200,32 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
             await Task.Factory.StartNew(static state => ((TerminatedConnection)state!).SignalClosed(), this, CancellationToken.None,
                 TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
         }
+    }
+
+    private int ReceiveCopied(PipeWriter input, out int asked, out SocketError error)
+    {
+        Span<byte> scratch = stackalloc byte[CopiedReadSize];
+        asked = scratch.Length;
+        var read = _io.Receive(scratch, SocketFlags.None, out error);
+        if (error == SocketError.Success && read > 0)
+        {
+            input.Write(scratch[..read]);
+        }
+
+        return read;
+    }
+
+    private int ReceiveInPlace(PipeWriter input, out int asked, out SocketError error)
+    {
+        var buffer = input.GetMemory(MinimumReadSize).Span;
+        asked = buffer.Length;
+        var read = _io.Receive(buffer, SocketFlags.None, out error);
+        if (error == SocketError.Success && read > 0)
+        {
+            input.Advance(read);
+        }
+
+        return read;
     }
 
     private async Task SendAsync()
@@ -228,7 +263,7 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
         catch (SocketException e)
         {
             reason = Failure(e.SocketErrorCode);
-            unexpected = reason is ConnectionResetException ? null : reason;
+            unexpected = reason is ConnectionResetException or ConnectionAbortedException ? null : reason;
         }
         catch (Exception e)
         {
@@ -239,17 +274,25 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
             CloseSocket(reason);
 
             // As Kestrel's socket transport: a client that left is the end of the output, not an error in it, so Kestrel's
-            // next write just finds the output closed; and a read paused on a full input goes on to see the close.
+            // next write just finds the output closed; and a read paused on a full input goes on to see the close, and
+            // signals it from the thread pool.
             output.Complete(unexpected);
             _fromClient.CancelPendingFlush();
-            SignalClosed();
         }
     }
 
-    /// <summary>What Kestrel expects for a failed read or send: a reset is the client's doing, anything else an I/O error.</summary>
-    private static Exception Failure(SocketError error) => error is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown
-        ? new ConnectionResetException($"The client reset the connection ({error}).", new SocketException((int)error))
-        : new IOException($"The connection failed ({error}).", new SocketException((int)error));
+    /// <summary>
+    /// What Kestrel expects for a failed read or send: a reset is the client's doing, an aborted call (on .NET's engine, a
+    /// call the close cut short) the connection's own end, anything else an I/O error.
+    /// </summary>
+    private static Exception Failure(SocketError error) => error switch
+    {
+        SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown =>
+            new ConnectionResetException($"The client reset the connection ({error}).", new SocketException((int)error)),
+        SocketError.OperationAborted or SocketError.Interrupted =>
+            new ConnectionAbortedException($"The connection was closed ({error}).", new SocketException((int)error)),
+        _ => new IOException($"The connection failed ({error}).", new SocketException((int)error)),
+    };
 
     private void CloseSocket(Exception? reason)
     {

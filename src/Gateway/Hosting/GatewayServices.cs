@@ -18,6 +18,7 @@ using Gateway.Tunnel;
 using Microsoft.AspNetCore.Connections;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Hosting;
@@ -80,7 +81,9 @@ internal static class GatewayServices
             var guard = transforms.Services.GetRequiredService<NtlmGuard>();
             transforms.AddResponseTransform(guard.CheckResponseAsync);
         });
-        services.AddSingleton<IForwarderHttpClientFactory, BackendHttpClientFactory>();
+        services.AddSingleton<BackendHttpClientFactory>();
+        services.AddSingleton<IForwarderHttpClientFactory>(provider => provider.GetRequiredService<BackendHttpClientFactory>());
+        services.AddSingleton<IClusterChangeListener>(provider => provider.GetRequiredService<BackendHttpClientFactory>());
         services.AddSingleton<ProxyStats>();
         services.AddSingleton<ProxyRequestRecorder>();
 

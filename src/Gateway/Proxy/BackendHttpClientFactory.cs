@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using Gateway.Sockets;
 using Gateway.Tunnel;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Proxy;
 
@@ -13,10 +15,20 @@ namespace Gateway.Proxy;
 /// <remarks>
 /// A cluster that sets <c>HttpClient:MaxConnectionsPerServer</c> keeps YARP's single pool, so the limit stays exact.
 /// Off the epoll engine there is one loop, and YARP's own client.
+/// <para>
+/// YARP drops a client that a reload replaced or whose cluster went, and leaves the rest to the garbage collector. A
+/// connection on a loop stays reachable from the loop, so its idle backend connections would stay open: a replaced
+/// client is disposed here once the requests that took it just before the swap have had time to start. Disposing
+/// closes its idle connections at once, and the busy ones as their requests end.
+/// </para>
 /// </remarks>
-internal sealed class BackendHttpClientFactory(SocketEngine engine, ILogger<ForwarderHttpClientFactory> logger) : IForwarderHttpClientFactory
+internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider time, ILogger<ForwarderHttpClientFactory> logger)
+    : IForwarderHttpClientFactory, IClusterChangeListener
 {
+    private static readonly TimeSpan RetireDelay = TimeSpan.FromSeconds(30);
+
     private readonly LoopClients _clients = new(engine, logger);
+    private readonly ConcurrentDictionary<string, HttpMessageInvoker> _current = new(StringComparer.Ordinal);
 
     public HttpMessageInvoker CreateClient(ForwarderHttpClientContext context)
     {
@@ -25,6 +37,34 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, ILogger<Forw
             return context.OldClient;
         }
 
+        var client = Create(context);
+        if (context.OldClient is { } replaced)
+        {
+            Retire(replaced);
+        }
+
+        _current[context.ClusterId] = client;
+        return client;
+    }
+
+    public void OnClusterRemoved(ClusterState cluster)
+    {
+        if (_current.TryRemove(cluster.ClusterId, out var client))
+        {
+            Retire(client);
+        }
+    }
+
+    public void OnClusterAdded(ClusterState cluster)
+    {
+    }
+
+    public void OnClusterChanged(ClusterState cluster)
+    {
+    }
+
+    private HttpMessageInvoker Create(ForwarderHttpClientContext context)
+    {
         var loops = engine.LoopCount;
         if (loops == 1 || context.NewConfig.MaxConnectionsPerServer is not null)
         {
@@ -39,6 +79,10 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, ILogger<Forw
 
         return new HttpMessageInvoker(new PerLoopHandler(perLoop, engine), disposeHandler: true);
     }
+
+    private void Retire(HttpMessageInvoker client) =>
+        _ = Task.Delay(RetireDelay, time).ContinueWith(static (_, state) => ((HttpMessageInvoker)state!).Dispose(), client,
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>YARP's clients, as it configures them, whose connections are dialled on one loop.</summary>
     private sealed class LoopClients(SocketEngine engine, ILogger<ForwarderHttpClientFactory> logger) : ForwarderHttpClientFactory(logger)

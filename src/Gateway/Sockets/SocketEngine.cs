@@ -47,6 +47,6 @@ internal abstract class SocketEngine
     /// <summary>How many threads watch the sockets: a client of the backends keeps one connection pool per loop.</summary>
     public virtual int LoopCount => 1;
 
-    /// <summary>The loop whose thread runs the caller, so a request's backend connection is on its thread; 0 elsewhere.</summary>
+    /// <summary>The loop whose thread runs the caller, so a request's backend connection is on its thread; on another thread, any.</summary>
     public virtual int CurrentLoop => 0;
 }

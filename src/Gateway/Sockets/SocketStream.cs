@@ -36,8 +36,11 @@ internal sealed class SocketStream : Stream
     }
 
     /// <remarks>
-    /// A zero-byte read completes when data (or the end) is there, without taking any: HttpClient parks one on every
-    /// idle pooled connection to learn that the backend closed it, so it must not complete before that.
+    /// A zero-byte read takes nothing and waits for the socket to report data or its end: HttpClient parks one on an
+    /// idle pooled connection to learn that the backend closed it, so it must not end while the backend says nothing.
+    /// After a short read it ends on the loop's next event without a peek, which saves a call per answer; an event can
+    /// stand for bytes a read already took, so the read that follows may find nothing, and then waits (HttpClient's
+    /// does, with its buffer).
     /// </remarks>
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {

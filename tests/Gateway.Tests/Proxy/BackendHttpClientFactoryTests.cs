@@ -4,7 +4,9 @@ using System.Text;
 using Gateway.Proxy;
 using Gateway.Sockets;
 using Gateway.Sockets.Epoll;
+using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -26,9 +28,9 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
     {
         using var client = Client(new HttpClientConfig());
 
-        Assert.Equal("answer 1", await GetAsync(client));
+        Assert.Equal("answer 1", await OnLoopAsync(0, () => GetAsync(client)));
         await Task.Delay(100); // the connection sits idle in its pool, with a zero-byte read parked on it
-        Assert.Equal("answer 2", await GetAsync(client));
+        Assert.Equal("answer 2", await OnLoopAsync(0, () => GetAsync(client)));
         Assert.Equal(1, _backend.Accepted);
     }
 
@@ -38,9 +40,9 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
         _backend.CloseAfterAnswer = true;
         using var client = Client(new HttpClientConfig());
 
-        Assert.Equal("answer 1", await GetAsync(client));
+        Assert.Equal("answer 1", await OnLoopAsync(0, () => GetAsync(client)));
         await Task.Delay(200);
-        Assert.Equal("answer 1", await GetAsync(client));
+        Assert.Equal("answer 1", await OnLoopAsync(0, () => GetAsync(client)));
         Assert.Equal(2, _backend.Accepted);
     }
 
@@ -50,7 +52,12 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
         using var client = Client(new HttpClientConfig());
 
         Assert.Equal("answer 1", await OnLoopAsync(1, () => GetAsync(client)));
-        Assert.Equal("answer 2", await OnLoopAsync(1, () => GetAsync(client)));
+        Assert.Equal("answer 2", await OnLoopAsync(1, async () =>
+        {
+            var answer = await GetAsync(client).ConfigureAwait(false);
+            Assert.Equal(1, _epoll.CurrentLoop); // the backend's answer came back on the same loop
+            return answer;
+        }));
         Assert.Equal(1, _backend.Accepted);
 
         // Loop 0 has a pool of its own.
@@ -68,18 +75,54 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
         Assert.Equal(1, _backend.Accepted);
     }
 
+    [Fact]
+    public async Task A_client_a_reload_replaced_closes_its_idle_connections_once_its_last_requests_had_time_to_start()
+    {
+        var time = new FakeTimeProvider();
+        var factory = new BackendHttpClientFactory(_epoll, time, NullLogger<ForwarderHttpClientFactory>.Instance);
+        var old = factory.CreateClient(new ForwarderHttpClientContext { ClusterId = "app", NewConfig = new HttpClientConfig() });
+        Assert.Equal("answer 1", await OnLoopAsync(0, () => GetAsync(old)));
+
+        var unchanged = factory.CreateClient(new ForwarderHttpClientContext
+        {
+            ClusterId = "app",
+            OldClient = old,
+            OldConfig = new HttpClientConfig(),
+            NewConfig = new HttpClientConfig(),
+        });
+        Assert.Same(old, unchanged);
+
+        using var replacement = factory.CreateClient(new ForwarderHttpClientContext
+        {
+            ClusterId = "app",
+            OldClient = old,
+            OldConfig = new HttpClientConfig(),
+            NewConfig = new HttpClientConfig { EnableMultipleHttp2Connections = false },
+        });
+        Assert.NotSame(old, replacement);
+        Assert.Equal("answer 2", await OnLoopAsync(0, () => GetAsync(old))); // a request that took the old client just before the swap
+        Assert.Equal(0, _backend.Closed);
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        await Poll.UntilAsync(() => _backend.Closed == 1, "the replaced client's idle connection is closed", TimeSpan.FromSeconds(10));
+        Assert.Equal("answer 1", await OnLoopAsync(0, () => GetAsync(replacement)));
+    }
+
     private HttpMessageInvoker Client(HttpClientConfig config) =>
-        new BackendHttpClientFactory(_epoll, NullLogger<ForwarderHttpClientFactory>.Instance)
+        new BackendHttpClientFactory(_epoll, TimeProvider.System, NullLogger<ForwarderHttpClientFactory>.Instance)
             .CreateClient(new ForwarderHttpClientContext { ClusterId = "app", NewConfig = config });
 
     private async Task<string> GetAsync(HttpMessageInvoker client)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{_backend.Port}/");
-        using var response = await client.SendAsync(request, CancellationToken.None).WaitAsync(Guard).ConfigureAwait(false);
+        using var response = await client.SendAsync(request, CancellationToken.None).ConfigureAwait(false);
         return await response.Content.ReadAsStringAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Runs <paramref name="action"/> from loop <paramref name="loop"/>'s thread, where a waiter resumes.</summary>
+    /// <summary>
+    /// Runs <paramref name="action"/> from loop <paramref name="loop"/>'s thread, where a waiter resumes: requests from
+    /// elsewhere are spread over the loops' pools by thread.
+    /// </summary>
     private async Task<string> OnLoopAsync(int loop, Func<Task<string>> action)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -113,6 +156,7 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
         private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         private readonly Task _accepting;
         private int _accepted;
+        private int _closed;
 
         public CountingBackend()
         {
@@ -124,6 +168,9 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
         public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
 
         public int Accepted => Volatile.Read(ref _accepted);
+
+        /// <summary>Connections the client closed.</summary>
+        public int Closed => Volatile.Read(ref _closed);
 
         /// <summary>Close each connection after its first answer, without saying so, as a backend's idle timeout does.</summary>
         public bool CloseAfterAnswer { get; set; }
@@ -161,6 +208,7 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
                         var read = await connection.ReceiveAsync(buffer, SocketFlags.None);
                         if (read == 0)
                         {
+                            Interlocked.Increment(ref _closed);
                             return;
                         }
 

@@ -34,7 +34,10 @@ internal sealed class EpollEngine : SocketEngine, IDisposable
 
     public override int LoopCount => _loops.Length;
 
-    public override int CurrentLoop => EpollLoop.Current is { } loop && loop.Index < _loops.Length && _loops[loop.Index] == loop ? loop.Index : 0;
+    /// <summary>Off the loops' threads (the thread pool, timers), spread by thread, so no loop takes all of that work.</summary>
+    public override int CurrentLoop => EpollLoop.Current is { } loop && loop.Index < _loops.Length && _loops[loop.Index] == loop
+        ? loop.Index
+        : Environment.CurrentManagedThreadId % _loops.Length;
 
     public override ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, SocketIo? near, CancellationToken cancellation) =>
         ConnectAsync(socket, endpoint, LoopFor(near), cancellation);

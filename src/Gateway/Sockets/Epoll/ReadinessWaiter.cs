@@ -85,12 +85,16 @@ internal sealed class ReadinessWaiter : IValueTaskSource
     }
 
     /// <summary>Ends a wait still pending when the socket stops being watched, and every later one.</summary>
+    /// <remarks>
+    /// The waiter resumes on the thread pool: the thread closing the socket may be anyone's (Kestrel's timeouts, a
+    /// stop), and must not run the rest of the connection's close.
+    /// </remarks>
     public void Abort()
     {
         _aborted = true;
         if (Interlocked.Exchange(ref _waiting, 0) == 1)
         {
-            _core.SetException(new ObjectDisposedException(nameof(SocketIo)));
+            ThreadPool.UnsafeQueueUserWorkItem(static waiter => waiter._core.SetException(new ObjectDisposedException(nameof(SocketIo))), this, preferLocal: false);
         }
     }
 
