@@ -124,11 +124,10 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
                 }
             }
 
-            // Until a read comes back short, the socket may hold more than was reported: read before any wait. The read
-            // after a wait (or the first) may find nothing, so it goes to the stack: no pool block is held for a client
-            // that sends nothing. Reads that keep coming back full go straight into the pipe.
-            var drained = false;
-            var copied = true;
+            // The first wait ends at once if the socket reported anything since it was registered (a ClientHello, read
+            // while routing, was). The read after a wait may find nothing, so it goes to the stack: no pool block is held
+            // for a client that sends nothing. Reads that keep coming back full go straight into the pipe, without waiting.
+            var drained = true;
             var seen = SocketIo.Registered;
             var streak = 0;
             while (true)
@@ -145,12 +144,12 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
                 }
 
                 seen = _io.ReadVersion;
-                var read = copied
+                var read = drained
                     ? ReceiveCopied(input, out var asked, out var socketError)
                     : ReceiveInPlace(input, out asked, out socketError);
                 if (socketError == SocketError.WouldBlock)
                 {
-                    drained = copied = true;
+                    drained = true;
                     continue;
                 }
 
@@ -165,7 +164,7 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
                     break; // the client finished sending
                 }
 
-                drained = copied = read < asked;
+                drained = read < asked;
                 streak += read;
                 var flushed = await input.FlushAsync();
                 if (flushed.IsCompleted || flushed.IsCanceled)
@@ -319,8 +318,7 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
         {
         }
 
-        _io.Dispose(); // fails a read waiting on the loop
-        _io.Socket.Dispose();
+        _io.Close(); // fails a read waiting on the loop
     }
 
     private void SignalClosed()

@@ -84,4 +84,11 @@ internal abstract class SocketIo : IDisposable
 
     /// <summary>Stops watching a socket its owner is about to close.</summary>
     public abstract void Dispose();
+
+    /// <summary>Stops watching the socket, failing a pending wait, and closes it.</summary>
+    public void Close()
+    {
+        Dispose();
+        Socket.Dispose();
+    }
 }

@@ -135,8 +135,7 @@ internal sealed class SocketStream : Stream
     {
         if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _io.Dispose();
-            _io.Socket.Dispose();
+            _io.Close();
         }
 
         base.Dispose(disposing);

@@ -253,8 +253,7 @@ internal sealed partial class TunnelHandler : IDisposable
         }
         catch
         {
-            backend.Dispose();
-            backend.Socket.Dispose();
+            backend.Close();
             throw;
         }
     }

@@ -266,9 +266,5 @@ internal sealed class TunnelSession : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _backendIo.Dispose();
-        _backendIo.Socket.Dispose();
-    }
+    public void Dispose() => _backendIo.Close();
 }

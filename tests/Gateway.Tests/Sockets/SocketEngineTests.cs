@@ -14,24 +14,13 @@ public sealed class SocketEngineTests : IDisposable
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(10);
 
-    private readonly EpollEngine _epoll = new(2);
-    private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-
-    public SocketEngineTests()
-    {
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _listener.Listen();
-    }
-
-    public static TheoryData<string> Engines => new() { "epoll", "dotnet" };
-
-    private SocketEngine Engine(string name) => name == "epoll" ? _epoll : new DotNetSocketEngine();
+    private readonly LoopbackSockets _sockets = new();
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(LoopbackSockets.Engines), MemberType = typeof(LoopbackSockets))]
     public async Task A_wait_ends_when_data_arrives_and_a_short_read_can_wait_without_reading_again(string engine)
     {
-        var (io, peer) = await ConnectedAsync(Engine(engine));
+        var (io, peer) = await _sockets.AcceptedAsync(_sockets.Engine(engine));
         using var peerSocket = peer;
         using var watched = io;
         using var socket = io.Socket;
@@ -60,7 +49,7 @@ public sealed class SocketEngineTests : IDisposable
     [Fact]
     public async Task Data_that_arrives_between_the_read_and_the_wait_ends_the_wait_at_once()
     {
-        var (io, peer) = await ConnectedAsync(_epoll);
+        var (io, peer) = await _sockets.AcceptedAsync(_sockets.Epoll);
         using var peerSocket = peer;
         using var watched = io;
         using var socket = io.Socket;
@@ -76,10 +65,10 @@ public sealed class SocketEngineTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(LoopbackSockets.Engines), MemberType = typeof(LoopbackSockets))]
     public async Task A_wait_ends_at_the_peers_fin(string engine)
     {
-        var (io, peer) = await ConnectedAsync(Engine(engine));
+        var (io, peer) = await _sockets.AcceptedAsync(_sockets.Engine(engine));
         using var watched = io;
         using var socket = io.Socket;
 
@@ -95,10 +84,10 @@ public sealed class SocketEngineTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(LoopbackSockets.Engines), MemberType = typeof(LoopbackSockets))]
     public async Task A_fin_that_came_with_the_last_data_still_ends_the_wait_after_a_short_read(string engine)
     {
-        var (io, peer) = await ConnectedAsync(Engine(engine));
+        var (io, peer) = await _sockets.AcceptedAsync(_sockets.Engine(engine));
         using var watched = io;
         using var socket = io.Socket;
 
@@ -115,10 +104,10 @@ public sealed class SocketEngineTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(LoopbackSockets.Engines), MemberType = typeof(LoopbackSockets))]
     public async Task Urgent_data_that_stops_a_read_short_does_not_hide_the_bytes_after_it(string engine)
     {
-        var (io, peer) = await ConnectedAsync(Engine(engine));
+        var (io, peer) = await _sockets.AcceptedAsync(_sockets.Engine(engine));
         using var peerSocket = peer;
         using var watched = io;
         using var socket = io.Socket;
@@ -140,7 +129,7 @@ public sealed class SocketEngineTests : IDisposable
     [Fact]
     public async Task A_socket_no_longer_watched_fails_a_wait_instead_of_leaving_it_hanging()
     {
-        var (io, peer) = await ConnectedAsync(_epoll);
+        var (io, peer) = await _sockets.AcceptedAsync(_sockets.Epoll);
         using var peerSocket = peer;
         using var socket = io.Socket;
 
@@ -151,10 +140,10 @@ public sealed class SocketEngineTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(LoopbackSockets.Engines), MemberType = typeof(LoopbackSockets))]
     public async Task A_yield_resumes_the_reader_from_its_loop_or_from_any_thread(string engine)
     {
-        var (io, peer) = await ConnectedAsync(Engine(engine));
+        var (io, peer) = await _sockets.AcceptedAsync(_sockets.Engine(engine));
         using var peerSocket = peer;
         using var watched = io;
         using var socket = io.Socket;
@@ -170,10 +159,10 @@ public sealed class SocketEngineTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(LoopbackSockets.Engines), MemberType = typeof(LoopbackSockets))]
     public async Task A_cancelled_wait_throws_and_the_next_wait_still_works(string engine)
     {
-        var (io, peer) = await ConnectedAsync(Engine(engine));
+        var (io, peer) = await _sockets.AcceptedAsync(_sockets.Engine(engine));
         using var peerSocket = peer;
         using var watched = io;
         using var socket = io.Socket;
@@ -190,10 +179,10 @@ public sealed class SocketEngineTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(LoopbackSockets.Engines), MemberType = typeof(LoopbackSockets))]
     public async Task A_send_larger_than_the_buffers_waits_for_room_and_delivers_every_byte(string engine)
     {
-        var (io, peer) = await ConnectedAsync(Engine(engine));
+        var (io, peer) = await _sockets.AcceptedAsync(_sockets.Engine(engine));
         using var peerSocket = peer;
         using var watched = io;
         using var socket = io.Socket;
@@ -219,12 +208,12 @@ public sealed class SocketEngineTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(LoopbackSockets.Engines), MemberType = typeof(LoopbackSockets))]
     public async Task A_connect_succeeds_or_says_why(string engine)
     {
-        var sockets = Engine(engine);
-        using (var connected = await sockets.ConnectAsync(NewSocket(), _listener.LocalEndPoint!, null, CancellationToken.None))
-        using (var accepted = await _listener.AcceptAsync())
+        var sockets = _sockets.Engine(engine);
+        using (var connected = await sockets.ConnectAsync(LoopbackSockets.NewSocket(), _sockets.Listener.LocalEndPoint!, null, CancellationToken.None))
+        using (var accepted = await _sockets.Listener.AcceptAsync())
         {
             await connected.SendAllAsync("hello"u8.ToArray());
             var buffer = new byte[8];
@@ -234,19 +223,19 @@ public sealed class SocketEngineTests : IDisposable
 
         using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         closed.Bind(new IPEndPoint(IPAddress.Loopback, 0)); // bound, never listening: connects to it are refused
-        using var refused = NewSocket();
+        using var refused = LoopbackSockets.NewSocket();
         var error = await Assert.ThrowsAsync<SocketException>(() => sockets.ConnectAsync(refused, closed.LocalEndPoint!, null, CancellationToken.None).AsTask());
         Assert.Equal(SocketError.ConnectionRefused, error.SocketErrorCode);
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(LoopbackSockets.Engines), MemberType = typeof(LoopbackSockets))]
     public async Task A_hanging_connect_ends_when_cancelled(string engine)
     {
         using var full = new HangingListener();
-        using var socket = NewSocket();
+        using var socket = LoopbackSockets.NewSocket();
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Engine(engine).ConnectAsync(socket, full.EndPoint, null, cancel.Token).AsTask().WaitAsync(Guard));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _sockets.Engine(engine).ConnectAsync(socket, full.EndPoint, null, cancel.Token).AsTask().WaitAsync(Guard));
     }
 
     [Fact]
@@ -257,7 +246,7 @@ public sealed class SocketEngineTests : IDisposable
             var pairs = new List<(SocketIo Io, Socket Peer)>();
             for (var i = 0; i < 200; i++) // more than a loop's first slot table holds
             {
-                pairs.Add(await ConnectedAsync(_epoll));
+                pairs.Add(await _sockets.AcceptedAsync(_sockets.Epoll));
             }
 
             var waits = pairs.Select(p => p.Io.WaitReadableAsync(SocketIo.Registered).AsTask()).ToList();
@@ -290,19 +279,5 @@ public sealed class SocketEngineTests : IDisposable
         Assert.Contains("'epoll' or 'dotnet'", error.Message, StringComparison.Ordinal);
     }
 
-    private static Socket NewSocket() => new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-
-    private async Task<(SocketIo Io, Socket Peer)> ConnectedAsync(SocketEngine engine)
-    {
-        var peer = NewSocket();
-        await peer.ConnectAsync(_listener.LocalEndPoint!);
-        var accepted = await _listener.AcceptAsync();
-        return (engine.Register(accepted), peer);
-    }
-
-    public void Dispose()
-    {
-        _epoll.Dispose();
-        _listener.Dispose();
-    }
+    public void Dispose() => _sockets.Dispose();
 }

@@ -1,7 +1,6 @@
-using System.Net;
 using System.Net.Sockets;
 using Gateway.Sockets;
-using Gateway.Sockets.Epoll;
+using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Sockets;
 
@@ -10,19 +9,10 @@ public sealed class SocketStreamTests : IDisposable
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(10);
 
-    private readonly EpollEngine _epoll = new(2);
-    private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-
-    public SocketStreamTests()
-    {
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _listener.Listen();
-    }
-
-    public static TheoryData<string> Engines => new() { "epoll", "dotnet" };
+    private readonly LoopbackSockets _sockets = new();
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(LoopbackSockets.Engines), MemberType = typeof(LoopbackSockets))]
     public async Task A_zero_byte_read_waits_for_data_and_takes_none_of_it(string engine)
     {
         var (stream, peer) = await ConnectedAsync(engine);
@@ -41,7 +31,7 @@ public sealed class SocketStreamTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(LoopbackSockets.Engines), MemberType = typeof(LoopbackSockets))]
     public async Task A_read_after_a_short_one_waits_for_more_and_a_zero_byte_read_then_too(string engine)
     {
         var (stream, peer) = await ConnectedAsync(engine);
@@ -67,7 +57,7 @@ public sealed class SocketStreamTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(LoopbackSockets.Engines), MemberType = typeof(LoopbackSockets))]
     public async Task The_peers_close_ends_a_waiting_zero_byte_read_and_then_reads_return_0(string engine)
     {
         var (stream, peer) = await ConnectedAsync(engine);
@@ -84,7 +74,7 @@ public sealed class SocketStreamTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(LoopbackSockets.Engines), MemberType = typeof(LoopbackSockets))]
     public async Task Disposing_fails_a_waiting_read_with_an_io_error(string engine)
     {
         var (stream, peer) = await ConnectedAsync(engine);
@@ -97,7 +87,7 @@ public sealed class SocketStreamTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(Engines))]
+    [MemberData(nameof(LoopbackSockets.Engines), MemberType = typeof(LoopbackSockets))]
     public async Task A_write_larger_than_the_socket_buffers_arrives_whole(string engine)
     {
         var (stream, peer) = await ConnectedAsync(engine);
@@ -126,16 +116,9 @@ public sealed class SocketStreamTests : IDisposable
 
     private async Task<(SocketStream Stream, Socket Peer)> ConnectedAsync(string engine)
     {
-        SocketEngine sockets = engine == "epoll" ? _epoll : new DotNetSocketEngine();
-        var accepting = _listener.AcceptAsync();
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        var io = await sockets.ConnectAsync(socket, _listener.LocalEndPoint!, 0, CancellationToken.None);
-        return (new SocketStream(io), await accepting);
+        var (io, peer) = await _sockets.DialledAsync(_sockets.Engine(engine));
+        return (new SocketStream(io), peer);
     }
 
-    public void Dispose()
-    {
-        _epoll.Dispose();
-        _listener.Dispose();
-    }
+    public void Dispose() => _sockets.Dispose();
 }
