@@ -85,8 +85,23 @@ internal static partial class AdminEndpoints
 
     /// <summary>Registers the exporter with Gateway's meter and the built-in ones worth scraping.</summary>
     public static void AddMetrics(IServiceCollection services) =>
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(Metrics.GatewayMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
-                "System.Net.Http", "System.Net.NameResolution", "System.Runtime")
-            .AddPrometheusExporter());
+        services.AddOpenTelemetry().WithMetrics(metrics =>
+        {
+            metrics.AddMeter(Metrics.GatewayMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
+                "System.Net.Http", "System.Net.NameResolution", "System.Runtime");
+            foreach (var instrument in DroppedInstruments)
+            {
+                metrics.AddView(instrument, MetricStreamConfiguration.Drop);
+            }
+
+            metrics.AddPrometheusExporter();
+        });
+
+    /// <summary>
+    /// In-flight gauges that .NET moves up to eight times per proxied request (a request starts and ends on both sides,
+    /// and its pooled backend connection goes from idle to active and back). Measured side by side, they cost 5-10 %
+    /// of L7 keep-alive throughput; a dropped instrument is never switched on, so it costs nothing.
+    /// </summary>
+    private static readonly string[] DroppedInstruments =
+        ["http.server.active_requests", "http.client.active_requests", "http.client.open_connections"];
 }

@@ -36,6 +36,12 @@ public sealed partial class MetricsTests
         Assert.Equal(1, Value(samples, "gateway_config_generation"));
         Assert.Contains(samples, s => s.Name == "kestrel_active_connections");
         Assert.Contains(samples, s => s.Name.StartsWith("http_server_request_duration_seconds", StringComparison.Ordinal));
+        Assert.Contains(samples, s => s.Name.StartsWith("http_client_request_duration_seconds", StringComparison.Ordinal));
+        foreach (var dropped in new[] { "http_server_active_requests", "http_client_active_requests", "http_client_open_connections" })
+        {
+            Assert.DoesNotContain(samples, s => s.Name.StartsWith(dropped, StringComparison.Ordinal));
+        }
+
         Assert.DoesNotContain(samples, s => s.Name.StartsWith("gateway_", StringComparison.Ordinal) && s.Labels.Values.Any(v => v.Contains("127.0.0.1", StringComparison.Ordinal)));
     }
 
