@@ -29,8 +29,10 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     private readonly SocketEngine _sockets;
     private readonly ILogger _logger;
 
-    // Kestrel's own pool of buffers, for the pipes of the connections the edge terminates.
-    private readonly MemoryPool<byte> _pool;
+    // Kestrel's own pools of buffers, for the pipes of the connections the edge terminates. There is one per loop: a
+    // connection rents and returns on the thread of the loop that routed it, and one pool shared by the loops bounced
+    // its counters between the cores (0.4-2.3 % of an L7 request's CPU samples, 0.24 % with a pool per loop).
+    private readonly MemoryPool<byte>[] _pools;
 
     public EdgeListenerFactory(ClientHelloRouter router, StreamRouter streams, ProxyProtocol.ProxyHeaderReceiver proxyHeaders, TunnelHandler tunnels,
         ConnectionLimiter limiter, GatewayMetrics metrics, SocketEngine sockets, IMemoryPoolFactory<byte> pools, TimeProvider time, ILoggerFactory loggers)
@@ -44,7 +46,11 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
         _proxyHeaders = proxyHeaders;
         _tunnels = tunnels;
         _logger = loggers.CreateLogger<EdgeListener>();
-        _pool = pools.Create(new MemoryPoolOptions { Owner = "Gateway.Edge" });
+        _pools = new MemoryPool<byte>[sockets.LoopCount];
+        for (var i = 0; i < _pools.Length; i++)
+        {
+            _pools[i] = pools.Create(new MemoryPoolOptions { Owner = "Gateway.Edge" });
+        }
     }
 
     public bool CanBind(EndPoint endpoint) => endpoint is EdgeEndPoint;
@@ -112,10 +118,16 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     internal ConnectionContext CreateConnection(ClientConnection client)
     {
         var received = client.TakeReceived();
-        return new TerminatedConnection(client.HandOver(), _pool, received, client.RemoteEndPoint, client.LocalEndPoint);
+        return new TerminatedConnection(client.HandOver(), _pools[_sockets.CurrentLoop], received, client.RemoteEndPoint, client.LocalEndPoint);
     }
 
-    public void Dispose() => _pool.Dispose();
+    public void Dispose()
+    {
+        foreach (var pool in _pools)
+        {
+            pool.Dispose();
+        }
+    }
 
     private static partial class Log
     {
