@@ -180,6 +180,18 @@ public sealed class ProxyHostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_clients_trace_context_passes_through_and_none_is_invented()
+    {
+        using var client = HostClient.Create(_gateway.Https, "open.test");
+        const string parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+        Assert.DoesNotContain("traceparent", await client.GetStringAsync("/headers"), StringComparison.OrdinalIgnoreCase);
+        using var traced = new HttpRequestMessage(HttpMethod.Get, "/headers") { Headers = { { "traceparent", parent } } };
+        using var response = await client.SendAsync(traced);
+        Assert.Contains($"traceparent: {parent}", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Http2_can_be_turned_off_per_host()
     {
         Assert.Equal(SslApplicationProtocol.Http11, await NegotiateAsync("open.test"));
