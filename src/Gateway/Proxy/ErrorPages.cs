@@ -10,9 +10,9 @@ namespace Gateway.Proxy;
 /// </summary>
 internal sealed class ErrorPages(GatewaySnapshotStore snapshots)
 {
-    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        await next();
+        await next(context);
         var status = context.Response.StatusCode;
         if (status is not (502 or 503 or 504) || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
         {

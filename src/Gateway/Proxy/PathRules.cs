@@ -13,7 +13,7 @@ internal sealed class PathRules(GatewaySnapshotStore snapshots, GatewayMetrics m
     // A path without these (and without "//" or a trailing space) is already in normal form.
     private static readonly SearchValues<char> NeedsWork = SearchValues.Create("\\;.%");
 
-    public Task CheckAsync(HttpContext context, Func<Task> next)
+    public Task CheckAsync(HttpContext context, RequestDelegate next)
     {
         var request = ProxyRequestPolicy.Of(context, snapshots);
         if (!request.Known)
@@ -23,7 +23,7 @@ internal sealed class PathRules(GatewaySnapshotStore snapshots, GatewayMetrics m
 
         if (request.Route is not { PathRules.Count: > 0 } policy)
         {
-            return next();
+            return next(context);
         }
 
         var path = Normalize(context.Request.PathBase.Add(context.Request.Path).Value ?? "/");
@@ -37,7 +37,7 @@ internal sealed class PathRules(GatewaySnapshotStore snapshots, GatewayMetrics m
             }
         }
 
-        return next();
+        return next(context);
     }
 
     /// <summary>"/ecp" covers "/ecp", "/ECP/", "/ecp/x" - not "/ecpx".</summary>

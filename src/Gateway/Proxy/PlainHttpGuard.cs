@@ -10,14 +10,14 @@ namespace Gateway.Proxy;
 /// </summary>
 internal sealed class PlainHttpGuard(GatewaySnapshotStore snapshots, GatewayListeners listeners)
 {
-    public Task InvokeAsync(HttpContext context, Func<Task> next)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var policy = ProxyRequestPolicy.Of(context, snapshots);
 
         // A route of a generation not published yet goes on to RouteAccess, which answers it 503 (with the error page).
         if (context.Listener() != ListenerKind.Http || !policy.Known || policy.Route is { ForceHttps: false })
         {
-            return next();
+            return next(context);
         }
 
         return HttpsRedirectMiddleware.Redirect(context, snapshots, listeners);

@@ -10,12 +10,12 @@ namespace Gateway.Proxy;
 /// </summary>
 internal sealed class ProxyRequestRecorder(GatewayMetrics metrics, ProxyStats stats, TimeProvider time)
 {
-    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var started = time.GetTimestamp();
         try
         {
-            await next();
+            await next(context);
         }
         finally
         {

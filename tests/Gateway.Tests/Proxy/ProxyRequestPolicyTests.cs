@@ -89,10 +89,10 @@ public sealed class ProxyRequestPolicyTests
         return (new RouteAccess(store, new BasicAuthenticator(TimeProvider.System), metrics, TimeProvider.System), new PathRules(store, metrics));
     }
 
-    private static async Task<bool> RunAsync(Func<HttpContext, Func<Task>, Task> step, HttpContext context)
+    private static async Task<bool> RunAsync(Func<HttpContext, RequestDelegate, Task> step, HttpContext context)
     {
         var forwarded = false;
-        await step(context, () =>
+        await step(context, _ =>
         {
             forwarded = true;
             return Task.CompletedTask;

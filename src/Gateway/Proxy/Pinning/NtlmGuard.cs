@@ -18,13 +18,13 @@ internal sealed partial class NtlmGuard(GatewaySnapshotStore snapshots, GatewayM
     private readonly ConcurrentDictionary<string, bool> _warnedRoutes = new(StringComparer.Ordinal);
 
     /// <summary>Proxy pipeline step: refuses connection-bound credentials bound for a pooled cluster.</summary>
-    public Task CheckRequestAsync(HttpContext context, Func<Task> next)
+    public Task CheckRequestAsync(HttpContext context, RequestDelegate next)
     {
         var feature = context.GetReverseProxyFeature();
         var clusterId = feature.Cluster.Config.ClusterId;
         if (!IsConnectionBound(context.Request.Headers.Authorization) || ProxyRequestPolicy.Of(context, snapshots).Pinned is not null)
         {
-            return next();
+            return next(context);
         }
 
         return RefuseAsync(context, feature.Route.Config.RouteId, clusterId, NtlmRefusals.Request);

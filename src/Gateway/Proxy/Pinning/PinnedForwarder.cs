@@ -17,11 +17,11 @@ internal sealed class PinnedForwarder(IHttpForwarder forwarder, GatewaySnapshotS
     /// <summary>RFC 9113 7: HTTP_1_1_REQUIRED, which makes a client retry the request over HTTP/1.1.</summary>
     private const int Http11Required = 0xd;
 
-    public Task KeepDestinationAsync(HttpContext context, Func<Task> next)
+    public Task KeepDestinationAsync(HttpContext context, RequestDelegate next)
     {
         if (ProxyRequestPolicy.Of(context, snapshots).Pinned is null)
         {
-            return next();
+            return next(context);
         }
 
         if (!HttpProtocol.IsHttp11(context.Request.Protocol) && !HttpProtocol.IsHttp10(context.Request.Protocol))
@@ -52,13 +52,13 @@ internal sealed class PinnedForwarder(IHttpForwarder forwarder, GatewaySnapshotS
             }
         }
 
-        return next();
+        return next(context);
     }
 
-    public Task ForwardAsync(HttpContext context, Func<Task> next)
+    public Task ForwardAsync(HttpContext context, RequestDelegate next)
     {
         return ProxyRequestPolicy.Of(context, snapshots).Pinned is null
-            ? next()
+            ? next(context)
             : ForwardPinnedAsync(context, context.GetReverseProxyFeature());
     }
 
