@@ -47,7 +47,7 @@ internal sealed class RouteAccess(GatewaySnapshotStore snapshots, BasicAuthentic
             : ContinueAsync(context, policy, next);
     }
 
-    // Only a route with users pays for an async step; the others forward without one (it cost an allocation per request).
+    // Only a client that must give a password pays for an async step here (it cost an allocation per request).
     private async Task AuthenticateAsync(HttpContext context, RoutePolicyConfig policy, string routeId, RequestDelegate next)
     {
         if (!await authenticator.AuthenticateAsync(context.Request.Headers.Authorization.ToString(), policy.Users, context.RequestAborted))

@@ -48,10 +48,10 @@ internal static class GatewayApplication
             builder.Logging.AddProvider(logger);
         }
 
-        // ASP.NET Core starts an Activity for every request while its hosting category logs at any level, and HttpClient
-        // then sends the backend a traceparent of a span that no tracer records, in place of the client's. Without it a
-        // client's trace context passes through unchanged, and L7 keep-alive gains 7-14 %. The rule goes first, so a
-        // level for this category in the Logging section still wins.
+        // ASP.NET Core starts an Activity for every request while its hosting category logs at any level, and
+        // HttpClient then sends the backend a traceparent of a span that no tracer records, in place of the client's.
+        // Without the span, a client's trace context passes through unchanged, and L7 keep-alive gains 7-14 %. The rule
+        // goes first, so a level for this category in the Logging section still wins.
         builder.Services.Configure<LoggerFilterOptions>(options =>
             options.Rules.Insert(0, new LoggerFilterRule(null, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None, null)));
 

@@ -192,6 +192,21 @@ public sealed class ProxyHostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Naming_the_hosting_log_category_brings_its_span_and_traceparent_back()
+    {
+        var proxy = JsonNode.Parse($$"""
+            {
+              "Routes": { "app": { "ClusterId": "app", "Match": { "Hosts": [ "app.test" ] } } },
+              "Clusters": { "app": { "Destinations": { "a1": { "Address": "http://{{_backend.Address}}/" } } } }
+            }
+            """)!.AsObject();
+        await using var gateway = await TestGateway.StartAsync(null, proxy, "--Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics=Information");
+        using var client = HostClient.Create(gateway.Https, "app.test");
+
+        Assert.Contains("traceparent: 00-", await client.GetStringAsync("/headers"), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Http2_can_be_turned_off_per_host()
     {
         Assert.Equal(SslApplicationProtocol.Http11, await NegotiateAsync("open.test"));
