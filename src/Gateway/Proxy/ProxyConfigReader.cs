@@ -46,6 +46,20 @@ internal static class ProxyConfigReader
             {
                 errors.Add(path + ":ClusterId", $"cluster '{clusterId}' does not exist under {SectionName}:Clusters");
             }
+
+            // YARP accepts these, but they need ASP.NET Core middleware Gateway does not run: every request of the
+            // route would fail with a 500. "Anonymous" alone asks for nothing.
+            if (route.AuthorizationPolicy is { } authorization && !authorization.Equals("Anonymous", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(path + ":AuthorizationPolicy",
+                    $"'{authorization}' needs ASP.NET Core authentication, which Gateway does not run; use Gateway:Proxy:Routes:{route.RouteId}:Users or :Access instead (only \"Anonymous\" is accepted here)");
+            }
+
+            if (route.CorsPolicy is { } cors)
+            {
+                errors.Add(path + ":CorsPolicy",
+                    $"'{cors}' needs ASP.NET Core's CORS middleware, which Gateway does not run (\"Disable\" too); remove it and let the backend send its CORS headers");
+            }
         }
 
         foreach (var cluster in config.Clusters)

@@ -131,6 +131,23 @@ public sealed class ProxyPoliciesTests
         Assert.True(messages.Any(m => m.StartsWith(path + ": ", StringComparison.Ordinal) && m.Contains(fragment, StringComparison.Ordinal)),
             $"no error at {path} containing '{fragment}'; got:\n{string.Join("\n", messages)}");
 
+    [Fact]
+    public async Task Yarp_authorization_and_cors_policies_are_refused_with_what_to_do_instead()
+    {
+        var (_, errors) = await BuildAsync(new()
+        {
+            ["ReverseProxy:Routes:app:AuthorizationPolicy"] = "Default",
+            ["ReverseProxy:Routes:app:CorsPolicy"] = "Default",
+            ["ReverseProxy:Routes:owa:AuthorizationPolicy"] = "anonymous",
+            ["ReverseProxy:Routes:owa:CorsPolicy"] = "disable",
+        });
+
+        Assert.Equal(3, errors.Count);
+        Assert.Contains(errors, e => e.Path == "ReverseProxy:Routes:app:AuthorizationPolicy" && e.Message.Contains("Gateway:Proxy:Routes:app:Users", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Path == "ReverseProxy:Routes:app:CorsPolicy" && e.Message.Contains("CORS middleware", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Path == "ReverseProxy:Routes:owa:CorsPolicy");
+    }
+
     private static async Task<(GatewaySnapshot? Snapshot, IReadOnlyList<ConfigError> Errors)> BuildAsync(Dictionary<string, string?> gateway)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(YarpSection).AddInMemoryCollection(gateway).Build();
