@@ -142,10 +142,11 @@ public sealed class ProxyPoliciesTests
             ["ReverseProxy:Routes:owa:CorsPolicy"] = "disable",
         });
 
-        Assert.Equal(3, errors.Count);
-        Assert.Contains(errors, e => e.Path == "ReverseProxy:Routes:app:AuthorizationPolicy" && e.Message.Contains("Gateway:Proxy:Routes:app:Users", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.Path == "ReverseProxy:Routes:app:CorsPolicy" && e.Message.Contains("CORS middleware", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.Path == "ReverseProxy:Routes:owa:CorsPolicy");
+        var messages = errors.Select(e => e.ToString()).ToList();
+        Assert.Equal(3, messages.Count);
+        AssertError(messages, "ReverseProxy:Routes:app:AuthorizationPolicy", "Gateway:Proxy:Routes:app:Users");
+        AssertError(messages, "ReverseProxy:Routes:app:CorsPolicy", "CORS middleware");
+        AssertError(messages, "ReverseProxy:Routes:owa:CorsPolicy", "CORS middleware");
     }
 
     private static async Task<(GatewaySnapshot? Snapshot, IReadOnlyList<ConfigError> Errors)> BuildAsync(Dictionary<string, string?> gateway)
