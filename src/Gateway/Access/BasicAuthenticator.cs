@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
 using System.Text;
 using Gateway.Admin;
 
@@ -39,8 +38,8 @@ internal sealed class BasicAuthenticator(TimeProvider time)
             return true;
         }
 
-        if (!AuthenticationHeaderValue.TryParse(header, out var value)
-            || !"Basic".Equals(value.Scheme, StringComparison.OrdinalIgnoreCase) || value.Parameter is null)
+        if (!HttpAuthScheme.TryReadCredentials(header, out var scheme, out var token68)
+            || !scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase) || token68.IsEmpty)
         {
             return false;
         }
@@ -48,7 +47,7 @@ internal sealed class BasicAuthenticator(TimeProvider time)
         string credentials;
         try
         {
-            credentials = Encoding.UTF8.GetString(Convert.FromBase64String(value.Parameter));
+            credentials = Encoding.UTF8.GetString(Convert.FromBase64String(token68.ToString()));
         }
         catch (FormatException)
         {

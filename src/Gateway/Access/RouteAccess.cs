@@ -64,9 +64,9 @@ internal sealed class RouteAccess(GatewaySnapshotStore snapshots, BasicAuthentic
     private static Task ContinueAsync(HttpContext context, RoutePolicyConfig policy, RequestDelegate next)
     {
         // The gateway's password is not the backend's business, even when the network alone let the client in.
-        if (policy.Users.Count > 0 && context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        if (policy.Users.Count > 0 && context.Request.Headers.Authorization.Count > 0)
         {
-            context.Request.Headers.Authorization = default;
+            RemoveBasicCredentials(context.Request.Headers);
         }
 
         if (policy.Hsts is { } hsts && context.Request.IsHttps)
@@ -81,6 +81,21 @@ internal sealed class RouteAccess(GatewaySnapshotStore snapshots, BasicAuthentic
         }
 
         return next(context);
+    }
+
+    private static void RemoveBasicCredentials(IHeaderDictionary headers)
+    {
+        var kept = new List<string>();
+        foreach (var value in headers.Authorization)
+        {
+            // Whatever does not read as credentials of another scheme goes too: the pooled-cluster check refuses it anyway.
+            if (value is not null && HttpAuthScheme.TryReadCredentials(value, out var scheme, out _) && !scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
+            {
+                kept.Add(value);
+            }
+        }
+
+        headers.Authorization = kept.Count == 0 ? default : new Microsoft.Extensions.Primitives.StringValues([.. kept]);
     }
 
     private void Deny(HttpContext context, string routeId, string reason, int status)

@@ -55,7 +55,17 @@ internal enum ClusterPreset
 /// connection-bound authentication (NTLM, Negotiate) needs.
 /// </param>
 /// <param name="ActivityTimeout">How long a proxied request may go without data either way; null: YARP's (100 s), or 1 h when pinned.</param>
-internal sealed record ClusterPolicyConfig(string ClusterId, ClusterPreset Preset, bool ConnectionPinned, TimeSpan? ActivityTimeout, string ConfigPath);
+/// <param name="PerRequestAuthSchemes">
+/// Authorization schemes, beyond the built-in per-request ones, that this pooled cluster's backends take per request
+/// (an application's own "Token" scheme, say); every other scheme is refused before it reaches a shared connection.
+/// </param>
+internal sealed record ClusterPolicyConfig(
+    string ClusterId,
+    ClusterPreset Preset,
+    bool ConnectionPinned,
+    TimeSpan? ActivityTimeout,
+    IReadOnlySet<string> PerRequestAuthSchemes,
+    string ConfigPath);
 
 /// <param name="Access">Client networks allowed or denied (403), in order.</param>
 /// <param name="Users">Basic-auth users (name to PBKDF2 hash); empty: no authentication.</param>

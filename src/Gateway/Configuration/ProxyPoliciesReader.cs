@@ -40,7 +40,7 @@ internal static class ProxyPoliciesReader
 
     private static ClusterPolicyConfig ReadCluster(IConfigurationSection entry, ConfigErrors errors)
     {
-        ConfigReader.RejectUnknownKeys(entry, errors, "Preset", "ConnectionPinned", "ActivityTimeout");
+        ConfigReader.RejectUnknownKeys(entry, errors, "Preset", "ConnectionPinned", "ActivityTimeout", "PerRequestAuthSchemes");
         var preset = ConfigReader.ReadEnum(entry, "Preset", ClusterPreset.None, errors);
         var pinned = ConfigReader.ReadBool(entry, "ConnectionPinned", preset == ClusterPreset.Exchange, errors);
         if (preset == ClusterPreset.Exchange && !pinned)
@@ -49,7 +49,35 @@ internal static class ProxyPoliciesReader
         }
 
         var activity = ConfigReader.ReadOptionalDuration(entry, "ActivityTimeout", errors, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
-        return new ClusterPolicyConfig(entry.Key, preset, pinned, activity, entry.Path);
+        return new ClusterPolicyConfig(entry.Key, preset, pinned, activity, ReadAuthSchemes(entry.GetSection("PerRequestAuthSchemes"), errors), entry.Path);
+    }
+
+    private static HashSet<string> ReadAuthSchemes(IConfigurationSection section, ConfigErrors errors)
+    {
+        var schemes = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        if (section.Value is { Length: > 0 })
+        {
+            errors.Add(section.Path, "a list of scheme names is expected ([\"Token\"])");
+            return schemes;
+        }
+
+        foreach (var scheme in section.GetChildren())
+        {
+            if (!HttpAuthScheme.IsToken(scheme.Value))
+            {
+                errors.Add(scheme.Path, $"'{scheme.Value}' is not an authentication scheme name (letters, digits and !#$%&'*+-.^_`|~, as in \"Token\")");
+            }
+            else if (HttpAuthScheme.ConnectionBound.Contains(scheme.Value!))
+            {
+                errors.Add(scheme.Path, $"'{scheme.Value}' binds an identity to the backend connection, so a pooled cluster can never take it; set ConnectionPinned to true instead");
+            }
+            else
+            {
+                schemes.Add(scheme.Value!);
+            }
+        }
+
+        return schemes;
     }
 
     private static RoutePolicyConfig ReadRoute(IConfigurationSection entry, ConfigErrors errors)

@@ -81,6 +81,7 @@ internal static class GatewayServices
             var guard = transforms.Services.GetRequiredService<NtlmGuard>();
             transforms.AddResponseTransform(guard.CheckResponseAsync);
         });
+        services.AddSingleton<PooledConnectionGuards>();
         services.AddSingleton<BackendHttpClientFactory>();
         services.AddSingleton<IForwarderHttpClientFactory>(provider => provider.GetRequiredService<BackendHttpClientFactory>());
         services.AddSingleton<IClusterChangeListener>(provider => provider.GetRequiredService<BackendHttpClientFactory>());

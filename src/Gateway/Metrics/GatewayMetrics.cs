@@ -24,6 +24,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _acmeOrders;
     private readonly Counter<long> _ntlmRefused;
     private readonly Counter<long> _proxyDenied;
+    private readonly Counter<long> _boundConnections;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -39,7 +40,8 @@ internal sealed class GatewayMetrics
         _configReloads = Meter.CreateCounter<long>("gateway.config.reloads", "{reload}", "Configuration reloads, by outcome.");
         _proxyRequests = Meter.CreateCounter<long>("gateway.proxy.requests", "{request}", "Requests proxied by L7 routes, by route, cluster and status class.");
         _proxyDuration = Meter.CreateHistogram<double>("gateway.proxy.request.duration", "s", "Duration of requests proxied by L7 routes.");
-        _ntlmRefused = Meter.CreateCounter<long>("gateway.proxy.ntlm_refused", "{request}", "NTLM/Negotiate requests or backend challenges refused (502) on clusters that are not connection-pinned, by route and direction.");
+        _ntlmRefused = Meter.CreateCounter<long>("gateway.proxy.ntlm_refused", "{request}", "Requests with credentials of a scheme that is not per-request (NTLM, Negotiate, Kerberos...), and backend answers binding an identity to the connection, refused (502) on clusters that are not connection-pinned, by route and direction.");
+        _boundConnections = Meter.CreateCounter<long>("gateway.proxy.bound_backend_connections", "{connection}", "Pooled backend connections whose answer showed an identity bound to them, by cluster and outcome (closed, or not-found: the answer was refused but the connection could not be singled out).");
         _proxyDenied = Meter.CreateCounter<long>("gateway.proxy.denied", "{request}", "Requests on L7 routes denied by Gateway's rules (403), by route and reason.");
         _acmeOrders = Meter.CreateCounter<long>("gateway.acme.orders", "{order}", "ACME certificate orders, by outcome (issued, failed).");
     }
@@ -56,6 +58,9 @@ internal sealed class GatewayMetrics
 
     public void NtlmRefused(string route, string direction) => _ntlmRefused.Add(1,
         new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("direction", direction));
+
+    public void BackendConnectionClosed(string cluster, string outcome) => _boundConnections.Add(1,
+        new KeyValuePair<string, object?>("cluster", cluster), new KeyValuePair<string, object?>("outcome", outcome));
 
     public void ProxyDenied(string route, string reason) => _proxyDenied.Add(1,
         new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("reason", reason));
@@ -129,11 +134,18 @@ internal static class AcmeOutcomes
 /// <summary>The direction tag of <c>gateway.proxy.ntlm_refused</c>.</summary>
 internal static class NtlmRefusals
 {
-    /// <summary>The client sent NTLM/Negotiate credentials.</summary>
+    /// <summary>The client sent credentials of a scheme that is not per-request (NTLM, Negotiate, Kerberos...).</summary>
     public const string Request = "request";
 
-    /// <summary>The backend challenged with NTLM/Negotiate.</summary>
+    /// <summary>The backend's answer bound an identity to its connection (a Negotiate challenge, Persistent-Auth...).</summary>
     public const string Response = "response";
+}
+
+/// <summary>The outcome tag of <c>gateway.proxy.bound_backend_connections</c>.</summary>
+internal static class BoundConnections
+{
+    public const string Closed = "closed";
+    public const string NotFound = "not-found";
 }
 
 /// <summary>The reason tag of <c>gateway.proxy.denied</c>.</summary>

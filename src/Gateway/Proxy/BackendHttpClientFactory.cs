@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Gateway.Proxy.Pinning;
 using Gateway.Sockets;
 using Gateway.Tunnel;
 using Yarp.ReverseProxy.Forwarder;
@@ -22,12 +24,12 @@ namespace Gateway.Proxy;
 /// closes its idle connections at once, and the busy ones as their requests end.
 /// </para>
 /// </remarks>
-internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider time, ILogger<ForwarderHttpClientFactory> logger)
+internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider time, ILogger<ForwarderHttpClientFactory> logger, PooledConnectionGuards guards)
     : IForwarderHttpClientFactory, IClusterChangeListener
 {
     private static readonly TimeSpan RetireDelay = TimeSpan.FromSeconds(30);
 
-    private readonly LoopClients _clients = new(engine, logger);
+    private readonly LoopClients _clients = new(engine, guards, logger);
     private readonly ConcurrentDictionary<string, HttpMessageInvoker> _current = new(StringComparer.Ordinal);
 
     public HttpMessageInvoker CreateClient(ForwarderHttpClientContext context)
@@ -84,8 +86,11 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
         _ = Task.Delay(RetireDelay, time).ContinueWith(static (_, state) => ((HttpMessageInvoker)state!).Dispose(), client,
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
-    /// <summary>YARP's clients, as it configures them, whose connections are dialled on one loop.</summary>
-    private sealed class LoopClients(SocketEngine engine, ILogger<ForwarderHttpClientFactory> logger) : ForwarderHttpClientFactory(logger)
+    /// <summary>
+    /// YARP's clients, as it configures them, whose connections are dialled on one loop, each answer judged and each
+    /// connection closable by <see cref="PooledConnectionGuards"/>.
+    /// </summary>
+    private sealed class LoopClients(SocketEngine engine, PooledConnectionGuards guards, ILogger<ForwarderHttpClientFactory> logger) : ForwarderHttpClientFactory(logger)
     {
         private readonly Lock _creating = new();
         private int? _loop;
@@ -105,9 +110,30 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
             if (_loop is { } loop)
             {
                 handler.ConnectCallback = async (connection, cancellation) =>
-                    new SocketStream(await BackendDialer.ConnectAsync(connection.DnsEndPoint, engine, loop, cancellation));
+                    guards.Wrap(new SocketStream(await BackendDialer.ConnectAsync(connection.DnsEndPoint, engine, loop, cancellation)));
+            }
+            else
+            {
+                handler.ConnectCallback = async (connection, cancellation) =>
+                {
+                    // What SocketsHttpHandler does without a callback.
+                    var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                    try
+                    {
+                        await socket.ConnectAsync(connection.DnsEndPoint, cancellation);
+                        return guards.Wrap(new NetworkStream(socket, ownsSocket: true));
+                    }
+                    catch
+                    {
+                        socket.Dispose();
+                        throw;
+                    }
+                };
             }
         }
+
+        protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler) =>
+            guards.Wrap(base.WrapHandler(context, handler), context.ClusterId);
     }
 
     private sealed class PerLoopHandler(HttpMessageInvoker[] perLoop, SocketEngine engine) : HttpMessageHandler

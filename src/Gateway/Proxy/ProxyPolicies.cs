@@ -15,7 +15,10 @@ internal sealed class ProxyPolicies
     /// <summary>Long enough for an ActiveSync ping (up to 59 minutes) and an RPC over HTTP stream.</summary>
     public static readonly TimeSpan PinnedActivityTimeout = TimeSpan.FromHours(1);
 
+    private static readonly IReadOnlySet<string> NoSchemes = new HashSet<string>();
+
     private readonly Dictionary<string, ClusterPolicyConfig> _pinned;
+    private readonly IReadOnlyDictionary<string, ClusterPolicyConfig> _clusters;
     private readonly IReadOnlyDictionary<string, RoutePolicyConfig> _routes;
     private readonly HashSet<string> _routeIds;
     private readonly HashSet<string> _clusterIds;
@@ -29,6 +32,7 @@ internal sealed class ProxyPolicies
     public ProxyPolicies(ProxyPoliciesConfig config, ProxyConfigSnapshot proxy)
     {
         _pinned = config.Clusters.Values.Where(c => c.ConnectionPinned).ToDictionary(c => c.ClusterId, StringComparer.OrdinalIgnoreCase);
+        _clusters = config.Clusters;
         _routes = config.Routes;
         _routeIds = proxy.Routes.Select(r => r.RouteId).ToHashSet(StringComparer.OrdinalIgnoreCase);
         _clusterIds = proxy.Clusters.Select(c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -74,6 +78,10 @@ internal sealed class ProxyPolicies
     public DefaultSiteConfig DefaultSite { get; }
 
     public IReadOnlyDictionary<int, string> ErrorPages { get; }
+
+    /// <summary>The Authorization schemes, beyond <see cref="Access.HttpAuthScheme.PerRequest"/>, a pooled cluster's config lets through.</summary>
+    public IReadOnlySet<string> PerRequestAuthSchemes(string clusterId) =>
+        _clusters.TryGetValue(clusterId, out var cluster) ? cluster.PerRequestAuthSchemes : NoSchemes;
 
     /// <summary>The pinned cluster's settings; null for an ordinary (pooled) cluster.</summary>
     public ClusterPolicyConfig? Pinned(string clusterId) => _pinned.Count == 0 ? null : _pinned.GetValueOrDefault(clusterId);

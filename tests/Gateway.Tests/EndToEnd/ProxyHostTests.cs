@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
@@ -129,6 +130,26 @@ public sealed class ProxyHostTests : IAsyncLifetime
         using var response = await client.SendAsync(right);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.DoesNotContain("Authorization", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("Basic {0}")]
+    [InlineData("Basic\t{0}")]
+    [InlineData("basic  {0}")]
+    [InlineData("BASIC\t \t{0}")]
+    public async Task The_gateways_password_never_reaches_the_backend_whatever_the_whitespace_after_the_scheme(string spelling)
+    {
+        using var client = HostClient.Create(_gateway.Https, "auth.test");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/headers");
+        var token = Convert.ToBase64String(Encoding.UTF8.GetBytes($"alice:{AlicePassword}"));
+        Assert.True(request.Headers.TryAddWithoutValidation("Authorization", string.Format(CultureInfo.InvariantCulture, spelling, token)));
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var seen = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("Authorization", seen, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(token, seen, StringComparison.Ordinal);
     }
 
     [Fact]

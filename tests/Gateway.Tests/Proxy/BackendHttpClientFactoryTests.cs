@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Gateway.Proxy;
+using Gateway.Proxy.Pinning;
 using Gateway.Sockets;
 using Gateway.Sockets.Epoll;
 using Gateway.Tests.Infrastructure;
@@ -82,7 +83,7 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
     public async Task A_client_a_reload_replaced_closes_its_idle_connections_once_its_last_requests_had_time_to_start()
     {
         var time = new FakeTimeProvider();
-        var factory = new BackendHttpClientFactory(_epoll, time, NullLogger<ForwarderHttpClientFactory>.Instance);
+        var factory = new BackendHttpClientFactory(_epoll, time, NullLogger<ForwarderHttpClientFactory>.Instance, PooledConnectionGuards.None);
         var old = factory.CreateClient(new ForwarderHttpClientContext { ClusterId = "app", NewConfig = new HttpClientConfig() });
         Assert.Equal("answer 1", await OnLoopAsync(0, () => GetAsync(old)));
 
@@ -112,7 +113,7 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
     }
 
     private HttpMessageInvoker Client(HttpClientConfig config) =>
-        new BackendHttpClientFactory(_epoll, TimeProvider.System, NullLogger<ForwarderHttpClientFactory>.Instance)
+        new BackendHttpClientFactory(_epoll, TimeProvider.System, NullLogger<ForwarderHttpClientFactory>.Instance, PooledConnectionGuards.None)
             .CreateClient(new ForwarderHttpClientContext { ClusterId = "app", NewConfig = config });
 
     private async Task<string> GetAsync(HttpMessageInvoker client)

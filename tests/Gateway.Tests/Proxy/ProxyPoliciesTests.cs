@@ -61,6 +61,31 @@ public sealed class ProxyPoliciesTests
     }
 
     [Fact]
+    public async Task Per_request_auth_schemes_must_be_scheme_names_and_never_connection_bound_ones()
+    {
+        var (_, errors) = await BuildAsync(new()
+        {
+            ["Gateway:Proxy:Clusters:app:PerRequestAuthSchemes:0"] = "Token",
+            ["Gateway:Proxy:Clusters:app:PerRequestAuthSchemes:1"] = "negotiate",
+            ["Gateway:Proxy:Clusters:app:PerRequestAuthSchemes:2"] = "Api Key",
+            ["Gateway:Proxy:Clusters:app:PerRequestAuthSchemes:3"] = "Kerberos",
+            ["Gateway:Proxy:Clusters:exchange:PerRequestAuthSchemes"] = "Token",
+        });
+
+        var messages = errors.Select(e => e.ToString()).ToList();
+        AssertError(messages, "Gateway:Proxy:Clusters:app:PerRequestAuthSchemes:1", "binds an identity to the backend connection");
+        AssertError(messages, "Gateway:Proxy:Clusters:app:PerRequestAuthSchemes:2", "is not an authentication scheme name");
+        AssertError(messages, "Gateway:Proxy:Clusters:app:PerRequestAuthSchemes:3", "binds an identity to the backend connection");
+        AssertError(messages, "Gateway:Proxy:Clusters:exchange:PerRequestAuthSchemes", "a list of scheme names");
+        Assert.Equal(4, messages.Count);
+
+        var (snapshot, valid) = await BuildAsync(new() { ["Gateway:Proxy:Clusters:app:PerRequestAuthSchemes:0"] = "Token" });
+        Assert.Empty(valid);
+        Assert.Contains("token", snapshot!.ProxyPolicies.PerRequestAuthSchemes("APP"));
+        Assert.Empty(snapshot.ProxyPolicies.PerRequestAuthSchemes("exchange"));
+    }
+
+    [Fact]
     public async Task Mistakes_in_proxy_host_settings_are_named_with_their_path()
     {
         var (_, errors) = await BuildAsync(new()

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using Gateway.Access;
 using Gateway.Configuration;
 using Gateway.Metrics;
 using Microsoft.Extensions.Primitives;
@@ -8,88 +10,150 @@ using Yarp.ReverseProxy.Transforms;
 namespace Gateway.Proxy.Pinning;
 
 /// <summary>
-/// Keeps connection-bound authentication (NTLM, Negotiate) off pooled backend connections. Over a pool, the
-/// connection one client authenticated is later lent to another client, who is then answered as the first
-/// user. On every cluster that is not connection-pinned, a request carrying such credentials is not forwarded
-/// and a backend's challenge is not passed on: both get a 502 that says what to change.
+/// Keeps connection-bound authentication (NTLM, Negotiate, Kerberos, CredSSP and any scheme not known to be
+/// per-request) off pooled backend connections. Over a pool, the connection one client authenticated is later lent
+/// to another client, who is then answered as the first user. On every cluster that is not connection-pinned, only
+/// credentials of an allow-listed per-request scheme (<see cref="HttpAuthScheme.PerRequest"/>, plus the cluster's
+/// <c>PerRequestAuthSchemes</c>) are forwarded, and a backend answer that shows it bound an identity to its
+/// connection is not passed on; both get a 502 that says what to change. The backend connection that carried such an
+/// answer is closed by <see cref="PooledConnectionGuard"/> before anyone else can use it.
 /// </summary>
 internal sealed partial class NtlmGuard(GatewaySnapshotStore snapshots, GatewayMetrics metrics, ILogger<NtlmGuard> logger)
 {
     private readonly ConcurrentDictionary<string, bool> _warnedRoutes = new(StringComparer.Ordinal);
 
-    /// <summary>Proxy pipeline step: refuses connection-bound credentials bound for a pooled cluster.</summary>
+    /// <summary>Proxy pipeline step: refuses credentials other than per-request ones bound for a pooled cluster.</summary>
     public Task CheckRequestAsync(HttpContext context, RequestDelegate next)
     {
-        var feature = context.GetReverseProxyFeature();
-        var clusterId = feature.Cluster.Config.ClusterId;
-        if (!IsConnectionBound(context.Request.Headers.Authorization) || ProxyRequestPolicy.Of(context, snapshots).Pinned is not null)
+        var headers = context.Request.Headers;
+        if (headers.Authorization.Count == 0 && headers.ProxyAuthorization.Count == 0)
         {
             return next(context);
         }
 
-        return RefuseAsync(context, feature.Route.Config.RouteId, clusterId, NtlmRefusals.Request);
+        var request = ProxyRequestPolicy.Of(context, snapshots);
+        if (request.Pinned is not null)
+        {
+            return next(context);
+        }
+
+        var feature = context.GetReverseProxyFeature();
+        var clusterId = feature.Cluster.Config.ClusterId;
+        var allowed = request.Policies.PerRequestAuthSchemes(clusterId);
+        var refused = RefusedScheme(headers.Authorization, allowed) ?? RefusedScheme(headers.ProxyAuthorization, allowed);
+        return refused is null ? next(context) : RefuseAsync(context, feature.Route.Config.RouteId, clusterId, refused, NtlmRefusals.Request);
     }
 
-    /// <summary>Response transform (every route): a backend challenge on a pooled cluster becomes the 502.</summary>
+    /// <summary>Response transform (every route): an answer that binds the backend connection becomes the 502.</summary>
     public ValueTask CheckResponseAsync(ResponseTransformContext transform)
     {
-        // Most responses carry no challenge: look before parsing one, which allocates.
-        if (transform.ProxyResponse?.Headers is not { } headers || !headers.NonValidated.Contains(HeaderNames.WWWAuthenticate))
+        // Most responses carry neither header: look before anything else.
+        if (transform.ProxyResponse?.Headers is not { } headers
+            || (!headers.NonValidated.Contains(HeaderNames.WWWAuthenticate) && !headers.NonValidated.Contains(PersistentAuth)))
         {
             return ValueTask.CompletedTask;
         }
 
+        var request = ProxyRequestPolicy.Of(transform.HttpContext, snapshots);
         var feature = transform.HttpContext.GetReverseProxyFeature();
         var clusterId = feature.Cluster.Config.ClusterId;
-        if (!headers.WwwAuthenticate.Any(h => IsConnectionBoundScheme(h.Scheme))
-            || ProxyRequestPolicy.Of(transform.HttpContext, snapshots).Pinned is not null)
+        if (request.Pinned is not null || BindingScheme(headers, request.Policies.PerRequestAuthSchemes(clusterId)) is not { } scheme)
         {
             return ValueTask.CompletedTask;
         }
 
         transform.SuppressResponseBody = true;
         transform.HttpContext.Response.Headers.Clear();
-        return new ValueTask(RefuseAsync(transform.HttpContext, feature.Route.Config.RouteId, clusterId, NtlmRefusals.Response));
+        return new ValueTask(RefuseAsync(transform.HttpContext, feature.Route.Config.RouteId, clusterId, scheme, NtlmRefusals.Response));
     }
 
-    private Task RefuseAsync(HttpContext context, string routeId, string clusterId, string direction)
+    /// <summary>IIS's header saying it kept the request's authentication for the connection's next requests.</summary>
+    public const string PersistentAuth = "Persistent-Auth";
+
+    /// <summary>
+    /// What in a backend answer shows that its connection now carries an identity: a challenge of a scheme that is not
+    /// per-request (a Negotiate token on a 200 is mutual authentication completing), a challenge that does not parse
+    /// (its schemes are unknown), or IIS's <c>Persistent-Auth</c> other than "false". Null when nothing does.
+    /// </summary>
+    public static string? BindingScheme(HttpResponseHeaders headers, IReadOnlySet<string> allowed)
+    {
+        if (headers.NonValidated.TryGetValues(PersistentAuth, out var persistent))
+        {
+            foreach (var value in persistent)
+            {
+                if (!value.AsSpan().Trim(" \t").Equals("false", StringComparison.OrdinalIgnoreCase))
+                {
+                    return PersistentAuth;
+                }
+            }
+        }
+
+        if (!headers.NonValidated.TryGetValues(HeaderNames.WWWAuthenticate, out var challenges))
+        {
+            return null;
+        }
+
+        var schemes = new List<string>();
+        foreach (var value in challenges)
+        {
+            if (!HttpAuthScheme.TryReadChallengeSchemes(value, schemes))
+            {
+                return "(unreadable challenge)";
+            }
+        }
+
+        return schemes.FirstOrDefault(s => !HttpAuthScheme.PerRequest.Contains(s) && !allowed.Contains(s));
+    }
+
+    private static string? RefusedScheme(StringValues credentials, IReadOnlySet<string> allowed)
+    {
+        foreach (var value in credentials)
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                continue;
+            }
+
+            if (!HttpAuthScheme.TryReadCredentials(value, out var scheme, out _))
+            {
+                return "(unreadable credentials)";
+            }
+
+            var name = scheme.ToString();
+            if (!HttpAuthScheme.PerRequest.Contains(name) && !allowed.Contains(name))
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
+
+    private Task RefuseAsync(HttpContext context, string routeId, string clusterId, string scheme, string direction)
     {
         metrics.NtlmRefused(routeId, direction);
         if (_warnedRoutes.TryAdd(routeId, true))
         {
-            Log.Refused(logger, routeId, clusterId);
+            Log.Refused(logger, routeId, scheme, clusterId);
         }
 
         context.Response.StatusCode = StatusCodes.Status502BadGateway;
         context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync(
-            $"502 Bad Gateway: the backend of route '{routeId}' uses NTLM or Negotiate authentication, which belongs to one connection. " +
-            $"Cluster '{clusterId}' shares its backend connections between clients, so one user's login would answer another client's requests. " +
-            $"Mark the cluster as connection-pinned: \"Gateway\": {{ \"Proxy\": {{ \"Clusters\": {{ \"{clusterId}\": {{ \"ConnectionPinned\": true }} }} }} }} " +
-            "(or \"Preset\": \"Exchange\").\n");
+        var pin = $"\"Gateway\": {{ \"Proxy\": {{ \"Clusters\": {{ \"{clusterId}\": {{ \"ConnectionPinned\": true }} }} }} }} (or \"Preset\": \"Exchange\")";
+        var what = direction == NtlmRefusals.Request ? "the request's credentials use" : "the backend answered with";
+        return context.Response.WriteAsync(HttpAuthScheme.ConnectionBound.Contains(scheme) || scheme == PersistentAuth || scheme.StartsWith('(')
+            ? $"502 Bad Gateway: on route '{routeId}', {what} {scheme} authentication, which belongs to one connection. " +
+              $"Cluster '{clusterId}' shares its backend connections between clients, so one user's login would answer another client's requests. " +
+              $"Mark the cluster as connection-pinned: {pin}.\n"
+            : $"502 Bad Gateway: on route '{routeId}', {what} the '{scheme}' authentication scheme, which is not known to authenticate each request alone. " +
+              $"Cluster '{clusterId}' shares its backend connections between clients. If '{scheme}' authenticates every request by itself, list it: " +
+              $"\"Gateway\": {{ \"Proxy\": {{ \"Clusters\": {{ \"{clusterId}\": {{ \"PerRequestAuthSchemes\": [ \"{scheme}\" ] }} }} }} }}; " +
+              $"if it binds a login to the connection, mark the cluster as connection-pinned: {pin}.\n");
     }
-
-    private static bool IsConnectionBound(StringValues authorization)
-    {
-        foreach (var value in authorization)
-        {
-            var scheme = value.AsSpan().TrimStart();
-            var space = scheme.IndexOf(' ');
-            if (IsConnectionBoundScheme(space < 0 ? scheme : scheme[..space]))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool IsConnectionBoundScheme(ReadOnlySpan<char> scheme) =>
-        scheme.Equals("NTLM", StringComparison.OrdinalIgnoreCase) || scheme.Equals("Negotiate", StringComparison.OrdinalIgnoreCase);
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Route {RouteId}: NTLM/Negotiate authentication refused on pooled cluster {ClusterId} (502); set Gateway:Proxy:Clusters:{ClusterId}:ConnectionPinned to true if its backend needs it. Logged once per route; gateway_proxy_ntlm_refused_total counts every refusal", EventName = "NtlmRefused")]
-        public static partial void Refused(ILogger logger, string routeId, string clusterId);
+        [LoggerMessage(1, LogLevel.Warning, "Route {RouteId}: {Scheme} authentication refused on pooled cluster {ClusterId} (502): it is not a per-request scheme; set Gateway:Proxy:Clusters:{ClusterId}:ConnectionPinned to true if its backend needs it. Logged once per route; gateway_proxy_ntlm_refused_total counts every refusal", EventName = "NtlmRefused")]
+        public static partial void Refused(ILogger logger, string routeId, string scheme, string clusterId);
     }
 }

@@ -1,0 +1,72 @@
+namespace Gateway.Proxy.Pinning;
+
+/// <summary>
+/// One request to a pooled backend and the connection that carried it, judged once its answer's headers are in:
+/// clean, or bound (the backend tied an identity to the connection, which is then closed). The connection stream
+/// learns which exchange writes through it from <see cref="Current"/>, which flows with the request into the
+/// client's send, and holds the next exchange's first write until this one is judged.
+/// </summary>
+internal sealed class BackendExchange
+{
+    private const int Pending = 0;
+    private const int Clean = 1;
+    private const int Bound = 2;
+
+    private readonly Lock _lock = new();
+    private int _state;
+    private TaskCompletionSource? _judged;
+    private PooledConnectionStream? _carrier;
+
+    /// <summary>The exchange of the request being sent in this async flow; null outside a guarded client.</summary>
+    public static AsyncLocal<BackendExchange?> Current { get; } = new();
+
+    /// <summary>True when the backend bound an identity to the connection that carried this exchange.</summary>
+    public bool IsBound => Volatile.Read(ref _state) == Bound;
+
+    /// <summary>True when the exchange was judged bound and its connection was found and closed.</summary>
+    public bool ConnectionClosed { get; private set; }
+
+    /// <summary>Completes when the answer has been judged.</summary>
+    public Task WhenJudged()
+    {
+        lock (_lock)
+        {
+            return _state != Pending ? Task.CompletedTask : (_judged ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
+    /// <summary>The connection stream this exchange's request was written to.</summary>
+    public void CarriedBy(PooledConnectionStream stream)
+    {
+        lock (_lock)
+        {
+            _carrier = stream;
+        }
+    }
+
+    /// <summary>Records the verdict; a bound connection is closed before anything waiting for the verdict resumes.</summary>
+    public void Judge(bool bound)
+    {
+        TaskCompletionSource? judged;
+        PooledConnectionStream? carrier;
+        lock (_lock)
+        {
+            if (_state != Pending)
+            {
+                return;
+            }
+
+            _state = bound ? Bound : Clean;
+            judged = _judged;
+            carrier = _carrier;
+        }
+
+        if (bound && carrier is not null)
+        {
+            carrier.Abort();
+            ConnectionClosed = true;
+        }
+
+        judged?.TrySetResult();
+    }
+}

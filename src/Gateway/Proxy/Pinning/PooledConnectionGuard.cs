@@ -1,0 +1,52 @@
+using Gateway.Configuration;
+using Gateway.Metrics;
+
+namespace Gateway.Proxy.Pinning;
+
+/// <summary>
+/// The innermost step of a pooled cluster's backend client: judges every answer the moment its headers are in, and
+/// closes the connection that carried an answer showing the backend bound an identity to it (see
+/// <see cref="NtlmGuard.BindingScheme"/>), so that connection never goes back to the pool for another client.
+/// <see cref="NtlmGuard"/> turns the same answer into the client's 502.
+/// </summary>
+internal sealed partial class PooledConnectionGuard(HttpMessageHandler inner, string clusterId, GatewaySnapshotStore snapshots, GatewayMetrics metrics, ILogger logger)
+    : DelegatingHandler(inner)
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var exchange = new BackendExchange();
+        BackendExchange.Current.Value = exchange;
+        HttpResponseMessage? response = null;
+        try
+        {
+            response = await base.SendAsync(request, cancellationToken);
+            return response;
+        }
+        finally
+        {
+            var scheme = response is null ? null : NtlmGuard.BindingScheme(response.Headers, snapshots.Current.ProxyPolicies.PerRequestAuthSchemes(clusterId));
+            exchange.Judge(bound: scheme is not null);
+            if (scheme is not null)
+            {
+                metrics.BackendConnectionClosed(clusterId, exchange.ConnectionClosed ? BoundConnections.Closed : BoundConnections.NotFound);
+                if (exchange.ConnectionClosed)
+                {
+                    Log.Closed(logger, clusterId, scheme);
+                }
+                else
+                {
+                    Log.NotFound(logger, clusterId, scheme, response!.Version);
+                }
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(2001, LogLevel.Information, "Cluster {ClusterId}: a backend answer showed {Scheme} authentication bound to its connection; that connection was closed instead of going back to the pool", EventName = "BoundConnectionClosed")]
+        public static partial void Closed(ILogger logger, string clusterId, string scheme);
+
+        [LoggerMessage(2002, LogLevel.Warning, "Cluster {ClusterId}: a backend answer over HTTP/{Version} showed {Scheme} authentication bound to its connection, and the connection could not be told apart from the pool's others; the answer was refused", EventName = "BoundConnectionNotFound")]
+        public static partial void NotFound(ILogger logger, string clusterId, string scheme, Version version);
+    }
+}

@@ -1,0 +1,16 @@
+using Gateway.Configuration;
+using Gateway.Metrics;
+
+namespace Gateway.Proxy.Pinning;
+
+/// <summary>Puts a <see cref="PooledConnectionGuard"/> in every pooled backend client, and its stream on every connection.</summary>
+internal sealed class PooledConnectionGuards(GatewaySnapshotStore? snapshots, GatewayMetrics? metrics, ILogger<PooledConnectionGuard>? logger)
+{
+    /// <summary>No guard: for tests of the pooling alone.</summary>
+    public static PooledConnectionGuards None { get; } = new(null, null, null);
+
+    public HttpMessageHandler Wrap(HttpMessageHandler handler, string clusterId) =>
+        snapshots is null ? handler : new PooledConnectionGuard(handler, clusterId, snapshots, metrics!, logger!);
+
+    public Stream Wrap(Stream connection) => snapshots is null ? connection : new PooledConnectionStream(connection);
+}

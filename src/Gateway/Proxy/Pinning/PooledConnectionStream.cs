@@ -1,0 +1,110 @@
+namespace Gateway.Proxy.Pinning;
+
+/// <summary>
+/// A pooled backend connection that can be closed for good when an answer shows the backend bound an identity to
+/// it, and that sends no request of another exchange before the last one was judged. HTTP/1.1 puts the next request
+/// on a connection only after the last answer was read, and an answer without a body hands the connection back to
+/// the pool before the client's caller sees it: without the wait, another client's request could go out on the
+/// connection between the answer and its verdict.
+/// </summary>
+internal sealed class PooledConnectionStream(Stream inner) : Stream
+{
+    /// <summary>An answer is judged as soon as its headers are in; this bound only matters if something went wrong.</summary>
+    private static readonly TimeSpan JudgementLimit = TimeSpan.FromSeconds(30);
+
+    private BackendExchange? _last;
+    private volatile bool _aborted;
+
+    public override bool CanRead => true;
+
+    public override bool CanWrite => true;
+
+    public override bool CanSeek => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>
+    /// Closes the connection. Nothing more travels on it: later writes go nowhere and reads find the end, which is what
+    /// the client sees when a server closes an idle connection, so a request that took it from the pool meanwhile is
+    /// sent again on another connection instead of failing.
+    /// </summary>
+    public void Abort()
+    {
+        _aborted = true;
+        inner.Dispose();
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _aborted ? ValueTask.FromResult(0) : inner.ReadAsync(buffer, cancellationToken);
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var exchange = BackendExchange.Current.Value;
+        if (exchange is not null && !ReferenceEquals(exchange, _last))
+        {
+            return ClaimThenWriteAsync(exchange, buffer, cancellationToken);
+        }
+
+        return _aborted ? ValueTask.CompletedTask : inner.WriteAsync(buffer, cancellationToken);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) =>
+        _aborted ? Task.CompletedTask : inner.FlushAsync(cancellationToken);
+
+    public override void Flush()
+    {
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Only asynchronous reads.");
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("Only asynchronous writes.");
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private async ValueTask ClaimThenWriteAsync(BackendExchange exchange, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (_last is { } previous)
+        {
+            try
+            {
+                await previous.WhenJudged().WaitAsync(JudgementLimit, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // Unjudged means unknown: a connection that may carry someone's identity is not worth keeping.
+                Abort();
+            }
+        }
+
+        _last = exchange;
+        exchange.CarriedBy(this);
+        if (!_aborted)
+        {
+            await inner.WriteAsync(buffer, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Gateway.Tests.Admin;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Proxy;
+
+/// <summary>
+/// "No identity crosses clients" on pooled routes, tried as an attacker would: a backend that binds identities to
+/// connections as IIS does, one client sending credentials of every connection-bound scheme in every spelling while
+/// anonymous clients from other addresses ask at the same time, and answers that bind the backend connection.
+/// </summary>
+public sealed class ConnectionBoundAuthTests : IAsyncLifetime
+{
+    private const string PooledHost = "pooled.test";
+    private const string TokenHost = "token.test";
+    private const int AnonymousClients = 4;
+
+    private IdentityBindingBackend _backend = null!;
+    private TestGateway _gateway = null!;
+
+    public async Task InitializeAsync()
+    {
+        _backend = await IdentityBindingBackend.StartAsync();
+        var gateway = JsonNode.Parse("""
+            { "Proxy": { "Clusters": { "token": { "PerRequestAuthSchemes": [ "Token" ] } } } }
+            """)!.AsObject();
+        var proxy = JsonNode.Parse($$"""
+            {
+              "Routes": {
+                "pooled": { "ClusterId": "pooled", "Match": { "Hosts": [ "{{PooledHost}}" ], "Path": "{**catch-all}" } },
+                "token": { "ClusterId": "token", "Match": { "Hosts": [ "{{TokenHost}}" ], "Path": "{**catch-all}" } }
+              },
+              "Clusters": {
+                "pooled": { "Destinations": { "d1": { "Address": "http://{{_backend.Address}}/" } } },
+                "token": { "Destinations": { "d1": { "Address": "http://{{_backend.Address}}/" } } }
+              }
+            }
+            """)!.AsObject();
+        _gateway = await TestGateway.StartAsync(gateway, proxy);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _backend.DisposeAsync();
+    }
+
+    public static TheoryData<string> ConnectionBoundCredentials => new()
+    {
+        "NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAKAF1YAAAADw==",
+        "Negotiate YIIBhwYGKwYBBQUCoIIBezCCAXegDTALBgkqhkiG9xIBAgKiggFk",
+        "Negotiate\tYIIBhwYGKwYBBQUCoIIBezCCAXegDTALBgkqhkiG9xIBAgKiggFk",
+        "Negotiate\t\tYIIB",
+        "Negotiate  YIIB",
+        "negotiate YIIB",
+        "NEGOTIATE YIIB",
+        "Negotiate",
+        "Kerberos YIIBhwYGKwYBBQUCoIIBezCCAXegDTALBgkqhkiG9xIBAgKiggFk",
+        "kerberos\tYIIB",
+        "CredSSP TlRMTVNTUAABAAAAt4II4gAAAAAAAAAAAAAAAAAAAAAKAO5CAAAADw==",
+        "Nego2 YIIB",
+        "Negotiate,YIIB",
+        "Negotiate=YIIB",
+        "Negotiate\u000bYIIB",
+        "SomethingNew abc",
+        "Token abc", // allowed on the token cluster only
+    };
+
+    [Theory]
+    [MemberData(nameof(ConnectionBoundCredentials))]
+    public async Task Credentials_that_are_not_per_request_never_reach_a_pooled_backend_and_no_anonymous_client_is_answered_as_anyone(string credentials)
+    {
+        var refused = 0;
+        var answeredAs = new List<string>();
+        using var sender = HostClient.Create(_gateway.Https, PooledHost);
+        var anonymous = Enumerable.Range(0, AnonymousClients).Select(i => Task.Run(() => AskAnonymouslyAsync(i, answeredAs, rounds: 25))).ToList();
+        var sending = Task.Run(async () =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+                if (!request.Headers.TryAddWithoutValidation("Authorization", credentials))
+                {
+                    throw new InvalidOperationException("HttpClient refused the header");
+                }
+
+                using var response = await sender.SendAsync(request);
+                // Kestrel itself refuses a control character in a header value (400); everything else is the gateway's 502.
+                if (response.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.BadRequest)
+                {
+                    Interlocked.Increment(ref refused);
+                }
+            }
+        });
+        await Task.WhenAll(anonymous.Append(sending));
+
+        Assert.Equal(10, refused);
+        Assert.Equal(0, _backend.Bindings);
+        Assert.Equal(0, _backend.Leaks);
+        Assert.All(answeredAs, a => Assert.Equal("user=", a));
+    }
+
+    [Theory]
+    [InlineData("mutual")]
+    [InlineData("persistent")]
+    public async Task An_answer_that_binds_the_backend_connection_is_refused_and_that_connection_is_closed_before_anyone_reuses_it(string how)
+    {
+        const int Logins = 40;
+        var answeredAs = new List<string>();
+        using var sender = HostClient.Create(_gateway.Https, PooledHost);
+        var refused = 0;
+        var logins = Task.Run(async () =>
+        {
+            for (var i = 0; i < Logins; i++)
+            {
+                using var response = await sender.GetAsync($"/login?user=alice{i}&how={how}");
+                if (response.StatusCode == HttpStatusCode.BadGateway && !response.Headers.Contains("Persistent-Auth") && response.Headers.WwwAuthenticate.Count == 0)
+                {
+                    Interlocked.Increment(ref refused);
+                }
+            }
+        });
+        await Task.WhenAll(Enumerable.Range(0, AnonymousClients).Select(i => Task.Run(() => AskAnonymouslyAsync(i, answeredAs, rounds: 100))).Append(logins));
+
+        Assert.Equal(Logins, refused);
+        Assert.Equal(Logins, _backend.Bindings);
+        Assert.Equal(0, _backend.Leaks);
+        Assert.All(answeredAs, a => Assert.Equal("user=", a));
+        using var admin = new HttpClient();
+        var samples = MetricsTests.Parse(await admin.GetStringAsync(new Uri($"http://{_gateway.Admin}/metrics")));
+        Assert.Equal(Logins, MetricsTests.Value(samples, "gateway_proxy_bound_backend_connections_total", ("cluster", "pooled"), ("outcome", "closed")));
+        Assert.Equal(Logins, MetricsTests.Value(samples, "gateway_proxy_ntlm_refused_total", ("route", "pooled"), ("direction", "response")));
+    }
+
+    [Theory]
+    [InlineData(PooledHost, "Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln")]
+    [InlineData(PooledHost, "bearer\teyJhbGciOiJIUzI1NiJ9.e30.c2ln")]
+    [InlineData(PooledHost, "Digest username=\"u\", realm=\"r\", nonce=\"n\", uri=\"/\", response=\"x\"")]
+    [InlineData(PooledHost, "DPoP eyJhbGciOiJFUzI1NiJ9")]
+    [InlineData(PooledHost, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261205/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=abc")]
+    [InlineData(TokenHost, "Token abc")]
+    [InlineData(TokenHost, "token\tabc")]
+    public async Task Per_request_credentials_reach_a_pooled_backend(string host, string credentials)
+    {
+        using var client = HostClient.Create(_gateway.Https, host);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+        Assert.True(request.Headers.TryAddWithoutValidation("Authorization", credentials));
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, _backend.Bindings);
+    }
+
+    [Fact]
+    public async Task The_refusal_says_what_to_change()
+    {
+        using var client = HostClient.Create(_gateway.Https, PooledHost);
+
+        Assert.Contains("\"ConnectionPinned\": true", await RefusalAsync(client, "Kerberos YIIB"), StringComparison.Ordinal);
+        var unknown = await RefusalAsync(client, "SomethingNew abc");
+        Assert.Contains("'SomethingNew'", unknown, StringComparison.Ordinal);
+        Assert.Contains("\"PerRequestAuthSchemes\": [ \"SomethingNew\" ]", unknown, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> RefusalAsync(HttpClient client, string credentials)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        Assert.True(request.Headers.TryAddWithoutValidation("Authorization", credentials));
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    private async Task AskAnonymouslyAsync(int client, List<string> answeredAs, int rounds)
+    {
+        using var http = HostClient.Create(_gateway.Https, PooledHost, from: IPAddress.Parse($"127.0.0.{client + 2}"));
+        for (var i = 0; i < rounds; i++)
+        {
+            var answer = await http.GetStringAsync("/whoami");
+            lock (answeredAs)
+            {
+                answeredAs.Add(answer);
+            }
+        }
+    }
+}
