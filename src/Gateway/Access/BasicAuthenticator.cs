@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Text;
 using Gateway.Admin;
 
@@ -6,8 +7,8 @@ namespace Gateway.Access;
 
 /// <summary>
 /// HTTP Basic credentials checked against PBKDF2 hashes (<c>Gateway --hash-password</c>), for the admin listener and
-/// for routes with users. Verifications are bounded in number, remembered for a minute, and take as long for an
-/// unknown user as for a known one.
+/// for routes with users. Verifications are bounded in number, throttled per client and per user after repeated
+/// failures (<see cref="LoginThrottle"/>), remembered for a minute, and take as long for an unknown user as for a known one.
 /// </summary>
 #pragma warning disable CA1001 // Lives as long as the app; a SemaphoreSlim that never hands out its wait handle holds nothing to dispose.
 internal sealed class BasicAuthenticator(TimeProvider time)
@@ -28,20 +29,24 @@ internal sealed class BasicAuthenticator(TimeProvider time)
     private readonly ConcurrentDictionary<string, (string User, string Hash, DateTimeOffset Until)> _recent = new(StringComparer.Ordinal);
 #pragma warning restore CA1001
 
-    /// <summary>True when <paramref name="header"/> is Basic credentials of one of <paramref name="users"/> (name to PBKDF2 hash).</summary>
-    public async Task<bool> AuthenticateAsync(string header, IReadOnlyDictionary<string, string> users, CancellationToken aborted)
+    /// <summary>Failed logins per client and per user; exposed for the tests.</summary>
+    public LoginThrottle Throttle { get; } = new(time);
+
+    /// <summary>Whether <paramref name="header"/> is Basic credentials of one of <paramref name="users"/> (name to PBKDF2 hash), sent by <paramref name="client"/>.</summary>
+    public async Task<LoginResult> AuthenticateAsync(string header, IReadOnlyDictionary<string, string> users, IPAddress? client, CancellationToken aborted)
     {
         // A remembered login still counts only while its user has the hash it was verified against.
         if (_recent.TryGetValue(header, out var remembered) && remembered.Until > time.GetUtcNow()
             && users.TryGetValue(remembered.User, out var current) && current == remembered.Hash)
         {
-            return true;
+            return LoginResult.Accepted;
         }
 
+        // No credentials is how every Basic login starts (the browser asks after the 401): not a failure.
         if (!HttpAuthScheme.TryReadCredentials(header, out var scheme, out var token68)
             || !scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase) || token68.IsEmpty)
         {
-            return false;
+            return LoginResult.Refused;
         }
 
         string credentials;
@@ -51,41 +56,44 @@ internal sealed class BasicAuthenticator(TimeProvider time)
         }
         catch (FormatException)
         {
-            return false;
+            return LoginResult.Refused;
         }
 
         var colon = credentials.IndexOf(':', StringComparison.Ordinal);
         if (colon <= 0)
         {
-            return false;
+            return LoginResult.Refused;
         }
 
         var user = credentials[..colon];
-        var known = users.TryGetValue(user, out var hash);
-        hash ??= DecoyHash;
-        using (var queued = new CancellationTokenSource(VerifyQueueLimit, time))
-        using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(queued.Token, aborted))
+        if (!Throttle.TryEnter(client, user, out _))
         {
-            try
-            {
-                await _verifying.WaitAsync(waiting.Token);
-            }
-            catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
-            {
-                return false; // every slot busy for the whole limit: refused like a wrong password, not held
-            }
+            return LoginResult.Throttled;
         }
 
-        bool verified;
+        var verified = false;
         try
         {
-            // On the thread pool: socket continuations run on the I/O threads, which must not stall for a hash.
-            var password = credentials[(colon + 1)..];
-            verified = await Task.Run(() => PasswordHash.Verify(password, hash), aborted) && known;
+            var known = users.TryGetValue(user, out var hash);
+            if (!await TryWaitForSlotAsync(aborted))
+            {
+                return LoginResult.Refused; // every slot busy for the whole limit: refused like a wrong password, not held
+            }
+
+            try
+            {
+                // On the thread pool: socket continuations run on the I/O threads, which must not stall for a hash.
+                var password = credentials[(colon + 1)..];
+                verified = await Task.Run(() => PasswordHash.Verify(password, hash ?? DecoyHash), aborted) && known;
+            }
+            finally
+            {
+                _verifying.Release();
+            }
         }
         finally
         {
-            _verifying.Release();
+            Throttle.Exit(client, user, verified);
         }
 
         if (verified)
@@ -95,9 +103,24 @@ internal sealed class BasicAuthenticator(TimeProvider time)
                 _recent.Clear();
             }
 
-            _recent[header] = (user, hash, time.GetUtcNow() + RememberLogin);
+            _recent[header] = (user, users[user], time.GetUtcNow() + RememberLogin);
         }
 
-        return verified;
+        return verified ? LoginResult.Accepted : LoginResult.Refused;
+    }
+
+    private async Task<bool> TryWaitForSlotAsync(CancellationToken aborted)
+    {
+        using var queued = new CancellationTokenSource(VerifyQueueLimit, time);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(queued.Token, aborted);
+        try
+        {
+            await _verifying.WaitAsync(waiting.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 }

@@ -50,7 +50,16 @@ internal sealed class RouteAccess(GatewaySnapshotStore snapshots, BasicAuthentic
     // Only a client that must give a password pays for an async step here (it cost an allocation per request).
     private async Task AuthenticateAsync(HttpContext context, RoutePolicyConfig policy, string routeId, RequestDelegate next)
     {
-        if (!await authenticator.AuthenticateAsync(context.Request.Headers.Authorization.ToString(), policy.Users, context.RequestAborted))
+        var login = await authenticator.AuthenticateAsync(context.Request.Headers.Authorization.ToString(), policy.Users, context.Connection.RemoteIpAddress, context.RequestAborted);
+        if (login == LoginResult.Throttled)
+        {
+            // Answered at once: holding a throttled guesser's connection for the delay would cost the gateway, not them.
+            metrics.LoginThrottled(routeId);
+            Deny(context, routeId, DenyReasons.AuthThrottled, StatusCodes.Status429TooManyRequests);
+            return;
+        }
+
+        if (login != LoginResult.Accepted)
         {
             await Task.Delay(BasicAuthenticator.FailureDelay, time, context.RequestAborted);
             Deny(context, routeId, DenyReasons.Auth, StatusCodes.Status401Unauthorized);

@@ -1,6 +1,7 @@
 using System.Net;
 using Gateway.Access;
 using Gateway.Configuration;
+using Gateway.Metrics;
 
 namespace Gateway.Admin;
 
@@ -11,8 +12,11 @@ namespace Gateway.Admin;
 /// operator's browser is the remaining threat: it may neither rebind a DNS name to 127.0.0.1 (only IP and
 /// localhost Host headers are served then) nor post a state change across sites.
 /// </summary>
-internal sealed class AdminAccessMiddleware(RequestDelegate next, GatewaySnapshotStore snapshots, TimeProvider time)
+internal sealed class AdminAccessMiddleware(RequestDelegate next, GatewaySnapshotStore snapshots, GatewayMetrics metrics, TimeProvider time)
 {
+    /// <summary>The realm label of <c>gateway.auth.throttled</c> for the admin listener (route ids label the rest).</summary>
+    public const string AdminRealm = "(admin)";
+
     // Its own verification slots: password guessing on a public route must not lock the operator out of the admin.
     private readonly BasicAuthenticator _authenticator = new(time);
 
@@ -34,7 +38,15 @@ internal sealed class AdminAccessMiddleware(RequestDelegate next, GatewaySnapsho
             return;
         }
 
-        if (!await _authenticator.AuthenticateAsync(context.Request.Headers.Authorization.ToString(), admin.Users, context.RequestAborted))
+        var login = await _authenticator.AuthenticateAsync(context.Request.Headers.Authorization.ToString(), admin.Users, context.Connection.RemoteIpAddress, context.RequestAborted);
+        if (login == LoginResult.Throttled)
+        {
+            metrics.LoginThrottled(AdminRealm);
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return;
+        }
+
+        if (login != LoginResult.Accepted)
         {
             // Slows password guessing; the connection is held, not a thread.
             await Task.Delay(BasicAuthenticator.FailureDelay, time, context.RequestAborted);

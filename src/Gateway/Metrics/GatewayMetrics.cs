@@ -25,6 +25,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _ntlmRefused;
     private readonly Counter<long> _proxyDenied;
     private readonly Counter<long> _boundConnections;
+    private readonly Counter<long> _loginsThrottled;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -42,6 +43,7 @@ internal sealed class GatewayMetrics
         _proxyDuration = Meter.CreateHistogram<double>("gateway.proxy.request.duration", "s", "Duration of requests proxied by L7 routes.");
         _ntlmRefused = Meter.CreateCounter<long>("gateway.proxy.ntlm_refused", "{request}", "Requests with credentials of a scheme that is not per-request (NTLM, Negotiate, Kerberos...), and backend answers binding an identity to the connection, refused (502) on clusters that are not connection-pinned, by route and direction.");
         _boundConnections = Meter.CreateCounter<long>("gateway.proxy.bound_backend_connections", "{connection}", "Pooled backend connections whose answer showed an identity bound to them, by cluster and outcome (closed, or not-found: the answer was refused but the connection could not be singled out).");
+        _loginsThrottled = Meter.CreateCounter<long>("gateway.auth.throttled", "{request}", "Basic-auth logins answered 429 without a password check because their client or user failed too often lately, by realm (route id, or (admin)).");
         _proxyDenied = Meter.CreateCounter<long>("gateway.proxy.denied", "{request}", "Requests on L7 routes denied by Gateway's rules (403), by route and reason.");
         _acmeOrders = Meter.CreateCounter<long>("gateway.acme.orders", "{order}", "ACME certificate orders, by outcome (issued, failed).");
     }
@@ -61,6 +63,8 @@ internal sealed class GatewayMetrics
 
     public void BackendConnectionClosed(string cluster, string outcome) => _boundConnections.Add(1,
         new KeyValuePair<string, object?>("cluster", cluster), new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void LoginThrottled(string realm) => _loginsThrottled.Add(1, new KeyValuePair<string, object?>("realm", realm));
 
     public void ProxyDenied(string route, string reason) => _proxyDenied.Add(1,
         new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("reason", reason));
@@ -154,5 +158,6 @@ internal static class DenyReasons
     public const string PathRule = "path-rule";
     public const string Network = "network";
     public const string Auth = "auth";
+    public const string AuthThrottled = "auth-throttled";
     public const string Exploit = "exploit";
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using Gateway.Access;
 using Gateway.Admin;
@@ -7,6 +8,7 @@ namespace Gateway.Tests.Access;
 
 public sealed class BasicAuthenticatorTests
 {
+    private static readonly IPAddress Client = IPAddress.Loopback;
     private static readonly string Header = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("bob:secret"));
 
     [Fact]
@@ -16,15 +18,15 @@ public sealed class BasicAuthenticatorTests
         var authenticator = new BasicAuthenticator(time);
         var users = new Dictionary<string, string> { ["bob"] = PasswordHash.Create("secret") };
 
-        Assert.True(await authenticator.AuthenticateAsync(Header, users, CancellationToken.None));
-        Assert.True(await authenticator.AuthenticateAsync(Header, users, CancellationToken.None));
+        Assert.Equal(LoginResult.Accepted, await authenticator.AuthenticateAsync(Header, users, Client, CancellationToken.None));
+        Assert.Equal(LoginResult.Accepted, await authenticator.AuthenticateAsync(Header, users, Client, CancellationToken.None));
 
         // Another route (or a reload) with another password for bob, or without bob: the remembered login is not theirs.
-        Assert.False(await authenticator.AuthenticateAsync(Header, new Dictionary<string, string> { ["bob"] = PasswordHash.Create("other") }, CancellationToken.None));
-        Assert.False(await authenticator.AuthenticateAsync(Header, new Dictionary<string, string> { ["alice"] = users["bob"] }, CancellationToken.None));
+        Assert.Equal(LoginResult.Refused, await authenticator.AuthenticateAsync(Header, new Dictionary<string, string> { ["bob"] = PasswordHash.Create("other") }, Client, CancellationToken.None));
+        Assert.Equal(LoginResult.Refused, await authenticator.AuthenticateAsync(Header, new Dictionary<string, string> { ["alice"] = users["bob"] }, Client, CancellationToken.None));
 
         time.Advance(TimeSpan.FromMinutes(2));
-        Assert.True(await authenticator.AuthenticateAsync(Header, users, CancellationToken.None));
-        Assert.False(await authenticator.AuthenticateAsync("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("bob:wrong")), users, CancellationToken.None));
+        Assert.Equal(LoginResult.Accepted, await authenticator.AuthenticateAsync(Header, users, Client, CancellationToken.None));
+        Assert.Equal(LoginResult.Refused, await authenticator.AuthenticateAsync("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("bob:wrong")), users, Client, CancellationToken.None));
     }
 }

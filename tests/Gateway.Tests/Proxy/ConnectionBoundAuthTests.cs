@@ -28,11 +28,11 @@ public sealed class ConnectionBoundAuthTests : IAsyncLifetime
         var proxy = JsonNode.Parse($$"""
             {
               "Routes": {
-                "pooled": { "ClusterId": "pooled", "Match": { "Hosts": [ "{{PooledHost}}" ], "Path": "{**catch-all}" } },
+                "shared": { "ClusterId": "shared", "Match": { "Hosts": [ "{{PooledHost}}" ], "Path": "{**catch-all}" } },
                 "token": { "ClusterId": "token", "Match": { "Hosts": [ "{{TokenHost}}" ], "Path": "{**catch-all}" } }
               },
               "Clusters": {
-                "pooled": { "Destinations": { "d1": { "Address": "http://{{_backend.Address}}/" } } },
+                "shared": { "Destinations": { "d1": { "Address": "http://{{_backend.Address}}/" } } },
                 "token": { "Destinations": { "d1": { "Address": "http://{{_backend.Address}}/" } } }
               }
             }
@@ -129,8 +129,8 @@ public sealed class ConnectionBoundAuthTests : IAsyncLifetime
         Assert.All(answeredAs, a => Assert.Equal("user=", a));
         using var admin = new HttpClient();
         var samples = MetricsTests.Parse(await admin.GetStringAsync(new Uri($"http://{_gateway.Admin}/metrics")));
-        Assert.Equal(Logins, MetricsTests.Value(samples, "gateway_proxy_bound_backend_connections_total", ("cluster", "pooled"), ("outcome", "closed")));
-        Assert.Equal(Logins, MetricsTests.Value(samples, "gateway_proxy_ntlm_refused_total", ("route", "pooled"), ("direction", "response")));
+        Assert.Equal(Logins, MetricsTests.Value(samples, "gateway_proxy_bound_backend_connections_total", ("cluster", "shared"), ("outcome", "closed")));
+        Assert.Equal(Logins, MetricsTests.Value(samples, "gateway_proxy_ntlm_refused_total", ("route", "shared"), ("direction", "response")));
     }
 
     [Theory]

@@ -1,0 +1,140 @@
+using System.Net;
+using Gateway.Access;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Access;
+
+public sealed class LoginThrottleTests
+{
+    private static readonly IPAddress Guesser = IPAddress.Parse("127.0.0.2");
+    private static readonly IPAddress Other = IPAddress.Parse("127.0.0.3");
+
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UnixEpoch);
+
+    [Fact]
+    public void A_client_is_locked_after_five_failures_for_a_second_then_twice_as_long_each_time_up_to_five_minutes()
+    {
+        var throttle = new LoginThrottle(_time);
+        for (var i = 0; i < LoginThrottle.FreeFailures - 1; i++)
+        {
+            Fail(throttle, Guesser, "alice");
+        }
+
+        Assert.True(throttle.TryEnter(Guesser, "alice", out _));
+        throttle.Exit(Guesser, "alice", verified: false);
+        Assert.False(throttle.TryEnter(Guesser, "bob", out var wait));
+        Assert.Equal(TimeSpan.FromSeconds(1), wait);
+
+        var expected = 1.0;
+        for (var i = 0; i < 12; i++)
+        {
+            _time.Advance(wait);
+            Fail(throttle, Guesser, "user" + i);
+            Assert.False(throttle.TryEnter(Guesser, "bob", out wait));
+            expected = Math.Min(expected * 2, LoginThrottle.MaxClientLockout.TotalSeconds);
+            Assert.Equal(TimeSpan.FromSeconds(expected), wait);
+        }
+
+        Assert.Equal(LoginThrottle.MaxClientLockout, wait);
+    }
+
+    [Fact]
+    public void Another_client_is_not_held_back_and_a_success_clears_the_count()
+    {
+        var throttle = new LoginThrottle(_time);
+        for (var i = 0; i < LoginThrottle.FreeFailures; i++)
+        {
+            Fail(throttle, Guesser, "mallory" + i);
+        }
+
+        Assert.False(throttle.TryEnter(Guesser, "x", out _));
+        Assert.True(throttle.TryEnter(Other, "carol", out _));
+        throttle.Exit(Other, "carol", verified: true);
+
+        for (var i = 0; i < LoginThrottle.FreeFailures - 1; i++)
+        {
+            Fail(throttle, Other, "typo" + i);
+        }
+
+        Assert.True(throttle.TryEnter(Other, "carol", out _));
+        throttle.Exit(Other, "carol", verified: true);
+        Fail(throttle, Other, "typo");
+        Assert.True(throttle.TryEnter(Other, "carol", out _)); // one failure after a success: not locked
+    }
+
+    [Fact]
+    public void A_users_lock_holds_back_clients_that_failed_themselves_but_not_the_users_own_client()
+    {
+        var throttle = new LoginThrottle(_time);
+        for (var i = 0; i < LoginThrottle.FreeFailures; i++)
+        {
+            // Five addresses, one guess each: none of them is locked as a client, alice is locked as a user.
+            Fail(throttle, IPAddress.Parse($"127.0.1.{i}"), "alice");
+        }
+
+        Assert.False(throttle.TryEnter(IPAddress.Parse("127.0.1.0"), "alice", out var wait));
+        Assert.Equal(TimeSpan.FromSeconds(1), wait);
+        Assert.True(throttle.TryEnter(IPAddress.Parse("127.0.1.0"), "bob", out _));
+        throttle.Exit(IPAddress.Parse("127.0.1.0"), "bob", verified: true);
+        Assert.True(throttle.TryEnter(Other, "alice", out _)); // alice's own client never failed
+        throttle.Exit(Other, "alice", verified: true);
+
+        for (var i = 0; i < 20; i++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(1));
+            Fail(throttle, IPAddress.Parse($"127.0.2.{i}"), "alice");
+        }
+
+        Assert.False(throttle.TryEnter(IPAddress.Parse("127.0.2.19"), "alice", out wait));
+        Assert.Equal(LoginThrottle.MaxUserLockout, wait);
+        Assert.True(throttle.TryEnter(IPAddress.Parse("127.0.2.0"), "alice", out _)); // its one failure is forgotten
+    }
+
+    [Fact]
+    public void A_client_has_at_most_two_checks_running()
+    {
+        var throttle = new LoginThrottle(_time);
+        Assert.True(throttle.TryEnter(Guesser, "a", out _));
+        Assert.True(throttle.TryEnter(Guesser, "b", out _));
+        Assert.False(throttle.TryEnter(Guesser, "c", out _));
+        Assert.True(throttle.TryEnter(Other, "c", out _));
+        throttle.Exit(Guesser, "a", verified: false);
+        Assert.True(throttle.TryEnter(Guesser, "c", out _));
+    }
+
+    [Theory]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:2:ffff::9", true)]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:3::1", false)]
+    [InlineData("::ffff:127.0.0.2", "127.0.0.2", true)]
+    [InlineData("127.0.0.2", "127.0.0.3", false)]
+    public void Clients_are_addresses_and_ipv6_clients_are_their_64_bit_prefix(string first, string second, bool same)
+    {
+        var throttle = new LoginThrottle(_time);
+        for (var i = 0; i < LoginThrottle.FreeFailures; i++)
+        {
+            Fail(throttle, IPAddress.Parse(first), "u" + i);
+        }
+
+        Assert.Equal(same, !throttle.TryEnter(IPAddress.Parse(second), "v", out _));
+    }
+
+    [Fact]
+    public void Failures_are_forgotten_after_a_quiet_quarter_hour()
+    {
+        var throttle = new LoginThrottle(_time);
+        for (var i = 0; i < LoginThrottle.FreeFailures - 1; i++)
+        {
+            Fail(throttle, Guesser, "u" + i);
+        }
+
+        _time.Advance(LoginThrottle.Forget + TimeSpan.FromSeconds(1));
+        Fail(throttle, Guesser, "u");
+        Assert.True(throttle.TryEnter(Guesser, "v", out _));
+    }
+
+    private static void Fail(LoginThrottle throttle, IPAddress client, string user)
+    {
+        Assert.True(throttle.TryEnter(client, user, out _));
+        throttle.Exit(client, user, verified: false);
+    }
+}
