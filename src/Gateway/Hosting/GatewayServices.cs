@@ -80,6 +80,7 @@ internal static class GatewayServices
         {
             var guard = transforms.Services.GetRequiredService<NtlmGuard>();
             transforms.AddResponseTransform(guard.CheckResponseAsync);
+            transforms.AddRequestTransform(UntrustedRequestHeaders.ApplyAsync);
         });
         services.AddSingleton<PooledConnectionGuards>();
         services.AddSingleton<BackendHttpClientFactory>();

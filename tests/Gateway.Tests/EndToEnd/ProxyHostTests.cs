@@ -201,6 +201,30 @@ public sealed class ProxyHostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Client_supplied_address_and_url_override_headers_never_reach_the_backend_and_x_real_ip_is_the_client()
+    {
+        using var client = HostClient.Create(_gateway.Https, "open.test", from: IPAddress.Parse("127.0.0.5"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/headers");
+        foreach (var name in new[]
+        {
+            "X-Real-IP", "x-real-ip", "X-Original-URL", "X-Rewrite-URL", "X-Original-URI", "Forwarded", "X-Client-IP",
+            "True-Client-IP", "CF-Connecting-IP", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Port",
+        })
+        {
+            request.Headers.TryAddWithoutValidation(name, name.StartsWith("X-Original", StringComparison.Ordinal) || name.EndsWith("URL", StringComparison.Ordinal) ? "/ecp/spoofed" : "203.0.113.66");
+        }
+
+        using var response = await client.SendAsync(request);
+        var seen = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain("203.0.113.66", seen, StringComparison.Ordinal);
+        Assert.DoesNotContain("/ecp/spoofed", seen, StringComparison.Ordinal);
+        Assert.Contains("X-Real-IP: 127.0.0.5", seen, StringComparison.OrdinalIgnoreCase);
+        Assert.Single(seen.Split('\n'), line => line.StartsWith("X-Real-IP:", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public async Task A_clients_trace_context_passes_through_and_none_is_invented()
     {
         using var client = HostClient.Create(_gateway.Https, "open.test");
