@@ -12,7 +12,6 @@ internal sealed class BackendExchange
     private const int Clean = 1;
     private const int Bound = 2;
 
-    private readonly Lock _lock = new();
     private int _state;
     private TaskCompletionSource? _judged;
     private PooledConnectionStream? _carrier;
@@ -29,44 +28,38 @@ internal sealed class BackendExchange
     /// <summary>Completes when the answer has been judged.</summary>
     public Task WhenJudged()
     {
-        lock (_lock)
+        if (Volatile.Read(ref _state) != Pending)
         {
-            return _state != Pending ? Task.CompletedTask : (_judged ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            return Task.CompletedTask;
         }
+
+        // Rare (the next request raced this answer's verdict), so the waiter is made only then, without a lock:
+        // whichever of this and Judge comes second completes it.
+        var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var judged = Interlocked.CompareExchange(ref _judged, created, null) ?? created;
+        if (Volatile.Read(ref _state) != Pending)
+        {
+            judged.TrySetResult();
+        }
+
+        return judged.Task;
     }
 
-    /// <summary>The connection stream this exchange's request was written to.</summary>
-    public void CarriedBy(PooledConnectionStream stream)
-    {
-        lock (_lock)
-        {
-            _carrier = stream;
-        }
-    }
+    /// <summary>The connection stream this exchange's request was written to (always before its answer is judged).</summary>
+    public void CarriedBy(PooledConnectionStream stream) => Volatile.Write(ref _carrier, stream);
 
     /// <summary>Records the verdict; a bound connection is closed before anything waiting for the verdict resumes.</summary>
     public void Judge(bool bound)
     {
-        TaskCompletionSource? judged;
-        PooledConnectionStream? carrier;
-        lock (_lock)
-        {
-            if (_state != Pending)
-            {
-                return;
-            }
-
-            _state = bound ? Bound : Clean;
-            judged = _judged;
-            carrier = _carrier;
-        }
-
-        if (bound && carrier is not null)
+        if (bound && Volatile.Read(ref _carrier) is { } carrier)
         {
             carrier.Abort();
             ConnectionClosed = true;
         }
 
-        judged?.TrySetResult();
+        if (Interlocked.CompareExchange(ref _state, bound ? Bound : Clean, Pending) == Pending)
+        {
+            Volatile.Read(ref _judged)?.TrySetResult();
+        }
     }
 }
