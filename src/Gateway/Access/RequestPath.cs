@@ -132,11 +132,12 @@ internal readonly struct RequestPath
     /// <summary>Some reading of the path lies under one of <paramref name="prefixes"/>.</summary>
     public bool IsUnder(IReadOnlyList<string> prefixes)
     {
+        // Indexed: a foreach over the interface would allocate an enumerator on every request.
         for (var i = 0; i < Count; i++)
         {
-            foreach (var prefix in prefixes)
+            for (var p = 0; p < prefixes.Count; p++)
             {
-                if (Covers(prefix, this[i]))
+                if (Covers(prefixes[p], this[i]))
                 {
                     return true;
                 }

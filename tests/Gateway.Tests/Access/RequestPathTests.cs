@@ -168,6 +168,20 @@ public sealed class RequestPathTests
     public void A_plain_path_is_its_own_reading_without_a_copy(string path) =>
         Assert.Same(path, RequestPath.Read(path)[0]);
 
+    [Fact]
+    public void Reading_a_plain_path_allocates_nothing()
+    {
+        const string path = "/owa/service.svc/Default-1_x.aspx";
+        RequestPath.Read(path).IsUnder(Protected);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1_000; i++)
+        {
+            Assert.False(RequestPath.Read(path).IsUnder(Protected));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     /// <summary>The fast path (a plain path is returned as it is) agrees with the full reading on every such path.</summary>
     [Fact]
     public void The_fast_path_agrees_with_the_slow_one()
@@ -200,7 +214,9 @@ public sealed class RequestPathTests
     [InlineData("/x/..\\y", "path-traversal")]
     [InlineData("/x/..;/y", "path-traversal")]
     [InlineData("/x%2F..%2Fy", "path-traversal")]
-    [InlineData("/x%2525252541", "path-encoding")]
+    [InlineData("/x%2525252541", "path-evasion")]
+    [InlineData("/x:;\\cgi-bin", "path-evasion")]
+    [InlineData("/x／cgi-bin", "path-evasion")]
     [InlineData("/owa/x.aspx", null)]
     [InlineData("/cgi-binx", null)]
     [InlineData("/.gitignore", null)]
