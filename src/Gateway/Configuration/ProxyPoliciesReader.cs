@@ -94,6 +94,13 @@ internal static class ProxyPoliciesReader
                 {
                     errors.Add(path.Path, $"'{path.Value}' is not a path; paths start with '/' (\"/ecp\")");
                 }
+                else if (RequestPath.Read(value) is var read && (read.Evasive || read.Count > 1 || !Same(read[0], value)))
+                {
+                    // A prefix no request path reads as would never match: say what it is read as.
+                    errors.Add(path.Path, read.Evasive || read.Count > 1
+                        ? $"'{value}' is not a plain path; write it decoded, without '..' (\"/ecp\")"
+                        : $"'{value}' is read as '{read[0]}' (the way the servers behind read it); write that");
+                }
                 else
                 {
                     paths.Add(value.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/");
@@ -126,6 +133,9 @@ internal static class ProxyPoliciesReader
             ConfigReader.ReadBool(entry, "BlockExploits", false, errors),
             entry.Path);
     }
+
+    private static bool Same(string read, string configured) =>
+        read.TrimEnd('/').Equals(configured.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
 
     private static HstsConfig? ReadHsts(IConfigurationSection section, ConfigErrors errors)
     {

@@ -1,6 +1,6 @@
 using System.Net;
+using Gateway.Access;
 using Gateway.Configuration;
-using Gateway.Proxy;
 using Microsoft.Extensions.Configuration;
 
 namespace Gateway.Tests.Proxy;
@@ -128,29 +128,29 @@ public sealed class ProxyPoliciesTests
     [InlineData("/ecp", "/owa/ecp", false)]
     [InlineData("/", "/anything", true)]
     [InlineData("/ecp", "/ecp%2Fdefault.aspx", true)]
-    [InlineData("/ecp", "/owa%2F..%2Fecp", true)]
     [InlineData("/ecp", "/ecp%5cdefault.aspx", true)]
+    [InlineData("/ecp", "/ecp /x", true)]
+    [InlineData("/PowerShell", "/powershell. /", true)]
     public void A_path_rule_covers_its_prefix_on_segment_boundaries(string prefix, string path, bool covered) =>
-        Assert.Equal(covered, PathRules.Covers(prefix, PathRules.Normalize(path)));
+        Assert.Equal(covered, RequestPath.Read(path).IsUnder([prefix]));
 
     [Theory]
-    [InlineData("//ecp/", "/ecp/")]
-    [InlineData("/\\ecp", "/ecp")]
-    [InlineData("/owa//x", "/owa/x")]
-    [InlineData("/x/..;/manager;a=1/html", "/manager/html")]
-    [InlineData("/ecp./", "/ecp/")]
-    [InlineData("/ecp;x/default.aspx", "/ecp/default.aspx")]
-    [InlineData("/owa/../ecp", "/ecp")]
-    [InlineData("/../../ecp", "/ecp")]
-    [InlineData("/owa/./x", "/owa/x")]
-    [InlineData("/owa/file.aspx", "/owa/file.aspx")]
-    [InlineData("/ecp%2Fdefault.aspx", "/ecp/default.aspx")]
-    [InlineData("/ecp%2fdefault.aspx", "/ecp/default.aspx")]
-    [InlineData("/owa%2F..%2Fecp%2F", "/ecp/")]
-    [InlineData("/ecp%5Cx", "/ecp/x")]
-    [InlineData("/owa/a%20b", "/owa/a%20b")]
-    public void Paths_are_normalized_as_iis_reads_them(string raw, string normalized) =>
-        Assert.Equal(normalized, PathRules.Normalize(raw));
+    [InlineData("/ecp//owa", "is read as '/ecp/owa'")]
+    [InlineData("/ecp ", "is read as '/ecp'")]
+    [InlineData("/ecp;x", "is read as '/ecp'")]
+    [InlineData("/a\\b", "is read as '/a/b'")]
+    [InlineData("/%65cp", "not a plain path")]
+    [InlineData("/..;/ecp", "not a plain path")]
+    public async Task A_path_rule_prefix_must_be_written_the_way_requests_are_read(string prefix, string message)
+    {
+        var (_, errors) = await BuildAsync(new()
+        {
+            ["Gateway:Proxy:Routes:owa:PathRules:0:Paths:0"] = prefix,
+            ["Gateway:Proxy:Routes:owa:PathRules:0:AllowedNetworks:0"] = "127.0.0.2/32",
+        });
+
+        AssertError(errors.Select(e => e.ToString()).ToList(), "Gateway:Proxy:Routes:owa:PathRules:0:Paths:0", message);
+    }
 
     private static void AssertError(List<string> messages, string path, string fragment) =>
         Assert.True(messages.Any(m => m.StartsWith(path + ": ", StringComparison.Ordinal) && m.Contains(fragment, StringComparison.Ordinal)),
