@@ -113,6 +113,7 @@ internal static class GatewayApplication
         app.UseMiddleware<HttpsRedirectMiddleware>();
         app.UseMiddleware<MisdirectedRequestMiddleware>();
         app.UseRouting();
+        app.UseMiddleware<PathSpellingMiddleware>(RouteMatcher.Create(app));
         app.UseMiddleware<DefaultSite>();
         var recorder = app.Services.GetRequiredService<ProxyRequestRecorder>();
         var plainHttp = app.Services.GetRequiredService<PlainHttpGuard>();

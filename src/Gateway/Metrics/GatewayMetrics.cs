@@ -159,5 +159,6 @@ internal static class DenyReasons
     public const string Network = "network";
     public const string Auth = "auth";
     public const string AuthThrottled = "auth-throttled";
+    public const string PathSpelling = "path-spelling";
     public const string Exploit = "exploit";
 }

@@ -97,6 +97,37 @@ public sealed class PathSpellingTests(PathSpellingTests.Fixture fixture) : IClas
         Assert.Equal(["/docs/a%20b.html"], fixture.TakeSeen());
     }
 
+    [Theory]
+    [InlineData("/admin%20/x")]
+    [InlineData("/admin./x")]
+    [InlineData("/ADMIN::$DATA/x")]
+    [InlineData("/admin;x/y")]
+    [InlineData("/%5cadmin/x")]
+    [InlineData("//admin/x")]
+    [InlineData("/admin%2Fx")]
+    [InlineData("/Adm%C4%B1n/x")]
+    public async Task A_spelling_that_a_route_with_stricter_access_would_serve_never_reaches_the_host_s_other_route(string target)
+    {
+        fixture.TakeSeen();
+        var (status, _) = await fixture.SendAsync("split.test", target);
+
+        Assert.Equal(400, status);
+        Assert.Empty(fixture.TakeSeen());
+    }
+
+    [Theory]
+    [InlineData("/admin/x", "127.0.0.2", 200)]
+    [InlineData("/admin/x", "127.0.0.1", 403)]
+    [InlineData("/wiki/Special:Search", "127.0.0.1", 200)]
+    [InlineData("/app;jsessionid=1/page", "127.0.0.1", 200)]
+    [InlineData("/a%20b/c.", "127.0.0.1", 200)]
+    public async Task Spellings_that_every_reading_routes_alike_are_served(string target, string from, int expected)
+    {
+        var (status, _) = await fixture.SendAsync("split.test", target, from: IPAddress.Parse(from));
+
+        Assert.Equal(expected, status);
+    }
+
     public sealed class Fixture : IAsyncLifetime
     {
         private readonly ConcurrentQueue<string> _seen = new();
@@ -137,12 +168,23 @@ public sealed class PathSpellingTests(PathSpellingTests.Fixture fixture) : IClas
                             ["PathRules"] = new JsonArray(new JsonObject { ["Paths"] = new JsonArray("/ecp", "/PowerShell"), ["AllowedNetworks"] = new JsonArray("127.0.0.2/32") }),
                         },
                         ["open"] = new JsonObject { ["BlockExploits"] = true },
+                        ["split-admin"] = new JsonObject { ["Access"] = new JsonArray("allow 127.0.0.2", "deny all") },
                     },
                 },
             };
             var proxy = new JsonObject
             {
-                ["Routes"] = new JsonObject { ["rules"] = Route("rules.test"), ["open"] = Route("open.test") },
+                ["Routes"] = new JsonObject
+                {
+                    ["rules"] = Route("rules.test"),
+                    ["open"] = Route("open.test"),
+                    ["split-site"] = Route("split.test"),
+                    ["split-admin"] = new JsonObject
+                    {
+                        ["ClusterId"] = "app",
+                        ["Match"] = new JsonObject { ["Hosts"] = new JsonArray("split.test"), ["Path"] = "/admin/{**rest}" },
+                    },
+                },
                 ["Clusters"] = new JsonObject { ["app"] = new JsonObject { ["Destinations"] = new JsonObject { ["a1"] = new JsonObject { ["Address"] = $"http://{endPoint()}/" } } } },
             };
             _gateway = await TestGateway.StartAsync(gateway, proxy);
