@@ -34,9 +34,11 @@ internal static class Preload
             _ = e.ToString();
         }
 
-        // Assemblies that the first L7 request (HttpClient's decompression handler) and the first reload (the file
-        // provider's globbing) load.
+        // Assemblies that the first L7 request (HttpClient's decompression handler, YARP's upgrade handling) and the
+        // first reload (the file provider's globbing) load.
         _ = typeof(System.IO.Compression.DeflateStream).Assembly;
+        _ = typeof(System.Net.WebSockets.WebSocket).Assembly;
+        _ = typeof(System.Runtime.Loader.AssemblyLoadContext).Assembly;
         _ = typeof(Microsoft.Extensions.FileSystemGlobbing.Matcher).Assembly;
     }
 }
