@@ -29,6 +29,12 @@ internal sealed partial class EdgeListener : IConnectionListener
 
     private static readonly TimeSpan MaxAcceptBackoff = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// An episode of failed accepts ends once accepts have worked this long: under a flood an accept works now and then
+    /// between failures, and that is one episode to report, not hundreds.
+    /// </summary>
+    private static readonly TimeSpan AcceptQuietPeriod = TimeSpan.FromSeconds(5);
+
     private readonly Socket? _listenSocket;
     private readonly EdgeEndPoint _endpoint;
     private readonly EdgeListenerFactory _owner;
@@ -126,6 +132,7 @@ internal sealed partial class EdgeListener : IConnectionListener
         var failures = 0;
         var backoff = TimeSpan.Zero;
         long firstFailure = 0;
+        long lastFailure = 0;
         while (true)
         {
             Socket socket;
@@ -151,9 +158,10 @@ internal sealed partial class EdgeListener : IConnectionListener
                 // once until something closes, so wait, longer each time, instead of spinning; the connections wait in
                 // the backlog meanwhile. Said once per episode, and once more when it is over.
                 _owner.Metrics.AcceptFailed(AcceptFailures.Of(e.SocketErrorCode));
+                lastFailure = _time.GetTimestamp();
                 if (failures++ == 0)
                 {
-                    firstFailure = _time.GetTimestamp();
+                    firstFailure = lastFailure;
                     Log.AcceptFailing(_owner.Logger, _endpoint, e.Message, MaxAcceptBackoff.TotalSeconds);
                 }
 
@@ -170,9 +178,9 @@ internal sealed partial class EdgeListener : IConnectionListener
                 continue;
             }
 
-            if (failures > 0)
+            if (failures > 0 && _time.GetElapsedTime(lastFailure) >= AcceptQuietPeriod)
             {
-                Log.AcceptRecovered(_owner.Logger, _endpoint, failures, _time.GetElapsedTime(firstFailure).TotalSeconds);
+                Log.AcceptRecovered(_owner.Logger, _endpoint, failures, _time.GetElapsedTime(firstFailure, lastFailure).TotalSeconds);
                 failures = 0;
             }
 
