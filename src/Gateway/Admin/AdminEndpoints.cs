@@ -80,6 +80,8 @@ internal static partial class AdminEndpoints
             services.GetRequiredService<TrafficHistory>(),
             services.GetRequiredService<Certificates.Acme.ManagedCertificates>(),
             services.GetRequiredService<Certificates.Acme.AcmeCertificateManager>(),
+            services.GetRequiredService<Limits.ConnectionLimiter>(),
+            services.GetRequiredService<Limits.DescriptorBudget>(),
             services.GetRequiredService<TimeProvider>());
     }
 

@@ -2,6 +2,7 @@ using Gateway.Balancing;
 using Gateway.Certificates.Acme;
 using Gateway.Configuration;
 using Gateway.Health;
+using Gateway.Limits;
 using Gateway.Proxy;
 using Gateway.Tunnel;
 
@@ -12,6 +13,7 @@ internal sealed record StatsDocument(
     DateTimeOffset GeneratedAt,
     int ConfigGeneration,
     ReloadErrorView? LastReloadError,
+    ConnectionsView Connections,
     IReadOnlyList<PassthroughRouteView> PassthroughRoutes,
     IReadOnlyList<ClusterView> Clusters,
     IReadOnlyList<ProxyRouteView> ProxyRoutes,
@@ -19,7 +21,7 @@ internal sealed record StatsDocument(
     IReadOnlyList<AcmeView> Acme)
 {
     public static StatsDocument Build(GatewaySnapshotStore snapshots, ClusterStateStore clusters, TunnelHandler tunnels, ProxyStats proxy, TrafficHistory history,
-        ManagedCertificates managed, AcmeCertificateManager acme, TimeProvider time)
+        ManagedCertificates managed, AcmeCertificateManager acme, ConnectionLimiter limiter, DescriptorBudget descriptors, TimeProvider time)
     {
         var snapshot = snapshots.Current;
         var passthrough = snapshot.Config.Passthrough;
@@ -75,14 +77,26 @@ internal sealed record StatsDocument(
                 s.Failures, s.LastAttempt, s.LastError, s.Failures > 0 ? s.NotBefore : null))
             .ToList();
 
+        var connections = new ConnectionsView(limiter.Open, limiter.MaxConnections, snapshot.Config.Limits.MaxConnections is null ? "derived" : "config",
+            descriptors.Limit, OpenFilesLimit.CountOpen(), descriptors.OpenAtStart, descriptors.Reserve, DescriptorBudget.PerConnection);
         var failure = snapshots.LastFailure;
         return new StatsDocument(now, snapshot.Generation,
             failure is null ? null : new ReloadErrorView(failure.At, [.. failure.Errors.Select(e => e.ToString())]),
+            connections,
             routes, clusterViews, proxyRoutes, certificates, orders);
     }
 }
 
 internal sealed record ReloadErrorView(DateTimeOffset At, IReadOnlyList<string> Errors);
+
+/// <param name="Open">Connections open on the public listeners, as counted against <paramref name="MaxConnections"/>.</param>
+/// <param name="LimitSource">"config" (Gateway:Limits:MaxConnections) or "derived" (from the open-files limit).</param>
+/// <param name="DescriptorLimit">The open-files limit; null where the system has none.</param>
+/// <param name="DescriptorsOpen">Descriptors open now; null when they cannot be counted.</param>
+/// <param name="DescriptorsOpenAtStart">What the started process held, connections aside.</param>
+/// <param name="DescriptorReserve">Descriptors kept free for what is not a connection.</param>
+internal sealed record ConnectionsView(int Open, int MaxConnections, string LimitSource, long? DescriptorLimit, int? DescriptorsOpen, int DescriptorsOpenAtStart,
+    int DescriptorReserve, int DescriptorsPerConnection);
 
 /// <param name="Kind">"route" (by SNI) or "stream" (a whole port).</param>
 internal sealed record PassthroughRouteView(string Id, string Kind, IReadOnlyList<string> Hosts, string ClusterId, int ActiveTunnels, long TotalTunnels,

@@ -38,11 +38,24 @@ internal static class StatsPage
                 .Append(Encode(string.Join("\n", failure.Errors))).Append("</div>");
         }
 
+        Connections(html, stats.Connections);
         Passthrough(html, stats);
         Clusters(html, stats);
         Proxy(html, stats);
         Certificates(html, stats);
         return html.Append("</body></html>").ToString();
+    }
+
+    private static void Connections(StringBuilder html, ConnectionsView connections)
+    {
+        html.Append("<h2>Connections and descriptors</h2><table id=\"connections\"><tr><th>Open</th><th>Limit</th><th>Open files</th><th>Open files limit</th>")
+            .Append("<th>Open once started</th><th>Kept free</th></tr><tr>")
+            .Append(Number(connections.Open))
+            .Append("<td class=\"n\">").Append(connections.MaxConnections == int.MaxValue ? "none" : connections.MaxConnections.ToString("N0", CultureInfo.InvariantCulture))
+            .Append(connections.LimitSource == "config" ? " <span class=\"muted\">(Limits:MaxConnections)</span>" : " <span class=\"muted\">(from the open-files limit)</span>").Append("</td>")
+            .Append(connections.DescriptorsOpen is { } open ? Number(open) : "<td class=\"n muted\">-</td>")
+            .Append(connections.DescriptorLimit is { } limit ? Number(limit) : "<td class=\"n muted\">none</td>")
+            .Append(Number(connections.DescriptorsOpenAtStart)).Append(Number(connections.DescriptorReserve)).Append("</tr></table>");
     }
 
     private static void Passthrough(StringBuilder html, StatsDocument stats)

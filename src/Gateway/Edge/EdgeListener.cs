@@ -24,21 +24,29 @@ internal sealed partial class EdgeListener : IConnectionListener
     /// <summary>How long closed tunnels get to wind down at the very end of a stop.</summary>
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
 
-    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan AcceptWarningInterval = TimeSpan.FromSeconds(1);
+    /// <summary>The first wait after a failed accept; it doubles while accepts keep failing, up to <see cref="MaxAcceptBackoff"/>.</summary>
+    private static readonly TimeSpan MinAcceptBackoff = TimeSpan.FromMilliseconds(5);
+
+    private static readonly TimeSpan MaxAcceptBackoff = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// An episode of failed accepts ends once accepts have worked this long: under a flood an accept works now and then
+    /// between failures, and that is one episode to report, not hundreds.
+    /// </summary>
+    private static readonly TimeSpan AcceptQuietPeriod = TimeSpan.FromSeconds(5);
 
     private readonly Socket? _listenSocket;
     private readonly EdgeEndPoint _endpoint;
     private readonly EdgeListenerFactory _owner;
     private readonly Channel<ConnectionContext> _terminated = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _unbound = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _acceptLoop;
     private readonly Func<ClientConnection, ClientHelloInfo?, Task> _handOff;
     private readonly TimeProvider _time;
     private readonly CancellationToken _stoppingToken;
     private CancellationToken _shutdownTimeout = new(canceled: true);
-    private long _lastAcceptWarning;
     private int _active;
 
     /// <param name="listenSocket">Null when an optional address could not be bound: the listener accepts nothing.</param>
@@ -75,6 +83,7 @@ internal sealed partial class EdgeListener : IConnectionListener
         // Connections accepted before the stop still finish their PROXY header, ClientHello and dial (a tunnel is then
         // drained like the others) until the shutdown timeout; only Kestrel takes no new connection from here on.
         cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _stopping);
+        _unbound.Cancel();
         _listenSocket?.Dispose();
         await _acceptLoop;
         _terminated.Writer.TryComplete();
@@ -86,8 +95,10 @@ internal sealed partial class EdgeListener : IConnectionListener
 
     public async ValueTask DisposeAsync()
     {
+        _unbound.Cancel();
         _listenSocket?.Dispose();
         await _acceptLoop;
+        _unbound.Dispose();
         _terminated.Writer.TryComplete();
 
         // The stop takes one count away, so only the last connection to end after it sees -1 and signals.
@@ -118,6 +129,10 @@ internal sealed partial class EdgeListener : IConnectionListener
 
     private async Task AcceptLoopAsync(Socket listenSocket)
     {
+        var failures = 0;
+        var backoff = TimeSpan.Zero;
+        long firstFailure = 0;
+        long lastFailure = 0;
         while (true)
         {
             Socket socket;
@@ -139,15 +154,42 @@ internal sealed partial class EdgeListener : IConnectionListener
             }
             catch (SocketException e)
             {
-                // Out of file descriptors, most likely: fails at once until some close, so wait instead of spinning, and
-                // say so at most once a second, not once per attempt.
-                if (_lastAcceptWarning == 0 || _time.GetElapsedTime(_lastAcceptWarning) >= AcceptWarningInterval)
+                // Out of descriptors (EMFILE, ENFILE) or kernel memory (ENOBUFS, ENOMEM), most likely: accept fails at
+                // once until something closes, so wait, longer each time, instead of spinning; the connections wait in
+                // the backlog meanwhile. Said once per episode, and once more when it is over.
+                _owner.Metrics.AcceptFailed(AcceptFailures.Of(e.SocketErrorCode));
+                lastFailure = _time.GetTimestamp();
+                if (failures++ == 0)
                 {
-                    _lastAcceptWarning = _time.GetTimestamp();
-                    Log.AcceptFailed(_owner.Logger, _endpoint, e.Message);
+                    firstFailure = lastFailure;
+                    Log.AcceptFailing(_owner.Logger, _endpoint, e.Message, MaxAcceptBackoff.TotalSeconds);
                 }
 
-                await Task.Delay(AcceptRetryDelay, _time);
+                backoff = failures == 1 ? MinAcceptBackoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxAcceptBackoff.Ticks));
+                try
+                {
+                    await Task.Delay(backoff, _time, _unbound.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (failures > 0 && _time.GetElapsedTime(lastFailure) >= AcceptQuietPeriod)
+            {
+                Log.AcceptRecovered(_owner.Logger, _endpoint, failures, _time.GetElapsedTime(firstFailure, lastFailure).TotalSeconds);
+                failures = 0;
+            }
+
+            // Connections open at once, counted from here: one still sending its PROXY header holds a descriptor too.
+            // Over the limit it is closed right away, on this thread, so a flood costs one descriptor for a moment.
+            if (!_owner.Limiter.TryOpen())
+            {
+                socket.Dispose();
+                _owner.Metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
                 continue;
             }
 
@@ -173,8 +215,8 @@ internal sealed partial class EdgeListener : IConnectionListener
                 return;
             }
 
-            // Gateway:Limits for every public listener, on the real client (after its PROXY header), before any
-            // work: held here, in the one method that lasts as long as the connection.
+            // Gateway:Limits per client for every public listener, on the real client (after its PROXY header), before
+            // any work: held here, in the one method that lasts as long as the connection.
             if (!_owner.Limiter.TryAcquire(client.RemoteEndPoint?.Address, out var slot))
             {
                 _owner.Metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
@@ -210,6 +252,7 @@ internal sealed partial class EdgeListener : IConnectionListener
                 client.Dispose();
             }
 
+            _owner.Limiter.Close();
             if (Interlocked.Decrement(ref _active) < 0)
             {
                 _drained.TrySetResult();
@@ -242,8 +285,11 @@ internal sealed partial class EdgeListener : IConnectionListener
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Listener {EndPoint} could not accept connections: {Error}; retrying", EventName = "AcceptFailed")]
-        public static partial void AcceptFailed(ILogger logger, EndPoint endPoint, string error);
+        [LoggerMessage(1, LogLevel.Warning, "Listener {EndPoint} cannot accept connections: {Error}; retrying with a growing wait, up to {MaxBackoffSeconds} s, until it works again", EventName = "AcceptFailed")]
+        public static partial void AcceptFailing(ILogger logger, EndPoint endPoint, string error, double maxBackoffSeconds);
+
+        [LoggerMessage(35, LogLevel.Information, "Listener {EndPoint} accepts connections again, after {Failures} failed accepts over {Seconds:0.0} s", EventName = "AcceptRecovered")]
+        public static partial void AcceptRecovered(ILogger logger, EndPoint endPoint, int failures, double seconds);
 
         [LoggerMessage(2, LogLevel.Error, "Connection from {RemoteEndPoint} failed", EventName = "ConnectionFailed")]
         public static partial void ConnectionFailed(ILogger logger, EndPoint? remoteEndPoint, Exception exception);

@@ -125,6 +125,12 @@ internal sealed partial class ActiveHealthChecker : BackgroundService
         {
             return;
         }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.TooManyOpenSockets)
+        {
+            // The gateway is out of descriptors: says nothing about the destination, so the check does not count.
+            Log.Skipped(_logger, cluster.ClusterId, destination.DestinationId, e.Message);
+            return;
+        }
         catch (Exception e) when (e is SocketException or TimeoutException or IOException or AuthenticationException or OperationCanceledException)
         {
             failure = e is OperationCanceledException ? "TLS handshake timed out" : e.Message;
@@ -161,5 +167,8 @@ internal sealed partial class ActiveHealthChecker : BackgroundService
 
         [LoggerMessage(2, LogLevel.Information, "Destination {DestinationId} ({Address}) of cluster {ClusterId} is {Status}", EventName = "DestinationUp")]
         public static partial void Up(ILogger logger, string clusterId, string destinationId, string address, HealthStatus status);
+
+        [LoggerMessage(36, LogLevel.Debug, "Health check of destination {DestinationId} of cluster {ClusterId} not counted: {Reason}", EventName = "HealthCheckSkipped")]
+        public static partial void Skipped(ILogger logger, string clusterId, string destinationId, string reason);
     }
 }

@@ -4,6 +4,7 @@ using Gateway.Certificates;
 using Gateway.Certificates.Acme;
 using Gateway.Configuration;
 using Gateway.Edge;
+using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.Proxy;
 using Gateway.Proxy.Pinning;
@@ -107,6 +108,14 @@ internal static class GatewayApplication
 
         var app = builder.Build();
         app.Services.GetRequiredService<StateGauges>();
+        Preload.Run();
+
+        // The connection limit derived from the open-files limit counts what the started process holds (listeners,
+        // Kestrel's threads, loaded assemblies).
+        var descriptors = app.Services.GetRequiredService<DescriptorBudget>();
+        var limiter = app.Services.GetRequiredService<ConnectionLimiter>();
+        var snapshots = app.Services.GetRequiredService<GatewaySnapshotStore>();
+        app.Lifetime.ApplicationStarted.Register(() => descriptors.Started(snapshots.Current.Config, limiter.Open));
         app.MapWhen(context => context.Listener() == ListenerKind.Admin, AdminEndpoints.Configure);
         app.UseMiddleware<AcmeHttpChallengeMiddleware>();
         app.UseMiddleware<RedirectHosts>();

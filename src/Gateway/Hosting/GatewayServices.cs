@@ -33,6 +33,7 @@ internal static class GatewayServices
         services.AddSingleton<StateGauges>();
         services.AddSingleton<GatewayListeners>();
         services.AddSingleton<ClientRateLimiter>();
+        services.AddSingleton<DescriptorBudget>();
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<BasicAuthenticator>();
         services.Configure<HostOptions>(options => options.ShutdownTimeout = snapshot.Config.ShutdownTimeout);

@@ -5,24 +5,45 @@ using Gateway.Configuration;
 namespace Gateway.Limits;
 
 /// <summary>
-/// Gateway:Limits on the public listeners: connections open at once, in total and per client address, and new
-/// connections per client address per minute. Over a limit a new connection is refused at accept, before any TLS
-/// work; connections already open are never touched.
+/// Gateway:Limits on the public listeners: connections open at once, in total (Limits:MaxConnections, else what the
+/// descriptors hold) and per client address, and new connections per client address per minute. Over a limit a new
+/// connection is refused at accept, before any TLS work; connections already open are never touched.
 /// </summary>
-internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots, ClientRateLimiter rates)
+internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots, ClientRateLimiter rates, DescriptorBudget descriptors)
 {
     private readonly ConcurrentDictionary<IPAddress, int> _perClient = new();
     private int _total;
 
     public int Open => Volatile.Read(ref _total);
 
-    /// <summary>Takes a slot for a new connection from <paramref name="client"/>; <see cref="Release"/> gives it back.</summary>
+    /// <summary>The limit in force on connections open at once.</summary>
+    public int MaxConnections => descriptors.MaxConnections(snapshots.Current.Config.Limits);
+
+    /// <summary>
+    /// Takes a place among the connections open at once, right at accept: a connection still sending its PROXY header
+    /// holds a descriptor too. <see cref="Close"/> gives it back.
+    /// </summary>
+    /// <returns>False at the limit; nothing is held then.</returns>
+    public bool TryOpen()
+    {
+        if (Interlocked.Increment(ref _total) > MaxConnections)
+        {
+            Interlocked.Decrement(ref _total);
+            return false;
+        }
+
+        return true;
+    }
+
+    public void Close() => Interlocked.Decrement(ref _total);
+
+    /// <summary>Takes a slot for <paramref name="client"/> (its rate and its open connections); <see cref="Release"/> gives it back.</summary>
     /// <param name="slot">What to release with.</param>
     /// <returns>False when a limit is reached; nothing is held then.</returns>
     public bool TryAcquire(IPAddress? client, out IPAddress? slot)
     {
         slot = client is null ? null : Subscriber(client);
-        return TryAcquireFor(slot);
+        return slot is null || TryAcquireFor(slot);
     }
 
     /// <summary>
@@ -43,21 +64,15 @@ internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots, ClientRa
         return new IPAddress(bytes);
     }
 
-    private bool TryAcquireFor(IPAddress? client)
+    private bool TryAcquireFor(IPAddress client)
     {
         var limits = snapshots.Current.Config.Limits;
-        if (client is not null && limits.NewConnectionsPerClientIpPerMinute is { } rate && !rates.TryAcquire(client, rate))
+        if (limits.NewConnectionsPerClientIpPerMinute is { } rate && !rates.TryAcquire(client, rate))
         {
             return false;
         }
 
-        if (Interlocked.Increment(ref _total) > (limits.MaxConnections ?? int.MaxValue))
-        {
-            Interlocked.Decrement(ref _total);
-            return false;
-        }
-
-        if (client is not null && _perClient.AddOrUpdate(client, 1, static (_, count) => count + 1) > (limits.MaxConnectionsPerClientIp ?? int.MaxValue))
+        if (_perClient.AddOrUpdate(client, 1, static (_, count) => count + 1) > (limits.MaxConnectionsPerClientIp ?? int.MaxValue))
         {
             Release(client);
             return false;
@@ -68,7 +83,6 @@ internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots, ClientRa
 
     public void Release(IPAddress? client)
     {
-        Interlocked.Decrement(ref _total);
         if (client is not null && _perClient.AddOrUpdate(client, 0, static (_, count) => count - 1) <= 0)
         {
             // Removed only if still zero, so a client connecting meanwhile keeps its count.

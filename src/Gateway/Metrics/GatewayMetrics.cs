@@ -26,6 +26,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _proxyDenied;
     private readonly Counter<long> _boundConnections;
     private readonly Counter<long> _loginsThrottled;
+    private readonly Counter<long> _acceptFailures;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -45,6 +46,8 @@ internal sealed class GatewayMetrics
         _boundConnections = Meter.CreateCounter<long>("gateway.proxy.bound_backend_connections", "{connection}", "Pooled backend connections whose answer showed an identity bound to them, by cluster and outcome (closed, or not-found: the answer was refused but the connection could not be singled out).");
         _loginsThrottled = Meter.CreateCounter<long>("gateway.auth.throttled", "{request}", "Basic-auth logins answered 429 without a password check because their client or user failed too often lately, by realm (route id, or (admin)).");
         _proxyDenied = Meter.CreateCounter<long>("gateway.proxy.denied", "{request}", "Requests on L7 routes denied by Gateway's rules (403), by route and reason.");
+        _acceptFailures = Meter.CreateCounter<long>("gateway.listener.accept_failures", "{failure}",
+            "Failed accepts on the public listeners, by cause (descriptors: the open-files limit; memory: kernel buffers; other); each is followed by a wait.");
         _acmeOrders = Meter.CreateCounter<long>("gateway.acme.orders", "{order}", "ACME certificate orders, by outcome (issued, failed).");
     }
 
@@ -52,6 +55,8 @@ internal sealed class GatewayMetrics
     public Meter Meter { get; }
 
     public void ConnectionRouted(string outcome) => _connections.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void AcceptFailed(string error) => _acceptFailures.Add(1, new KeyValuePair<string, object?>("error", error));
 
     public void HelloParsed(TimeSpan elapsed) => _helloDuration.Record(elapsed.TotalSeconds);
 
@@ -119,6 +124,25 @@ internal static class ConnectionOutcomes
 
     /// <summary>Gateway:Tls:UnknownSni is Reject and no route or certificate knows the SNI.</summary>
     public const string UnknownSni = "unknown-sni";
+}
+
+/// <summary>The error tag of <c>gateway.listener.accept_failures</c>.</summary>
+internal static class AcceptFailures
+{
+    /// <summary>EMFILE or ENFILE: the process's or the system's open-files limit.</summary>
+    public const string Descriptors = "descriptors";
+
+    /// <summary>ENOBUFS or ENOMEM.</summary>
+    public const string Memory = "memory";
+
+    public const string Other = "other";
+
+    public static string Of(System.Net.Sockets.SocketError error) => error switch
+    {
+        System.Net.Sockets.SocketError.TooManyOpenSockets => Descriptors,
+        System.Net.Sockets.SocketError.NoBufferSpaceAvailable => Memory,
+        _ => Other,
+    };
 }
 
 /// <summary>The outcome tag of <c>gateway.config.reloads</c>.</summary>

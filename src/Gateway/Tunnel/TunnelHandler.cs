@@ -212,6 +212,14 @@ internal sealed partial class TunnelHandler : IDisposable
                 _metrics.ConnectionRouted(ConnectionOutcomes.ClosedEarly);
                 return (null, null);
             }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TooManyOpenSockets)
+            {
+                // The gateway is out of descriptors, not the destination down: no health failure, and no other
+                // destination would do better.
+                _metrics.ConnectionRouted(ConnectionOutcomes.ConnectFailed);
+                Log.ConnectFailed(_logger, client.RemoteEndPoint, serverName, route.RouteId, destination.DestinationId, destination.Config.Address.ToString(), e.Message);
+                return (null, null);
+            }
             catch (Exception e) when (e is SocketException or TimeoutException)
             {
                 _metrics.ConnectFailed(cluster.ClusterId, destination.DestinationId);

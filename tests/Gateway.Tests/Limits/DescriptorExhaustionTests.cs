@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Limits;
+
+/// <summary>
+/// A real gateway process under a low <c>ulimit -n</c>, flooded with more connections than its descriptors hold:
+/// it must stay up, refuse what does not fit, and serve normally - L7, tunnels, reloads - once the flood is gone.
+/// </summary>
+public sealed partial class DescriptorExhaustionTests
+{
+    private const int OpenFilesLimit = 512;
+
+    /// <summary>Well past the connections 512 descriptors hold, each kind on its own (a tunnel takes two descriptors).</summary>
+    private const int FloodTunnels = 300;
+
+    private const int FloodSilent = 300;
+
+    [Fact]
+    public async Task A_flood_past_the_open_files_limit_is_refused_and_everything_works_once_it_ends()
+    {
+        await using var tunnels = new NamedBackends("a");
+        await using var app = await TestBackend.StartAsync("app");
+        await using var other = await TestBackend.StartAsync("other");
+        var directory = Directory.CreateTempSubdirectory("gateway-fds-").FullName;
+        var config = Path.Combine(directory, "appsettings.json");
+        await WriteConfigAsync(config, tunnels, app);
+
+        await using var gateway = await GatewayProcess.StartAsync(config, OpenFilesLimit);
+        var limit = gateway.DerivedLimit;
+        Assert.InRange(limit, 1, FloodTunnels - 1);
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://{gateway.Admin}/"), Timeout = TimeSpan.FromSeconds(10) };
+        Assert.Matches(Gauge("gateway_process_descriptors_limit", OpenFilesLimit), await admin.GetStringAsync("metrics"));
+
+        var held = new List<Socket>();
+        try
+        {
+            var reached = 0;
+            for (var i = 0; i < FloodTunnels; i++)
+            {
+                try
+                {
+                    var (socket, backend) = await NamedBackends.ConnectAsync(gateway.Https);
+                    held.Add(socket);
+                    reached += backend == "a" ? 1 : 0;
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+                {
+                    // Refused: closed with its ClientHello unread.
+                }
+            }
+
+            for (var i = 0; i < FloodSilent; i++)
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                held.Add(socket);
+                await socket.ConnectAsync(gateway.Https);
+            }
+
+            // Every tunnel that fit is open, the rest were closed at once, and the process is still there to say so.
+            Assert.InRange(reached, 1, limit);
+            Assert.False(gateway.HasExited, gateway.Output);
+            var metrics = await admin.GetStringAsync("metrics");
+            Assert.Matches(RefusedLimit(), metrics);
+            Assert.Matches(Gauge("gateway_connections_limit", limit), metrics);
+            Assert.Contains($"\"maxConnections\": {limit}", await admin.GetStringAsync("stats.json"), StringComparison.Ordinal);
+        }
+        catch (SocketException) when (gateway.HasExited)
+        {
+            Assert.Fail("The gateway died during the flood:\n" + gateway.Output);
+        }
+        finally
+        {
+            held.ForEach(s => s.Dispose());
+        }
+
+        await Poll.UntilAsync(async () => (await admin.GetStringAsync("stats.json")).Contains("\"open\": 0,", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20), "the flood's connections to close");
+
+        using (var client = HostClient.Create(gateway.Https, "app.test"))
+        {
+            Assert.StartsWith("app ", await client.GetStringAsync("https://127.0.0.1/"), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("a", await NamedBackends.WhichBackendAsync(gateway.Https));
+
+        await WriteConfigAsync(config, tunnels, other);
+        await Poll.UntilAsync(async () =>
+        {
+            using var client = HostClient.Create(gateway.Https, "app.test");
+            return (await client.GetStringAsync("https://127.0.0.1/")).StartsWith("other ", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(20), "the reload to send app.test to the other backend");
+
+        Assert.False(gateway.HasExited, gateway.Output);
+        Assert.DoesNotContain("Could not load file or assembly", gateway.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task WriteConfigAsync(string path, NamedBackends tunnels, TestBackend app)
+    {
+        var section = tunnels.Gateway();
+        section["Listeners"] = new JsonObject { ["Https"] = "127.0.0.1:0", ["Http"] = "off", ["Admin"] = "127.0.0.1:0" };
+        section["ClientHello"] = new JsonObject { ["Timeout"] = "00:01:00" };
+        var proxy = new JsonObject
+        {
+            ["Routes"] = new JsonObject { ["app"] = new JsonObject { ["ClusterId"] = "app", ["Match"] = new JsonObject { ["Hosts"] = new JsonArray("app.test"), ["Path"] = "{**catch-all}" } } },
+            ["Clusters"] = new JsonObject { ["app"] = new JsonObject { ["Destinations"] = new JsonObject { ["one"] = new JsonObject { ["Address"] = $"http://{app.Address}/" } } } },
+        };
+        var root = new JsonObject { ["Gateway"] = section, ["ReverseProxy"] = proxy };
+        var temporary = path + ".tmp";
+        await File.WriteAllTextAsync(temporary, root.ToJsonString());
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static Regex Gauge(string name, int value) => new($"^{name}(\\{{[^}}]*\\}})? {value}$", RegexOptions.Multiline);
+
+    [GeneratedRegex("gateway_connections_total\\{[^}]*outcome=\"refused-limit\"[^}]*\\} [1-9]")]
+    private static partial Regex RefusedLimit();
+
+    /// <summary>The built gateway as a child process under <c>ulimit -n</c>, its listeners read from its log.</summary>
+    private sealed partial class GatewayProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+
+        private GatewayProcess(Process process) => _process = process;
+
+        public IPEndPoint Https { get; private set; } = null!;
+
+        public IPEndPoint Admin { get; private set; } = null!;
+
+        public int DerivedLimit { get; private set; }
+
+        public bool HasExited => _process.HasExited;
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        public static async Task<GatewayProcess> StartAsync(string config, int openFiles)
+        {
+            var dll = Path.Combine(AppContext.BaseDirectory, "Gateway.dll");
+            var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add($"ulimit -n {openFiles} && exec dotnet \"$0\" --config \"$1\"");
+            start.ArgumentList.Add(dll);
+            start.ArgumentList.Add(config);
+            start.Environment["Logging__Console__FormatterName"] = "simple";
+            start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+            var gateway = new GatewayProcess(Process.Start(start)!);
+            gateway._process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
+            gateway._process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
+            gateway._process.BeginOutputReadLine();
+            gateway._process.BeginErrorReadLine();
+            try
+            {
+                await Poll.UntilAsync(() => gateway.HasExited || BudgetLine().IsMatch(gateway.Output), "the gateway to start", TimeSpan.FromSeconds(30));
+                Assert.False(gateway.HasExited, gateway.Output);
+                var output = gateway.Output;
+                gateway.DerivedLimit = int.Parse(BudgetLine().Match(output).Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture);
+                var listening = Listening().Matches(output);
+                gateway.Https = listening.Where(m => m.Groups[1].Value == "https").Select(Endpoint).Single();
+                gateway.Admin = listening.Where(m => m.Groups[1].Value == "http").Select(Endpoint).Single();
+                return gateway;
+            }
+            catch
+            {
+                await gateway.DisposeAsync();
+                throw;
+            }
+        }
+
+        private static IPEndPoint Endpoint(Match match) => IPEndPoint.Parse(match.Groups[2].Value);
+
+        private void Append(string? line)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _process.WaitForExitAsync(guard.Token);
+            _process.Dispose();
+        }
+
+        [GeneratedRegex("connections on the public listeners limited to (\\d+) \\(derived")]
+        private static partial Regex BudgetLine();
+
+        [GeneratedRegex("Now listening on: (https?)://(127\\.0\\.0\\.1:\\d+)")]
+        private static partial Regex Listening();
+    }
+}
