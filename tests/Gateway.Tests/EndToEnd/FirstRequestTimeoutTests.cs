@@ -65,6 +65,28 @@ public sealed class FirstRequestTimeoutTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("h2", "PING frames")]
+    [InlineData("http/1.1", "a request head one byte at a time")]
+    [InlineData("http/1.1", "empty lines")]
+    public async Task A_client_that_keeps_sending_but_never_completes_a_request_is_closed_at_the_headers_timeout(string alpn, string sends)
+    {
+        await using var tls = await TlsHandshake.HandshakeAsync(_gateway.Https, "app.test", [new SslApplicationProtocol(alpn)]);
+        var handshaken = Stopwatch.StartNew();
+        if (alpn == "h2")
+        {
+            await tls.WriteAsync(Http2Preface.Concat(EmptySettings).ToArray());
+        }
+
+        using var stop = new CancellationTokenSource();
+        var sending = KeepSendingAsync(tls, sends, stop.Token);
+        var closedAfter = await ClosedAfterAsync(tls, handshaken);
+        await stop.CancelAsync();
+        await sending;
+
+        Assert.True(closedAfter >= HeadersTimeout - TimeSpan.FromSeconds(0.5), $"closed after {closedAfter}, before the headers timeout");
+    }
+
+    [Theory]
     [InlineData("http")]
     [InlineData("admin")]
     public async Task A_silent_plain_connection_is_closed_at_the_headers_timeout(string listener)
@@ -115,6 +137,30 @@ public sealed class FirstRequestTimeoutTests : IAsyncLifetime
 
         Assert.Equal(message, buffer.AsSpan(0, received.Count).ToArray());
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+    }
+
+    /// <summary>Something every 300 ms that is never a complete request, until the connection fails or the test stops.</summary>
+    private static async Task KeepSendingAsync(Stream stream, string sends, CancellationToken stop)
+    {
+        byte[] ping = [0, 0, 8, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8];
+        var head = "GET / HTTP/1.1\r\nHost: app.test\r\nX-Slow: "u8.ToArray();
+        try
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var bytes = sends switch
+                {
+                    "PING frames" => ping,
+                    "empty lines" => "\r\n"u8.ToArray(),
+                    _ => [i < head.Length ? head[i] : (byte)'x'],
+                };
+                await stream.WriteAsync(bytes, stop);
+                await Task.Delay(300, stop);
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
     }
 
     /// <summary>Reads (and drops) what the gateway sends until it closes; fails if it has not within <see cref="Guard"/>.</summary>
