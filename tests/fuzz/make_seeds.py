@@ -147,6 +147,11 @@ def main():
         "edge-sni-other-name-type.bin": hello([server_name((7, b"opaque"), (0, b"typed.example"))]),
         "edge-sni-two-host-names.bin": hello([server_name((0, b"one.example"), (0, b"two.example"))]),
         "edge-sni-256-byte-host-name.bin": hello([server_name((0, b"a" * 252 + b".com"))]),
+        # Host name syntax: one trailing dot is the root; two, an empty label or an address literal are refused.
+        "edge-sni-trailing-dot.bin": hello([server_name((0, b"exchange.example."))]),
+        "edge-sni-two-trailing-dots.bin": hello([server_name((0, b"exchange.example.."))]),
+        "edge-sni-empty-label.bin": hello([server_name((0, b"mail..example"))]),
+        "edge-sni-address-literal.bin": hello([server_name((0, b"127.1"))]),
         "edge-truncated.bin": seeds["python-sni-alpn.bin"][:100],
         "edge-sslv2-compatible.bin": bytes.fromhex("802e0103010015000000100100800300800700c0060040020080040080") + bytes(16),
         "edge-plain-http.bin": b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n",

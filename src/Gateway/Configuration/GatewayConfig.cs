@@ -27,7 +27,7 @@ internal sealed record ProxyProtocolConfig(IReadOnlyList<System.Net.IPNetwork> T
 /// <param name="Http">Kestrel's limits for the HTTP served on the public listeners.</param>
 internal sealed record LimitsConfig(int? MaxConnections, int? MaxConnectionsPerClientIp, int? NewConnectionsPerClientIpPerMinute, HttpLimitsConfig Http);
 
-/// <param name="RequestHeadersTimeout">From a connection's (or the previous response's) end to a complete request head.</param>
+/// <param name="RequestHeadersTimeout">From a connection's start (the end of its TLS handshake) to its first complete request head; for a later request, from its first byte.</param>
 /// <param name="KeepAliveTimeout">An idle keep-alive connection is closed after this.</param>
 /// <param name="MaxRequestHeadersTotalSize">Bytes of request line and headers together.</param>
 /// <param name="MaxRequestHeaderCount">Header fields per request.</param>

@@ -23,7 +23,9 @@ internal readonly record struct HostPattern(string Value)
     {
         pattern = default;
         error = null;
-        var value = text?.Trim().TrimEnd('.').ToLowerInvariant();
+        // One trailing dot is the root; "example.." has an empty label and is refused below.
+        var value = text?.Trim().ToLowerInvariant();
+        value = value is [.. var rooted, '.'] ? rooted : value;
         if (string.IsNullOrEmpty(value))
         {
             error = "a host name is required";

@@ -17,6 +17,12 @@ namespace Gateway.Hosting;
 /// <summary>Builds the whole gateway: configuration, services, listeners and the HTTP pipeline.</summary>
 internal static class GatewayApplication
 {
+    /// <summary>
+    /// From the hand-off to Kestrel (the whole ClientHello is in) to the end of the TLS handshake. Kestrel's default,
+    /// set here because the README states it.
+    /// </summary>
+    private static readonly TimeSpan TlsHandshakeTimeout = TimeSpan.FromSeconds(10);
+
     /// <exception cref="ConfigValidationException">The configuration cannot be used; every problem is listed.</exception>
     /// <exception cref="ArgumentException">Bad command line.</exception>
     /// <exception cref="FileNotFoundException">The config file does not exist.</exception>
@@ -65,6 +71,8 @@ internal static class GatewayApplication
             var services = kestrel.ApplicationServices;
             var listeners = services.GetRequiredService<GatewayListeners>();
             var config = snapshot.Config.Listeners;
+            var firstRequest = new FirstRequestDeadline(snapshot.Config.Limits.Http.RequestHeadersTimeout, time,
+                services.GetRequiredService<ILogger<FirstRequestDeadline>>());
 
             // The public listeners' accept loops are the edge's own (PROXY header, limits, ClientHello, tunnels);
             // Kestrel gets the connections to terminate, with the bytes the edge read in front of their input.
@@ -76,10 +84,12 @@ internal static class GatewayApplication
                 https.UseHttps(new TlsHandshakeCallbackOptions
                 {
                     OnConnection = context => ValueTask.FromResult(selector.Select(context.Connection, context.ClientHelloInfo.ServerName)),
+                    HandshakeTimeout = TlsHandshakeTimeout,
                 });
 
                 // A tls-alpn-01 answer is the handshake alone (RFC 8737 3): close instead of speaking HTTP.
                 https.Use(next => connection => connection.Items.ContainsKey(TlsOptionsSelector.AcmeChallengeItem) ? Task.CompletedTask : next(connection));
+                https.Use(firstRequest.Apply);
             });
 
             if (config.Http is { } http)
@@ -88,6 +98,7 @@ internal static class GatewayApplication
                 {
                     listeners.Register(ListenerKind.Http, plain);
                     plain.Protocols = HttpProtocols.Http1;
+                    plain.Use(firstRequest.Apply);
                 });
             }
 
@@ -97,6 +108,7 @@ internal static class GatewayApplication
                 {
                     listeners.Register(ListenerKind.Admin, listen);
                     listen.Protocols = HttpProtocols.Http1;
+                    listen.Use(firstRequest.Apply);
                 });
             }
 
@@ -116,6 +128,8 @@ internal static class GatewayApplication
         var limiter = app.Services.GetRequiredService<ConnectionLimiter>();
         var snapshots = app.Services.GetRequiredService<GatewaySnapshotStore>();
         app.Lifetime.ApplicationStarted.Register(() => descriptors.Started(snapshots.Current.Config, limiter.Open));
+
+        app.UseMiddleware<FirstRequestMiddleware>();
         app.MapWhen(context => context.Listener() == ListenerKind.Admin, AdminEndpoints.Configure);
         app.UseMiddleware<AcmeHttpChallengeMiddleware>();
         app.UseMiddleware<RedirectHosts>();

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using System.Text;
 using Gateway.Configuration;
 
 namespace Gateway.ProxyProtocol;
@@ -127,46 +127,249 @@ internal static class ProxyHeaderParser
         }
 
         var line = input[V1Prefix.Length..end];
-        foreach (var b in line)
+        if (line.ContainsAnyExceptInRange((byte)0x20, (byte)0x7E))
         {
-            if (b is < 0x20 or > 0x7E)
-            {
-                return ProxyHeader.Invalid("PROXY v1: not a text line");
-            }
+            return ProxyHeader.Invalid("PROXY v1: not a text line");
         }
 
-        var parts = Encoding.ASCII.GetString(line).Split(' ');
-        if (parts is ["UNKNOWN", ..])
+        // "UNKNOWN": the receiver ignores whatever follows, up to the CRLF (the spec, 2.1).
+        if (line.SequenceEqual("UNKNOWN"u8) || line.StartsWith("UNKNOWN "u8))
         {
             return new ProxyHeader(ProxyHeaderStatus.Complete, end + 2, null, null, null);
         }
 
-        if (parts.Length != 5 || parts[0] is not ("TCP4" or "TCP6")
-            || !IPAddress.TryParse(parts[1], out var source) || !IPAddress.TryParse(parts[2], out var destination)
-            || !TryParsePort(parts[3], out var sourcePort) || !TryParsePort(parts[4], out var destinationPort))
+        // Exactly one space between fields, none before or after, and nothing more than the five of them.
+        if (line.IsEmpty || line[0] == ' ' || line[^1] == ' ' || line.IndexOf("  "u8) >= 0)
         {
-            return ProxyHeader.Invalid("PROXY v1: expected \"PROXY TCP4|TCP6 source destination sport dport\"");
+            return ProxyHeader.Invalid("PROXY v1: expected \"PROXY TCP4|TCP6 source destination sport dport\", one space apart");
         }
 
-        var family = parts[0] == "TCP4" ? System.Net.Sockets.AddressFamily.InterNetwork : System.Net.Sockets.AddressFamily.InterNetworkV6;
-        if (source.AddressFamily != family || destination.AddressFamily != family)
+        var protocol = NextField(ref line);
+        var sourceText = NextField(ref line);
+        var destinationText = NextField(ref line);
+        var sourcePortText = NextField(ref line);
+        var destinationPortText = NextField(ref line);
+        if (destinationPortText.IsEmpty || !line.IsEmpty)
         {
-            return ProxyHeader.Invalid("PROXY v1: addresses do not match the protocol family");
+            return ProxyHeader.Invalid("PROXY v1: expected \"PROXY TCP4|TCP6 source destination sport dport\", one space apart");
+        }
+
+        var ipv4 = protocol.SequenceEqual("TCP4"u8);
+        if (!ipv4 && !protocol.SequenceEqual("TCP6"u8))
+        {
+            return ProxyHeader.Invalid("PROXY v1: the protocol is not TCP4, TCP6 or UNKNOWN");
+        }
+
+        IPAddress? source;
+        IPAddress? destination;
+        if (ipv4 ? !TryParseIPv4(sourceText, out source) || !TryParseIPv4(destinationText, out destination)
+            : !TryParseIPv6(sourceText, out source) || !TryParseIPv6(destinationText, out destination))
+        {
+            return ProxyHeader.Invalid(ipv4
+                ? "PROXY v1: a TCP4 address is not four decimal numbers 0-255 without leading zeros"
+                : "PROXY v1: a TCP6 address is not an IPv6 address");
+        }
+
+        if (!TryParsePort(sourcePortText, out var sourcePort) || !TryParsePort(destinationPortText, out var destinationPort))
+        {
+            return ProxyHeader.Invalid("PROXY v1: a port is not a decimal number 0-65535 without sign or leading zeros");
         }
 
         return new ProxyHeader(ProxyHeaderStatus.Complete, end + 2, new IPEndPoint(Networks.Unmapped(source), sourcePort), new IPEndPoint(Networks.Unmapped(destination), destinationPort), null);
     }
 
-    /// <summary>Decimal 0-65535 without sign, spaces or leading zeros (the spec forbids them).</summary>
-    private static bool TryParsePort(string text, out int port)
+    /// <summary>The text up to the next space, which is consumed with it; the rest of the line when there is none.</summary>
+    private static ReadOnlySpan<byte> NextField(ref ReadOnlySpan<byte> line)
     {
-        port = 0;
-        if (text.Length is 0 or > 5 || (text.Length > 1 && text[0] == '0') || !text.All(char.IsAsciiDigit))
+        var space = line.IndexOf((byte)' ');
+        var field = space < 0 ? line : line[..space];
+        line = space < 0 ? default : line[(space + 1)..];
+        return field;
+    }
+
+    /// <summary>
+    /// The spec's IPv4 form: exactly four decimal numbers 0-255, one dot apart, without leading zeros. Not
+    /// <see cref="IPAddress.TryParse(string, out IPAddress)"/>, which also takes "127.1", "0x7f.0.0.1" and "0177.0.0.1".
+    /// </summary>
+    private static bool TryParseIPv4(ReadOnlySpan<byte> text, [NotNullWhen(true)] out IPAddress? address)
+    {
+        address = null;
+        Span<byte> bytes = stackalloc byte[4];
+        if (!TryParseDottedQuad(text, bytes))
         {
             return false;
         }
 
-        port = int.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+        address = new IPAddress(bytes);
+        return true;
+    }
+
+    private static bool TryParseDottedQuad(ReadOnlySpan<byte> text, Span<byte> bytes)
+    {
+        var octet = 0;
+        for (var remaining = text; ; octet++)
+        {
+            var dot = remaining.IndexOf((byte)'.');
+            var number = dot < 0 ? remaining : remaining[..dot];
+            if (octet > 3 || number.Length is 0 or > 3 || (number.Length > 1 && number[0] == '0')
+                || number.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
+            {
+                return false;
+            }
+
+            var value = 0;
+            foreach (var digit in number)
+            {
+                value = (value * 10) + (digit - '0');
+            }
+
+            if (value > 255)
+            {
+                return false;
+            }
+
+            bytes[octet] = (byte)value;
+            if (dot < 0)
+            {
+                return octet == 3;
+            }
+
+            remaining = remaining[(dot + 1)..];
+        }
+    }
+
+    /// <summary>
+    /// IPv6 as inet_pton reads it: up to eight groups of one to four hex digits, one "::" for one or more zero groups, an
+    /// optional dotted-quad IPv4 tail. No brackets, zone ("%eth0"), prefix length or port, which IPAddress.TryParse takes.
+    /// </summary>
+    private static bool TryParseIPv6(ReadOnlySpan<byte> text, [NotNullWhen(true)] out IPAddress? address)
+    {
+        address = null;
+        Span<byte> bytes = stackalloc byte[16];
+        bytes.Clear();
+        var i = 0;
+        if (text.StartsWith((byte)':'))
+        {
+            if (!text.StartsWith("::"u8))
+            {
+                return false;
+            }
+
+            i = 1;
+        }
+
+        var written = 0;
+        var gap = -1;
+        var groupStart = i;
+        var value = 0;
+        var digits = 0;
+        while (i < text.Length)
+        {
+            var c = text[i++];
+            var hex = HexValue(c);
+            if (hex >= 0)
+            {
+                if (++digits > 4)
+                {
+                    return false;
+                }
+
+                value = (value << 4) | hex;
+                continue;
+            }
+
+            if (c == ':')
+            {
+                groupStart = i;
+                if (digits == 0)
+                {
+                    if (gap >= 0)
+                    {
+                        return false; // a second "::", or ":::"
+                    }
+
+                    gap = written;
+                    continue;
+                }
+
+                if (i == text.Length || written + 2 > 16)
+                {
+                    return false; // a trailing single colon, or a ninth group
+                }
+
+                bytes[written++] = (byte)(value >> 8);
+                bytes[written++] = (byte)value;
+                value = 0;
+                digits = 0;
+                continue;
+            }
+
+            // An IPv4 tail: from the start of this group to the end.
+            if (c == '.' && written + 4 <= 16 && TryParseDottedQuad(text[groupStart..], bytes.Slice(written, 4)))
+            {
+                written += 4;
+                digits = 0;
+                break;
+            }
+
+            return false;
+        }
+
+        if (digits > 0)
+        {
+            if (written + 2 > 16)
+            {
+                return false;
+            }
+
+            bytes[written++] = (byte)(value >> 8);
+            bytes[written++] = (byte)value;
+        }
+
+        if (gap >= 0)
+        {
+            if (written == 16)
+            {
+                return false; // "::" must stand for at least one group
+            }
+
+            var tail = written - gap;
+            bytes.Slice(gap, tail).CopyTo(bytes[(16 - tail)..]);
+            bytes[gap..(16 - tail)].Clear();
+            written = 16;
+        }
+
+        if (written != 16)
+        {
+            return false;
+        }
+
+        address = new IPAddress(bytes);
+        return true;
+    }
+
+    private static int HexValue(byte c) => c switch
+    {
+        >= (byte)'0' and <= (byte)'9' => c - '0',
+        >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
+        >= (byte)'A' and <= (byte)'F' => c - 'A' + 10,
+        _ => -1,
+    };
+
+    /// <summary>Decimal 0-65535 without sign, spaces or leading zeros (the spec forbids them).</summary>
+    private static bool TryParsePort(ReadOnlySpan<byte> text, out int port)
+    {
+        port = 0;
+        if (text.Length is 0 or > 5 || (text.Length > 1 && text[0] == '0') || text.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
+        {
+            return false;
+        }
+
+        foreach (var digit in text)
+        {
+            port = (port * 10) + (digit - '0');
+        }
+
         return port <= 65535;
     }
 }

@@ -56,8 +56,8 @@ internal static class ProxyHeaderWriter
             return null;
         }
 
-        from = new IPEndPoint(Networks.Unmapped(from.Address), from.Port);
-        to = new IPEndPoint(Networks.Unmapped(to.Address), to.Port);
+        from = new IPEndPoint(Plain(from.Address), from.Port);
+        to = new IPEndPoint(Plain(to.Address), to.Port);
 
         if (from.AddressFamily != to.AddressFamily)
         {
@@ -65,5 +65,12 @@ internal static class ProxyHeaderWriter
         }
 
         return (from, to);
+    }
+
+    /// <summary>IPv4 when mapped, and without a zone ("fe80::1%2"): neither PROXY version can carry one.</summary>
+    private static IPAddress Plain(IPAddress address)
+    {
+        address = Networks.Unmapped(address);
+        return address.AddressFamily != AddressFamily.InterNetworkV6 || address.ScopeId == 0 ? address : new IPAddress(address.GetAddressBytes());
     }
 }

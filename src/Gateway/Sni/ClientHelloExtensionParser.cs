@@ -119,10 +119,31 @@ internal static class ClientHelloExtensionParser
                 return ClientHelloReasons.HostNameNotPrintable;
             }
 
+            if (HostNameError(name) is { } error)
+            {
+                return error;
+            }
+
             hostName = name;
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Connections are routed by this name, so one that is not a host name ("exchange.example..", ".example") or is an
+    /// address (RFC 6066 3: "Literal IPv4 and IPv6 addresses are not permitted") is refused, not tunnelled or terminated.
+    /// </summary>
+    private static string? HostNameError(ReadOnlySpan<byte> name)
+    {
+        Span<char> chars = stackalloc char[MaxHostNameLength];
+        var length = Encoding.ASCII.GetChars(name, chars);
+        return HostNames.Classify(chars[..length], out _) switch
+        {
+            HostNameKind.Name => null,
+            HostNameKind.AddressLiteral => ClientHelloReasons.HostNameAddress,
+            _ => ClientHelloReasons.HostNameSyntax,
+        };
     }
 
     /// <summary>RFC 7301 3.1.</summary>

@@ -41,6 +41,8 @@ internal static class ClientHelloReasons
     public const string MultipleHostNames = "server_name has more than one host_name";
     public const string HostNameTooLong = "server_name host_name is longer than 255 bytes";
     public const string HostNameNotPrintable = "server_name host_name is not printable ASCII";
+    public const string HostNameSyntax = "server_name host_name is not a host name (empty label, label over 63 or name over 253 characters, or a character other than letters, digits, '-' and '_')";
+    public const string HostNameAddress = "server_name host_name is an IP address literal (RFC 6066 3)";
 
     // Invalid: application_layer_protocol_negotiation (RFC 7301)
     public const string AlpnListLength = "protocol_name_list length does not match the extension";

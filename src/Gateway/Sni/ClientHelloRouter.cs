@@ -38,8 +38,9 @@ internal sealed partial class ClientHelloRouter
         // Matching order, decided once per connection (after the edge's Gateway:Limits admitted it):
         //  1. Wait (bounded by ClientHello:Timeout and ClientHello:MaxBytes) for a complete ClientHello,
         //     reassembled across TCP segments and TLS records. Anything else is closed here: not TLS,
-        //     SSLv2-style, malformed, too large, too slow, or closed early.
-        //  2. SNI equal to a passthrough host (case-insensitive, trailing dot ignored) -> tunnel.
+        //     SSLv2-style, malformed (an SNI that is not a host name, or is an address, included), too large, too
+        //     slow, or closed early.
+        //  2. SNI equal to a passthrough host (case-insensitive, one trailing dot ignored) -> tunnel.
         //  3. SNI under a passthrough wildcard, longest suffix first -> tunnel.
         //     Steps 2-3 ignore ALPN: a passthrough host's acme-tls/1 challenge belongs to its backend.
         //     A client the route's Access rules deny is closed before anything is dialled.

@@ -3,8 +3,9 @@ using Gateway.Configuration;
 namespace Gateway.Sni;
 
 /// <summary>
-/// Host name -> value, for SNI lookups on every new connection: case-insensitive, trailing dot ignored,
-/// exact names before wildcards, and among wildcards the longest suffix wins. Lookups do not allocate.
+/// Host name -> value, for SNI lookups on every new connection: case-insensitive, one trailing dot ignored,
+/// exact names before wildcards, and among wildcards the longest suffix wins. What <see cref="HostNames"/> does not
+/// call a host name matches nothing, and an address literal matches no wildcard. Lookups do not allocate.
 /// </summary>
 internal sealed class HostTable<T>
     where T : class
@@ -41,13 +42,19 @@ internal sealed class HostTable<T>
             return null;
         }
 
-        var name = host.AsSpan().TrimEnd('.');
+        var kind = HostNames.Classify(host, out var name);
+        if (kind == HostNameKind.Invalid)
+        {
+            return null;
+        }
+
+        // An address can be a configured name (an L7 route for the Host header "192.0.2.1"), never under a wildcard.
         if (_exactLookup.TryGetValue(name, out var exact))
         {
             return exact;
         }
 
-        if (_suffixes.Count == 0)
+        if (_suffixes.Count == 0 || kind == HostNameKind.AddressLiteral)
         {
             return null;
         }

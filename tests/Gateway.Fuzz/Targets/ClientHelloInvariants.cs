@@ -167,6 +167,12 @@ internal static class ClientHelloInvariants
                     Fail($"{context}: ServerName has char U+{(int)c:X4}, not printable ASCII");
                 }
             }
+
+            // What is routed by name is a host name the host tables read one way only, never an address.
+            if (HostNames.Classify(name, out _) != HostNameKind.Name)
+            {
+                Fail($"{context}: ServerName '{name}' is not a host name");
+            }
         }
 
         foreach (var protocol in hello.ApplicationProtocols)

@@ -52,6 +52,17 @@ internal static class ProxyProtocolInvariants
         Ensure((header.Source is null) == (header.Destination is null), "a source without a destination, or the other way round");
         Ensure(ProxyHeaderParser.Parse(data[..header.Length]) == header, "the header alone does not parse as it did with bytes after it");
 
+        if (version1 && data.StartsWith("PROXY TCP4 "u8) && header.Source is { } client && header.Destination is { } server)
+        {
+            // The spec's one IPv4 form is the canonical one: what was accepted is what the address prints as, so no
+            // shortened, octal, hex or zero-padded spelling got through.
+            var fields = System.Text.Encoding.ASCII.GetString(data[..(header.Length - 2)]).Split(' ');
+            Ensure(fields.Length == 6 && fields[2] == client.Address.ToString() && fields[3] == server.Address.ToString()
+                && fields[4] == client.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                && fields[5] == server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "a TCP4 line was accepted with an address or port not in its canonical form");
+        }
+
         if (header.Source is { } source && header.Destination is { } destination)
         {
             Ensure(!source.Address.IsIPv4MappedToIPv6 && !destination.Address.IsIPv4MappedToIPv6, "an IPv4-mapped address was not made IPv4");

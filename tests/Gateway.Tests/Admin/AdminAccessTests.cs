@@ -107,6 +107,91 @@ public sealed class AdminAccessTests
     }
 
     [Fact]
+    public async Task A_state_change_is_taken_only_from_the_listeners_own_http_origin()
+    {
+        await using var backends = new NamedBackends("a");
+        await using var gateway = await TestGateway.StartAsync(backends.Gateway());
+        using var client = new HttpClient { BaseAddress = new Uri($"http://{gateway.Admin}/") };
+        var admin = gateway.Admin.ToString();
+        var port = gateway.Admin.Port;
+
+        // (header, value, Host header or null for the client's own, expected status)
+        (string Header, string Value, string? Host, HttpStatusCode Status)[] cases =
+        [
+            ("Origin", $"http://{admin}", null, HttpStatusCode.OK),
+            ("Origin", $"http://127.0.0.1:{port}", null, HttpStatusCode.OK),
+            ("Origin", $"http://LOCALHOST:{port}", $"localhost:{port}", HttpStatusCode.OK),
+            ("Origin", "http://localhost:18405", "localhost:18405", HttpStatusCode.OK), // an SSH forward in front of the listener
+            ("Referer", $"http://{admin}/stats", null, HttpStatusCode.OK),
+            ("Referer", $"http://{admin}", null, HttpStatusCode.OK),
+            ("Origin", "null", null, HttpStatusCode.Forbidden),
+            ("Origin", "", null, HttpStatusCode.Forbidden),
+            ("Origin", $"https://{admin}", null, HttpStatusCode.Forbidden),
+            ("Origin", $"ws://{admin}", null, HttpStatusCode.Forbidden),
+            ("Origin", "file://", null, HttpStatusCode.Forbidden),
+            ("Origin", $"file://{admin}", null, HttpStatusCode.Forbidden),
+            ("Origin", "chrome-extension://abcdefghijklmnopabcdefghijklmnop", null, HttpStatusCode.Forbidden),
+            ("Origin", "moz-extension://0b4e3a33-2f6f-4c55-a4a6-3a5bd0c0a3c1", null, HttpStatusCode.Forbidden),
+            ("Origin", $"http://127.0.0.1:{port + 1}", null, HttpStatusCode.Forbidden),
+            ("Origin", "http://127.0.0.1", null, HttpStatusCode.Forbidden),
+            ("Origin", "http://127.0.0.1:80", null, HttpStatusCode.Forbidden),
+            ("Origin", $"http://127.0.0.1:0{port}", null, HttpStatusCode.Forbidden),
+            ("Origin", "http://127.0.0.1:", null, HttpStatusCode.Forbidden),
+            ("Origin", $"http://127.0.0.1:{port}0", null, HttpStatusCode.Forbidden),
+            ("Origin", $"http://evil@{admin}", null, HttpStatusCode.Forbidden),
+            ("Origin", $"http://{admin}@evil.test", null, HttpStatusCode.Forbidden),
+            ("Origin", $"http://127.0.0.1.:{port}", null, HttpStatusCode.Forbidden),
+            ("Origin", $"http://127.1:{port}", null, HttpStatusCode.Forbidden),
+            ("Origin", $"http://0x7f.0.0.1:{port}", null, HttpStatusCode.Forbidden),
+            ("Origin", $"http://localhost:{port}", null, HttpStatusCode.Forbidden),
+            ("Origin", $"http://[::1]:{port}", null, HttpStatusCode.Forbidden),
+            ("Origin", $"http://{admin}/", null, HttpStatusCode.Forbidden),
+            ("Origin", $"http://{admin}/stats", null, HttpStatusCode.Forbidden),
+            ("Origin", $"http://{admin}?x", null, HttpStatusCode.Forbidden),
+            ("Origin", $"http://{admin}#x", null, HttpStatusCode.Forbidden),
+            ("Origin", $"http://{admin}, http://evil.test", null, HttpStatusCode.Forbidden),
+            ("Origin", $"http:/{admin}", null, HttpStatusCode.Forbidden),
+            ("Origin", $"//{admin}", null, HttpStatusCode.Forbidden),
+            ("Origin", admin, null, HttpStatusCode.Forbidden),
+            ("Origin", $"http://evil.test:{port}", null, HttpStatusCode.Forbidden),
+            ("Referer", $"https://{admin}/stats", null, HttpStatusCode.Forbidden),
+            ("Referer", "http://evil.test/page", null, HttpStatusCode.Forbidden),
+            ("Referer", $"http://user:pass@{admin}/stats", null, HttpStatusCode.Forbidden),
+            ("Referer", $"http://127.0.0.1:{port + 1}/stats", null, HttpStatusCode.Forbidden),
+            ("Referer", "about:blank", null, HttpStatusCode.Forbidden),
+        ];
+
+        var wrong = new List<string>();
+        foreach (var (header, value, host, expected) in cases)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/clusters/pool/destinations/a/state?value=Config");
+            Assert.True(request.Headers.TryAddWithoutValidation(header, value));
+            if (host is not null)
+            {
+                request.Headers.Host = host;
+            }
+
+            using var response = await client.SendAsync(request);
+            if (response.StatusCode != expected)
+            {
+                wrong.Add($"{header}: {value} (Host {host ?? admin}) -> {(int)response.StatusCode}, expected {(int)expected}");
+            }
+        }
+
+        using (var twoOrigins = new HttpRequestMessage(HttpMethod.Post, "api/clusters/pool/destinations/a/state?value=Config"))
+        {
+            twoOrigins.Headers.TryAddWithoutValidation("Origin", [$"http://{admin}", "http://evil.test"]);
+            using var response = await client.SendAsync(twoOrigins);
+            if (response.StatusCode != HttpStatusCode.Forbidden)
+            {
+                wrong.Add($"two Origin headers -> {(int)response.StatusCode}");
+            }
+        }
+
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+    }
+
+    [Fact]
     public async Task Admin_endpoints_are_not_on_the_public_listeners()
     {
         await using var gateway = await TestGateway.StartAsync();

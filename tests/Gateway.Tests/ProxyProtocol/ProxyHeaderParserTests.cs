@@ -124,4 +124,159 @@ public sealed class ProxyHeaderParserTests
         badVersion[12] = 0x31;
         Assert.Equal(ProxyHeaderStatus.Invalid, ProxyHeaderParser.Parse(badVersion).Status);
     }
+
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("255.255.255.255")]
+    [InlineData("10.0.0.1")]
+    [InlineData("127.0.0.77")]
+    public void A_tcp4_address_in_dotted_quad_form_is_accepted(string address)
+    {
+        var header = ProxyHeaderParser.Parse(Encoding.ASCII.GetBytes($"PROXY TCP4 {address} 127.0.0.1 40000 443\r\n"));
+
+        Assert.Equal(ProxyHeaderStatus.Complete, header.Status);
+        Assert.Equal(IPAddress.Parse(address), header.Source!.Address);
+    }
+
+    [Theory]
+    [InlineData("127.1")]
+    [InlineData("127.0.1")]
+    [InlineData("2130706433")]
+    [InlineData("0x7f.0.0.1")]
+    [InlineData("0x7f000001")]
+    [InlineData("0177.0.0.1")]
+    [InlineData("127.000.0.1")]
+    [InlineData("127.0.0.01")]
+    [InlineData("00.0.0.0")]
+    [InlineData("1.2.3.4.5")]
+    [InlineData("1.2.3.")]
+    [InlineData("1.2.3.4.")]
+    [InlineData(".1.2.3.4")]
+    [InlineData("1..2.3")]
+    [InlineData("256.0.0.1")]
+    [InlineData("1.2.3.1000")]
+    [InlineData("+1.2.3.4")]
+    [InlineData("1.2.3.-4")]
+    [InlineData("::1")]
+    [InlineData("::ffff:127.0.0.1")]
+    [InlineData("[127.0.0.1]")]
+    [InlineData("127.0.0.1:80")]
+    [InlineData("127.0.0.1/32")]
+    [InlineData("localhost")]
+    public void A_tcp4_address_in_any_other_form_is_invalid(string address)
+    {
+        Assert.Equal(ProxyHeaderStatus.Invalid, ProxyHeaderParser.Parse(Encoding.ASCII.GetBytes($"PROXY TCP4 {address} 127.0.0.1 40000 443\r\n")).Status);
+        Assert.Equal(ProxyHeaderStatus.Invalid, ProxyHeaderParser.Parse(Encoding.ASCII.GetBytes($"PROXY TCP4 127.0.0.1 {address} 40000 443\r\n")).Status);
+    }
+
+    [Theory]
+    [InlineData("::")]
+    [InlineData("::1")]
+    [InlineData("1::")]
+    [InlineData("1:2:3:4:5:6:7:8")]
+    [InlineData("1:2:3:4:5:6::8")]
+    [InlineData("1::8")]
+    [InlineData("FE80::abcd")]
+    [InlineData("0001:02:003::")]
+    [InlineData("0:0:0:0:0:0:0:1")]
+    [InlineData("::1.2.3.4")]
+    [InlineData("1:2:3:4:5:6:1.2.3.4")]
+    [InlineData("::ffff:0:1.2.3.4")]
+    [InlineData("2001:db8::ffff:1.2.3.4")]
+    public void A_tcp6_address_as_inet_pton_reads_it_is_accepted(string address)
+    {
+        var header = ProxyHeaderParser.Parse(Encoding.ASCII.GetBytes($"PROXY TCP6 {address} ::1 40000 443\r\n"));
+
+        Assert.Equal(ProxyHeaderStatus.Complete, header.Status);
+        Assert.Equal(IPAddress.Parse(address), header.Source!.Address);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.1")]
+    [InlineData("[::1]")]
+    [InlineData("[::1]:80")]
+    [InlineData("::1%eth0")]
+    [InlineData("fe80::1%1")]
+    [InlineData("::1/128")]
+    [InlineData(":1::2")]
+    [InlineData(":")]
+    [InlineData(":::")]
+    [InlineData("1:::2")]
+    [InlineData("1::2::3")]
+    [InlineData("1::2:")]
+    [InlineData("1:2:3:4:5:6:7:8:9")]
+    [InlineData("1:2:3:4:5:6:7")]
+    [InlineData("1:2:3:4:5:6:7::8")]
+    [InlineData("1:2:3:4:5:6:7:8::")]
+    [InlineData("12345::1")]
+    [InlineData("g::1")]
+    [InlineData("::ffff:127.1")]
+    [InlineData("::ffff:0177.0.0.1")]
+    [InlineData("::ffff:1.2.3.4.5")]
+    [InlineData("::1.2.3.4:5")]
+    [InlineData("1:2:3:4:5:6:7:1.2.3.4")]
+    [InlineData("::0x1")]
+    [InlineData("+::1")]
+    public void A_tcp6_address_in_any_other_form_is_invalid(string address)
+    {
+        Assert.Equal(ProxyHeaderStatus.Invalid, ProxyHeaderParser.Parse(Encoding.ASCII.GetBytes($"PROXY TCP6 {address} ::1 40000 443\r\n")).Status);
+        Assert.Equal(ProxyHeaderStatus.Invalid, ProxyHeaderParser.Parse(Encoding.ASCII.GetBytes($"PROXY TCP6 ::1 {address} 40000 443\r\n")).Status);
+    }
+
+    [Theory]
+    [InlineData("PROXY TCP4 127.0.0.77 127.0.0.1 00 443\r\n")]
+    [InlineData("PROXY TCP4 127.0.0.77 127.0.0.1 65536 443\r\n")]
+    [InlineData("PROXY TCP4 127.0.0.77 127.0.0.1 99999 443\r\n")]
+    [InlineData("PROXY TCP4 127.0.0.77 127.0.0.1 100000 443\r\n")]
+    [InlineData("PROXY TCP4 127.0.0.77 127.0.0.1 -1 443\r\n")]
+    [InlineData("PROXY TCP4 127.0.0.77 127.0.0.1 1 +443\r\n")]
+    [InlineData("PROXY TCP4 127.0.0.77 127.0.0.1 1 0x1bb\r\n")]
+    [InlineData("PROXY TCP4 127.0.0.77 127.0.0.1 1 443.0\r\n")]
+    [InlineData("PROXY TCP4 127.0.0.77 127.0.0.1 1 0443\r\n")]
+    [InlineData("PROXY TCP4 127.0.0.77 127.0.0.1 1 \r\n")]
+    [InlineData("PROXY TCP4 127.0.0.77 127.0.0.1 1 443 \r\n")]
+    [InlineData("PROXY TCP4 127.0.0.77 127.0.0.1  1 443\r\n")]
+    [InlineData("PROXY TCP4 127.0.0.77  127.0.0.1 1 443\r\n")]
+    [InlineData("PROXY  TCP4 127.0.0.77 127.0.0.1 1 443\r\n")]
+    [InlineData("PROXY TCP4 127.0.0.77 127.0.0.1 1 443 5\r\n")]
+    [InlineData("PROXY TCP4\t127.0.0.77 127.0.0.1 1 443\r\n")]
+    [InlineData("PROXY TCP4 127.0.0.77 127.0.0.1 1 443\n")]
+    [InlineData("PROXY tcp4 127.0.0.77 127.0.0.1 1 443\r\n")]
+    [InlineData("PROXY TCP 127.0.0.77 127.0.0.1 1 443\r\n")]
+    [InlineData("PROXY UNKNOWNX\r\n")]
+    [InlineData("PROXY \r\n")]
+    [InlineData("PROXY\r\n")]
+    [InlineData("proxy TCP4 127.0.0.77 127.0.0.1 1 443\r\n")]
+    public void A_v1_line_that_strays_from_the_spec_is_invalid(string text)
+    {
+        var header = ProxyHeaderParser.Parse(Encoding.Latin1.GetBytes(text + "\x16\x03\x01" + new string('x', 120)));
+
+        Assert.Equal(ProxyHeaderStatus.Invalid, header.Status);
+    }
+
+    [Theory]
+    [InlineData("PROXY UNKNOWN\r\n")]
+    [InlineData("PROXY UNKNOWN 127.1 whatever 1\r\n")]
+    public void A_v1_unknown_line_ignores_what_follows_the_keyword(string text)
+    {
+        var header = ProxyHeaderParser.Parse(Encoding.ASCII.GetBytes(text));
+
+        Assert.Equal((ProxyHeaderStatus.Complete, text.Length), (header.Status, header.Length));
+        Assert.Null(header.Source);
+    }
+
+    [Fact]
+    public void A_scoped_ipv6_client_is_written_without_its_zone()
+    {
+        var from = new IPEndPoint(IPAddress.Parse("fe80::1%2"), 40000);
+        var to = new IPEndPoint(IPAddress.Parse("fe80::2%2"), 443);
+
+        var written = Encoding.ASCII.GetString(ProxyHeaderWriter.V1(from, to));
+        var header = ProxyHeaderParser.Parse(Encoding.ASCII.GetBytes(written));
+
+        Assert.Equal("PROXY TCP6 fe80::1 fe80::2 40000 443\r\n", written);
+        Assert.Equal(ProxyHeaderStatus.Complete, header.Status);
+        Assert.Equal(IPAddress.Parse("fe80::1"), header.Source!.Address);
+    }
 }

@@ -95,6 +95,23 @@ public sealed class ProxyProtocolTests : IAsyncLifetime
         await Poll.UntilAsync(() => outcomes["bad-proxy-header"] == 1, "the connection is counted as bad-proxy-header");
     }
 
+    [Theory]
+    [InlineData("PROXY TCP4 127.1 127.0.0.1 40000 443\r\n")]
+    [InlineData("PROXY TCP4 0x7f.0.0.77 127.0.0.1 40000 443\r\n")]
+    [InlineData("PROXY TCP4 0177.0.0.77 127.0.0.1 40000 443\r\n")]
+    [InlineData("PROXY TCP6 127.0.0.77 ::1 40000 443\r\n")]
+    [InlineData("PROXY TCP6 ::1%1 ::1 40000 443\r\n")]
+    [InlineData("PROXY TCP4 127.0.0.77 127.0.0.1 040000 443\r\n")]
+    [InlineData("PROXY TCP4 127.0.0.77 127.0.0.1 40000 443 \r\n")]
+    public async Task A_trusted_balancers_v1_header_outside_the_spec_is_refused(string header)
+    {
+        using var outcomes = new ConnectionOutcomeProbe(_gateway);
+        using var client = HttpThrough(_gateway.Https, "app.test", Balancer, Encoding.ASCII.GetBytes(header));
+
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.GetStringAsync("/headers"));
+        await Poll.UntilAsync(() => outcomes["bad-proxy-header"] == 1, "the connection is counted as bad-proxy-header");
+    }
+
     [Fact]
     public async Task The_http_listener_accepts_the_header_too()
     {

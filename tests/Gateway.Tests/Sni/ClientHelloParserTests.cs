@@ -201,12 +201,97 @@ public sealed class ClientHelloParserTests
     }
 
     [Fact]
-    public void Host_name_of_255_bytes_is_accepted()
+    public void The_longest_host_name_with_its_trailing_dot_is_accepted()
     {
-        var name = new string('a', 255);
+        var name = string.Join('.', Enumerable.Repeat(new string('a', 63), 3)) + "." + new string('b', 61) + ".";
+        Assert.Equal(254, name.Length);
         var builder = new ClientHelloBuilder { ServerName = name };
 
         Assert.Equal(name, AssertComplete(Parse(builder.ToRecords())).ServerName);
+    }
+
+    [Theory]
+    [InlineData("exchange.example")]
+    [InlineData("exchange.example.")]
+    [InlineData("EXCHANGE.Example")]
+    [InlineData("_dmarc.example")]
+    [InlineData("a-.-b.example")]
+    [InlineData("xn--bcher-kva.example")]
+    [InlineData("1password.com")]
+    [InlineData("0x1.example")]
+    [InlineData("localhost")]
+    [InlineData("a")]
+    public void A_host_name_is_accepted(string name)
+    {
+        var builder = new ClientHelloBuilder { ServerName = name };
+
+        Assert.Equal(name, AssertComplete(Parse(builder.ToRecords())).ServerName);
+    }
+
+    [Theory]
+    [InlineData("exchange.example..")]
+    [InlineData("exchange.example...")]
+    [InlineData("exchange..example")]
+    [InlineData(".exchange.example")]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("exchange.example:443")]
+    [InlineData("[::1]")]
+    [InlineData("::1")]
+    [InlineData("fe80::1%eth0")]
+    [InlineData("user@exchange.example")]
+    [InlineData("exchange.example/x")]
+    [InlineData("exchange.example%2e")]
+    [InlineData("*.example")]
+    [InlineData("exchange,example")]
+    public void A_name_that_is_not_a_host_name_is_invalid(string name)
+    {
+        var builder = new ClientHelloBuilder { ServerName = name };
+
+        AssertVerdict(ClientHelloStatus.Invalid, ClientHelloReasons.HostNameSyntax, Parse(builder.ToRecords()));
+    }
+
+    [Theory]
+    [InlineData(64, 1)]
+    [InlineData(63, 5)]
+    [InlineData(255, 1)]
+    public void A_label_over_63_or_a_name_over_253_characters_is_invalid(int labelLength, int labels)
+    {
+        // 63 x 5 with dots is 319 characters, over 255: the byte cap speaks first; 4 x 63 + 3 = 255 is over 253.
+        var name = string.Join('.', Enumerable.Repeat(new string('a', labelLength), labels));
+        var builder = new ClientHelloBuilder { ServerName = name };
+
+        var result = Parse(builder.ToRecords());
+
+        Assert.Equal(ClientHelloStatus.Invalid, result.Status);
+        Assert.Contains(result.Reason, new[] { ClientHelloReasons.HostNameSyntax, ClientHelloReasons.HostNameTooLong });
+    }
+
+    [Fact]
+    public void A_name_of_254_characters_without_a_trailing_dot_is_invalid()
+    {
+        var name = string.Join('.', Enumerable.Repeat(new string('a', 63), 3)) + "." + new string('b', 62);
+        Assert.Equal(254, name.Length);
+        var builder = new ClientHelloBuilder { ServerName = name };
+
+        AssertVerdict(ClientHelloStatus.Invalid, ClientHelloReasons.HostNameSyntax, Parse(builder.ToRecords()));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.0.0.1.")]
+    [InlineData("127.1")]
+    [InlineData("2130706433")]
+    [InlineData("0x7f.0.0.1")]
+    [InlineData("0177.0.0.1")]
+    [InlineData("exchange.example.1")]
+    [InlineData("a.0x")]
+    [InlineData("a.0XfF")]
+    public void An_address_literal_is_invalid(string name)
+    {
+        var builder = new ClientHelloBuilder { ServerName = name };
+
+        AssertVerdict(ClientHelloStatus.Invalid, ClientHelloReasons.HostNameAddress, Parse(builder.ToRecords()));
     }
 
     [Fact]

@@ -17,8 +17,15 @@ internal sealed class AcmeChallengeResponses
     public bool TryGetHttp(string token, out string keyAuthorization) => _http.TryGetValue(token, out keyAuthorization!);
 
     /// <summary>The handshake options for a tls-alpn-01 answer to <paramref name="serverName"/>; null when none is open.</summary>
-    public SslServerAuthenticationOptions? TlsAlpn(string? serverName) =>
-        serverName is not null && _tlsAlpn.TryGetValue(serverName.TrimEnd('.'), out var options) ? options : null;
+    public SslServerAuthenticationOptions? TlsAlpn(string? serverName)
+    {
+        if (serverName is null || Sni.HostNames.Classify(serverName, out var name) == Sni.HostNameKind.Invalid)
+        {
+            return null;
+        }
+
+        return _tlsAlpn.TryGetValue(name.Length == serverName.Length ? serverName : name.ToString(), out var options) ? options : null;
+    }
 
     public IDisposable AddHttp(string token, string keyAuthorization)
     {
