@@ -5,7 +5,9 @@ namespace Gateway.Limits;
 /// <summary>
 /// The process's descriptors (RLIMIT_NOFILE) and the connection limit they allow, HAProxy's maxconn derived from
 /// <c>ulimit -n</c>: what is left once the gateway has started, less a reserve, over two descriptors a connection.
-/// Used when Gateway:Limits:MaxConnections is unset; a set one wins, with a warning when the descriptors cannot hold it.
+/// Used when Gateway:Limits:MaxConnections is unset; a set one applies up to what the descriptors hold and is capped
+/// there with a warning (HAProxy does the same when <c>ulimit -n</c> cannot hold its maxconn): past it, the process
+/// would fail to start a thread and die.
 /// </summary>
 /// <remarks>
 /// Running out of descriptors is worse than refusing connections: the runtime then fails to start threads (a fatal
@@ -64,8 +66,8 @@ internal sealed partial class DescriptorBudget
     /// <summary>The connections the descriptors hold: the limit when Gateway:Limits:MaxConnections is unset.</summary>
     public int DerivedMaxConnections => Volatile.Read(ref _derived);
 
-    /// <summary>Connections open at once on the public listeners: the configured limit, else the derived one.</summary>
-    public int MaxConnections(LimitsConfig limits) => limits.MaxConnections ?? DerivedMaxConnections;
+    /// <summary>Connections open at once on the public listeners: the configured limit, at most the derived one.</summary>
+    public int MaxConnections(LimitsConfig limits) => Math.Min(limits.MaxConnections ?? int.MaxValue, DerivedMaxConnections);
 
     /// <summary>Counts what the started process holds, derives the limit from it, and says so (and what does not fit).</summary>
     /// <param name="connectionsOpen">Connections already accepted, not part of what the process holds on its own.</param>
@@ -84,7 +86,7 @@ internal sealed partial class DescriptorBudget
 
         var raised = _before < limit ? $", raised from {_before}" : "";
         var source = config.Limits.MaxConnections is { } configured
-            ? $"{configured} (Gateway:Limits:MaxConnections)"
+            ? configured <= DerivedMaxConnections ? $"{configured} (Gateway:Limits:MaxConnections)" : $"{DerivedMaxConnections} (Gateway:Limits:MaxConnections {configured}, capped)"
             : $"{DerivedMaxConnections} (derived: Gateway:Limits:MaxConnections is unset)";
         Log.Budget(_logger, limit, HardLimit ?? limit, raised, OpenAtStart, Reserve, source);
         if (config.Limits.MaxConnections is null && DerivedMaxConnections < FewConnections)
@@ -134,7 +136,7 @@ internal sealed partial class DescriptorBudget
         [LoggerMessage(31, LogLevel.Warning, "Open files: the limit {Limit} leaves room for only {MaxConnections} connections ({OpenAtStart} descriptors open once started, {Reserve} kept free); raise it (systemd LimitNOFILE, docker --ulimit nofile, ulimit -n)", EventName = "FewConnections")]
         public static partial void FewConnections(ILogger logger, long limit, int maxConnections, int openAtStart, int reserve);
 
-        [LoggerMessage(32, LogLevel.Warning, "Gateway:Limits:MaxConnections {Configured} needs about {Needed} descriptors, the open-files limit {Limit} holds {MaxConnections} connections: past that, new connections and backend dials fail for want of descriptors; raise the limit (LimitNOFILE) or lower MaxConnections", EventName = "MaxConnectionsTooHigh")]
+        [LoggerMessage(32, LogLevel.Warning, "Gateway:Limits:MaxConnections {Configured} needs about {Needed} descriptors, the open-files limit {Limit} holds {MaxConnections} connections: connections are limited to {MaxConnections}, since past that the process would run out of descriptors; raise the limit (LimitNOFILE) or lower MaxConnections", EventName = "MaxConnectionsTooHigh")]
         public static partial void ConfiguredTooHigh(ILogger logger, int configured, long needed, long limit, int maxConnections);
 
         [LoggerMessage(33, LogLevel.Warning, "The passthrough clusters' MaxConnections add up to {Total} tunnels, about {Needed} descriptors; the open-files limit {Limit} holds {MaxConnections} connections: the clusters' limits cannot all be reached; raise the limit (LimitNOFILE)", EventName = "ClusterLimitsTooHigh")]
