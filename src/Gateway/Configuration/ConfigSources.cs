@@ -14,7 +14,14 @@ internal static class ConfigSources
         try
         {
             return new ConfigurationBuilder()
-                .AddJsonFile(configFile, optional: false, reloadOnChange: false)
+                .Add<IndexedJsonConfigurationSource>(source =>
+                {
+                    // What AddJsonFile does, with the indexed provider.
+                    source.Path = configFile;
+                    source.Optional = false;
+                    source.ReloadOnChange = false;
+                    source.ResolveFileProvider();
+                })
                 .AddEnvironmentVariables()
                 .AddCommandLine(args)
                 .Build();
