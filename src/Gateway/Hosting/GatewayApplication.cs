@@ -17,7 +17,7 @@ namespace Gateway.Hosting;
 internal static class GatewayApplication
 {
     /// <exception cref="ConfigValidationException">The configuration cannot be used; every problem is listed.</exception>
-    /// <exception cref="ArgumentException">Bad command line.</exception>
+    /// <exception cref="CommandLineException">Bad command line.</exception>
     /// <exception cref="FileNotFoundException">The config file does not exist.</exception>
     /// <param name="logger">An extra log destination (tests read what the gateway logs).</param>
     public static async Task<WebApplication> BuildAsync(string[] args, TimeProvider? time = null, ILoggerProvider? logger = null)
@@ -140,7 +140,7 @@ internal static class GatewayApplication
     }
 
     /// <summary><c>--check</c>: validates everything a start would, writes the verdict, starts nothing, writes nothing to disk.</summary>
-    /// <returns>0 when the configuration is usable, 2 when it is not.</returns>
+    /// <returns><see cref="ExitCodes.Ok"/> when the configuration is usable, <see cref="ExitCodes.Invalid"/> when it is not.</returns>
     public static async Task<int> CheckAsync(string[] args, TextWriter output)
     {
         var commandLine = CommandLine.Parse(args);
@@ -152,7 +152,7 @@ internal static class GatewayApplication
         if (problems.Count == 0)
         {
             await output.WriteLineAsync($"{commandLine.ConfigFile}: ok");
-            return 0;
+            return ExitCodes.Ok;
         }
 
         foreach (var problem in problems)
@@ -160,7 +160,7 @@ internal static class GatewayApplication
             await output.WriteLineAsync(problem.ToString());
         }
 
-        return 2;
+        return ExitCodes.Invalid;
     }
 
     private static async Task<(IConfigurationRoot Configuration, GatewaySnapshot Snapshot)> LoadAsync(CommandLine commandLine, GatewaySnapshotFactory factory)
