@@ -172,7 +172,10 @@ internal static partial class ConfigFileJson
                         }
                     }
 
-                    Step(ref reader);
+                    if (!Step(ref reader))
+                    {
+                        return false;
+                    }
                 }
             }
             catch (JsonException e)
@@ -180,7 +183,7 @@ internal static partial class ConfigFileJson
                 var offset = text.Offset(e.LineNumber ?? 0, e.BytePositionInLine ?? 0);
                 if (invalidUtf8 < 0 || offset < invalidUtf8)
                 {
-                    Syntax(e, offset);
+                    Syntax(e, offset, (int)reader.BytesConsumed);
                     return false;
                 }
             }
@@ -194,9 +197,25 @@ internal static partial class ConfigFileJson
             return _ok;
         }
 
-        private void Step(ref Utf8JsonReader reader)
+        /// <summary>False when the walk cannot go on.</summary>
+        private bool Step(ref Utf8JsonReader reader)
         {
             var start = (int)reader.TokenStartIndex;
+            string? value = null;
+            if (reader.TokenType is JsonTokenType.PropertyName or JsonTokenType.String)
+            {
+                try
+                {
+                    value = reader.GetString()!;
+                }
+                catch (InvalidOperationException e)
+                {
+                    // The provider would stop here with an exception of no file and no line: an unpaired \uD800 escape.
+                    Add(start, $"not valid JSON: {e.Message.TrimEnd('.')} (a \\u escape of a surrogate needs its pair)");
+                    return false;
+                }
+            }
+
             switch (reader.TokenType)
             {
                 case JsonTokenType.StartObject:
@@ -214,12 +233,14 @@ internal static partial class ConfigFileJson
 
                     break;
                 case JsonTokenType.PropertyName:
-                    Name(reader.GetString()!, start);
+                    Name(value!, start);
                     break;
                 default:
                     Leaf(EnterValue(), start);
                     break;
             }
+
+            return true;
         }
 
         private void Name(string name, int start)
@@ -266,7 +287,8 @@ internal static partial class ConfigFileJson
             }
         }
 
-        private void Syntax(JsonException e, int offset)
+        /// <param name="consumed">Where the last whole token ended.</param>
+        private void Syntax(JsonException e, int offset, int consumed)
         {
             if (!_started)
             {
@@ -275,10 +297,10 @@ internal static partial class ConfigFileJson
                 return;
             }
 
-            if (offset >= text.Bytes.Length && _open.Count > 0)
+            if (_open.Count > 0 && NothingFollows(consumed))
             {
                 var innermost = _open[^1];
-                Add(offset, $"the file ends inside the {(innermost.IsArray ? "array" : "object")} opened at {text.Position(innermost.Start)}: a '{(innermost.IsArray ? ']' : '}')}' is missing");
+                Add(text.Bytes.Length, $"the file ends inside the {(innermost.IsArray ? "array" : "object")} opened at {text.Position(innermost.Start)}: a '{(innermost.IsArray ? ']' : '}')}' is missing");
                 return;
             }
 
@@ -304,6 +326,36 @@ internal static partial class ConfigFileJson
             }
 
             Add(offset, "not valid JSON: " + string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries)));
+        }
+
+        /// <summary>Whether only white space, commas and whole comments follow <paramref name="from"/>: the file just ends.</summary>
+        private bool NothingFollows(int from)
+        {
+            var rest = text.Bytes[from..];
+            for (var i = 0; i < rest.Length; i++)
+            {
+                if (rest[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)',')
+                {
+                    continue;
+                }
+
+                if (rest[i..] is [(byte)'/', (byte)'/', ..])
+                {
+                    var end = rest[i..].IndexOf((byte)'\n');
+                    i = end < 0 ? rest.Length : i + end;
+                    continue;
+                }
+
+                if (rest[i..] is [(byte)'/', (byte)'*', ..] && rest[(i + 2)..].IndexOf("*/"u8) is var close and >= 0)
+                {
+                    i += 2 + close + 1;
+                    continue;
+                }
+
+                return false;
+            }
+
+            return true;
         }
 
         private void Add(int offset, string message)

@@ -27,7 +27,7 @@ internal static class ConfigSources
                 .AddCommandLine(args)
                 .Build();
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
         {
             // The check above accepts nothing the provider refuses; should they ever disagree, still one clear line.
             errors.Add(configFile, string.Join(" ", Chain(e).Select(x => x.Message)));
