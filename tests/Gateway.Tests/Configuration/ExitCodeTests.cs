@@ -66,12 +66,22 @@ public sealed class ExitCodeTests
         var port = FreePort();
         var folder = await FolderWithConfigAsync(Listeners(https: port));
 
-        var run = GatewayProcess.RunAsync(folder, "--config", Path.Combine(folder, "appsettings.json"), "--chek");
-        // Probe while the process lives: nothing may ever accept on the port.
-        while (!run.IsCompleted)
+        using var stop = new CancellationTokenSource();
+        var run = GatewayProcess.RunAsync(folder, stop.Token, "--config", Path.Combine(folder, "appsettings.json"), "--chek");
+        try
         {
-            Assert.False(await AcceptsAsync(port), "the refused command line bound the HTTPS listener");
-            await Task.Delay(20);
+            // Probe while the process lives: nothing may ever accept on the port.
+            while (!run.IsCompleted)
+            {
+                Assert.False(await AcceptsAsync(port), "the refused command line bound the HTTPS listener");
+                await Task.Delay(20);
+            }
+        }
+        finally
+        {
+            // Killed, and waited for, when the probe failed: a serving gateway must not outlive the test.
+            await stop.CancelAsync();
+            await Task.WhenAny(run);
         }
 
         Assert.Equal(ExitCodes.Invalid, (await run).ExitCode);

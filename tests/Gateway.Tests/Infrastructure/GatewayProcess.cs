@@ -6,7 +6,11 @@ namespace Gateway.Tests.Infrastructure;
 internal static class GatewayProcess
 {
     /// <param name="workingDirectory">Where the default appsettings.json is looked for; the test's own when null.</param>
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string? workingDirectory, params string[] args)
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(string? workingDirectory, params string[] args) =>
+        RunAsync(workingDirectory, CancellationToken.None, args);
+
+    /// <param name="stop">Kills the process: a test that gave up on it leaves nothing running.</param>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string? workingDirectory, CancellationToken stop, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -25,7 +29,8 @@ internal static class GatewayProcess
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var guard = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        guard.CancelAfter(TimeSpan.FromSeconds(60));
         try
         {
             await process.WaitForExitAsync(guard.Token);
@@ -34,6 +39,7 @@ internal static class GatewayProcess
         {
             // A gateway that should have exited is serving: stop it, and fail the test that waited.
             process.Kill(entireProcessTree: true);
+            stop.ThrowIfCancellationRequested();
             throw new TimeoutException($"Gateway {string.Join(' ', args)} was still running after 60 s");
         }
 
