@@ -90,7 +90,14 @@ internal static class GatewayCli
             if (current is AddressInUseException or SocketException)
             {
                 // Kestrel's message names the address; the socket's says why.
-                return current == e ? e.Message : $"{e.Message} ({current.Message})";
+                var message = current == e ? e.Message : $"{e.Message} ({current.Message})";
+                return (current as SocketException ?? current.InnerException as SocketException)?.SocketErrorCode switch
+                {
+                    SocketError.AccessDenied => message + ": a port below 1024 needs root or CAP_NET_BIND_SERVICE",
+                    SocketError.AddressNotAvailable => message + ": a listener's address is not on this host",
+                    SocketError.TooManyOpenSockets => message + ": raise the descriptor limit (LimitNOFILE, ulimit -n)",
+                    _ => message,
+                };
             }
         }
 
