@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Gateway.Configuration;
 
 /// <summary>
@@ -8,32 +6,72 @@ namespace Gateway.Configuration;
 /// </summary>
 internal static class ConfigSources
 {
+    /// <summary>Far above any real configuration; stops a wrong --config (a log, a device) from being read whole.</summary>
+    private const int MaxFileBytes = 16 * 1024 * 1024;
+
     /// <summary>Builds the configuration, or records why the file cannot be read at all.</summary>
     public static IConfigurationRoot? TryBuild(string configFile, string[] args, ConfigErrors errors)
     {
+        // Read once: what is checked is exactly what is loaded, even while an editor is saving the file.
+        var content = TryRead(configFile, errors);
+        if (content is null || !ConfigFileJson.Check(configFile, content, errors))
+        {
+            return null;
+        }
+
         try
         {
             return new ConfigurationBuilder()
-                .Add<IndexedJsonConfigurationSource>(source =>
-                {
-                    // What AddJsonFile does, with the indexed provider.
-                    source.Path = configFile;
-                    source.Optional = false;
-                    source.ReloadOnChange = false;
-                    source.ResolveFileProvider();
-                })
+                .Add<IndexedJsonConfigurationSource>(source => source.Stream = new MemoryStream(content, writable: false))
                 .AddEnvironmentVariables()
                 .AddCommandLine(args)
                 .Build();
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
+        {
+            // The check above accepts nothing the provider refuses; should they ever disagree, still one clear line.
+            errors.Add(configFile, string.Join(" ", Chain(e).Select(x => x.Message)));
+        }
+
+        return null;
+    }
+
+    private static byte[]? TryRead(string configFile, ConfigErrors errors)
+    {
+        try
+        {
+            if (Directory.Exists(configFile))
+            {
+                errors.Add(configFile, "is a directory, not a file");
+                return null;
+            }
+
+            using var stream = new FileStream(configFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var buffer = new MemoryStream();
+            var chunk = new byte[81920];
+            for (int read; (read = stream.Read(chunk)) > 0;)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > MaxFileBytes)
+                {
+                    errors.Add(configFile, $"is larger than {MaxFileBytes / 1024 / 1024} MiB: not a configuration file");
+                    return null;
+                }
+            }
+
+            return buffer.ToArray();
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             errors.Add(configFile, "the file does not exist");
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or IOException or UnauthorizedAccessException)
+        catch (UnauthorizedAccessException)
         {
-            var json = Chain(e).OfType<JsonException>().FirstOrDefault();
-            errors.Add(configFile, json is not null ? $"not valid JSON: {json.Message}" : string.Join(" ", Chain(e).Select(x => x.Message)));
+            errors.Add(configFile, "cannot be read: permission denied");
+        }
+        catch (IOException e)
+        {
+            errors.Add(configFile, "cannot be read: " + e.Message);
         }
 
         return null;

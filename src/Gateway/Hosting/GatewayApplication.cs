@@ -24,7 +24,7 @@ internal static class GatewayApplication
     private static readonly TimeSpan TlsHandshakeTimeout = TimeSpan.FromSeconds(10);
 
     /// <exception cref="ConfigValidationException">The configuration cannot be used; every problem is listed.</exception>
-    /// <exception cref="ArgumentException">Bad command line.</exception>
+    /// <exception cref="CommandLineException">Bad command line.</exception>
     /// <exception cref="FileNotFoundException">The config file does not exist.</exception>
     /// <param name="logger">An extra log destination (tests read what the gateway logs).</param>
     public static async Task<WebApplication> BuildAsync(string[] args, TimeProvider? time = null, ILoggerProvider? logger = null)
@@ -164,7 +164,7 @@ internal static class GatewayApplication
     }
 
     /// <summary><c>--check</c>: validates everything a start would, writes the verdict, starts nothing, writes nothing to disk.</summary>
-    /// <returns>0 when the configuration is usable, 2 when it is not.</returns>
+    /// <returns><see cref="ExitCodes.Ok"/> when the configuration is usable, <see cref="ExitCodes.Invalid"/> when it is not.</returns>
     public static async Task<int> CheckAsync(string[] args, TextWriter output)
     {
         var commandLine = CommandLine.Parse(args);
@@ -176,7 +176,7 @@ internal static class GatewayApplication
         if (problems.Count == 0)
         {
             await output.WriteLineAsync($"{commandLine.ConfigFile}: ok");
-            return 0;
+            return ExitCodes.Ok;
         }
 
         foreach (var problem in problems)
@@ -184,7 +184,7 @@ internal static class GatewayApplication
             await output.WriteLineAsync(problem.ToString());
         }
 
-        return 2;
+        return ExitCodes.Invalid;
     }
 
     private static async Task<(IConfigurationRoot Configuration, GatewaySnapshot Snapshot)> LoadAsync(CommandLine commandLine, GatewaySnapshotFactory factory)

@@ -33,11 +33,7 @@ public sealed class ChildKeyIndexTests
         var earlier = new Dictionary<string, string?> { ["ReverseProxy:Routes:z:ClusterId"] = "c", ["Gateway:Extra"] = "1" };
         var stock = new ConfigurationBuilder().AddInMemoryCollection(earlier).AddJsonFile(file).Build();
         var indexed = new ConfigurationBuilder().AddInMemoryCollection(earlier)
-            .Add<IndexedJsonConfigurationSource>(source =>
-            {
-                source.Path = file;
-                source.ResolveFileProvider();
-            })
+            .Add<IndexedJsonConfigurationSource>(source => source.Stream = File.OpenRead(file))
             .Build();
 
         var paths = stock.AsEnumerable().Select(kv => kv.Key).ToList();
@@ -66,11 +62,7 @@ public sealed class ChildKeyIndexTests
         var file = Path.Combine(Directory.CreateTempSubdirectory("gateway-test-").FullName, "appsettings.json");
         File.WriteAllText(file, Awkward);
         var indexed = new ConfigurationBuilder()
-            .Add<IndexedJsonConfigurationSource>(source =>
-            {
-                source.Path = file;
-                source.ResolveFileProvider();
-            })
+            .Add<IndexedJsonConfigurationSource>(source => source.Stream = File.OpenRead(file))
             .Build();
         Assert.Equal(["10", "9", "a", "B"], Children(indexed, "ReverseProxy:Routes").Order(StringComparer.OrdinalIgnoreCase));
 

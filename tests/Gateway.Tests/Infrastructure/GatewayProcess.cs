@@ -1,0 +1,48 @@
+using System.Diagnostics;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>The built Gateway.dll run as its own process, as systemd runs it: for exit codes and what it prints.</summary>
+internal static class GatewayProcess
+{
+    /// <param name="workingDirectory">Where the default appsettings.json is looked for; the test's own when null.</param>
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(string? workingDirectory, params string[] args) =>
+        RunAsync(workingDirectory, CancellationToken.None, args);
+
+    /// <param name="stop">Kills the process: a test that gave up on it leaves nothing running.</param>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string? workingDirectory, CancellationToken stop, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Gateway.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var guard = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        guard.CancelAfter(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(guard.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // A gateway that should have exited is serving: stop it, and fail the test that waited.
+            process.Kill(entireProcessTree: true);
+            stop.ThrowIfCancellationRequested();
+            throw new TimeoutException($"Gateway {string.Join(' ', args)} was still running after 60 s");
+        }
+
+        return (process.ExitCode, await output, await error);
+    }
+}
