@@ -29,8 +29,6 @@ internal sealed record CommandLine(string ConfigFile, GatewayCommand Command, st
     /// <summary>Every flag, for suggestions.</summary>
     private static readonly string[] Flags = ["--config", .. Commands.Select(c => c.Flag)];
 
-    public bool Check => Command == GatewayCommand.Check;
-
     public string BaseDirectory => Path.GetDirectoryName(ConfigFile)!;
 
     /// <summary>
