@@ -310,29 +310,30 @@ public sealed class RequestPathTests
 
         private static List<string> Iis(string path, bool trimFirst)
         {
-            var segments = new List<string>();
-            foreach (var raw in path.Replace('\\', '/').Split('/'))
-            {
-                var segment = trimFirst ? Windows(raw) : raw;
-                if (segment is "" or ".")
-                {
-                    continue;
-                }
+            var segments = Resolve(path.Replace('\\', '/').Split('/').Select(raw => trimFirst ? Windows(raw) : raw));
+            return trimFirst ? segments : segments.Select(Windows).Where(s => s.Length > 0).ToList();
+        }
 
+        // "" and "." segments go, ".." takes the one before it away.
+        private static List<string> Resolve(IEnumerable<string> raw)
+        {
+            var segments = new List<string>();
+            foreach (var segment in raw)
+            {
                 if (segment == "..")
                 {
                     if (segments.Count > 0)
                     {
                         segments.RemoveAt(segments.Count - 1);
                     }
-
-                    continue;
                 }
-
-                segments.Add(segment);
+                else if (segment is not ("" or "."))
+                {
+                    segments.Add(segment);
+                }
             }
 
-            return trimFirst ? segments : segments.Select(Windows).Where(s => s.Length > 0).ToList();
+            return segments;
         }
 
         // A Win32 name: the stream part after ':' and anything after a NUL is not the name; trailing dots and spaces go.
@@ -345,32 +346,7 @@ public sealed class RequestPathTests
         private static string BestFit(string path) =>
             string.Concat(path.Select(c => c is >= '\uFF01' and <= '\uFF5E' ? (char)(c - 0xFEE0) : c));
 
-        private static List<string> Tomcat(string path)
-        {
-            var segments = new List<string>();
-            foreach (var raw in path.Split('/'))
-            {
-                var segment = raw.Split(';')[0];
-                if (segment is "" or ".")
-                {
-                    continue;
-                }
-
-                if (segment == "..")
-                {
-                    if (segments.Count > 0)
-                    {
-                        segments.RemoveAt(segments.Count - 1);
-                    }
-
-                    continue;
-                }
-
-                segments.Add(segment);
-            }
-
-            return segments;
-        }
+        private static List<string> Tomcat(string path) => Resolve(path.Split('/').Select(raw => raw.Split(';')[0]));
 
         private static List<string> Rfc(string path)
         {
