@@ -12,6 +12,8 @@ namespace Gateway.Proxy.Pinning;
 internal sealed partial class PooledConnectionGuard(HttpMessageHandler inner, string clusterId, GatewaySnapshotStore snapshots, GatewayMetrics metrics, ILogger logger)
     : DelegatingHandler(inner)
 {
+    private int _logged;
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var exchange = new BackendExchange();
@@ -29,13 +31,18 @@ internal sealed partial class PooledConnectionGuard(HttpMessageHandler inner, st
             if (scheme is not null)
             {
                 metrics.BackendConnectionClosed(clusterId, exchange.ConnectionClosed ? BoundConnections.Closed : BoundConnections.NotFound);
-                if (exchange.ConnectionClosed)
+
+                // Once per client (a cluster has one per loop): any client can make a Windows-auth backend answer so.
+                if (Interlocked.Exchange(ref _logged, 1) == 0)
                 {
-                    Log.Closed(logger, clusterId, scheme);
-                }
-                else
-                {
-                    Log.NotFound(logger, clusterId, scheme, response!.Version);
+                    if (exchange.ConnectionClosed)
+                    {
+                        Log.Closed(logger, clusterId, scheme);
+                    }
+                    else
+                    {
+                        Log.NotFound(logger, clusterId, scheme, response!.Version);
+                    }
                 }
             }
         }
@@ -43,10 +50,10 @@ internal sealed partial class PooledConnectionGuard(HttpMessageHandler inner, st
 
     private static partial class Log
     {
-        [LoggerMessage(2001, LogLevel.Information, "Cluster {ClusterId}: a backend answer showed {Scheme} authentication bound to its connection; that connection was closed instead of going back to the pool", EventName = "BoundConnectionClosed")]
+        [LoggerMessage(2001, LogLevel.Information, "Cluster {ClusterId}: a backend answer showed {Scheme} authentication bound to its connection; that connection was closed instead of going back to the pool. Logged once; gateway_proxy_bound_backend_connections_total counts every one", EventName = "BoundConnectionClosed")]
         public static partial void Closed(ILogger logger, string clusterId, string scheme);
 
-        [LoggerMessage(2002, LogLevel.Warning, "Cluster {ClusterId}: a backend answer over HTTP/{Version} showed {Scheme} authentication bound to its connection, and the connection could not be told apart from the pool's others; the answer was refused", EventName = "BoundConnectionNotFound")]
+        [LoggerMessage(2002, LogLevel.Warning, "Cluster {ClusterId}: a backend answer over HTTP/{Version} showed {Scheme} authentication bound to its connection, and the connection could not be told apart from the pool's others; the answer was refused. Logged once; gateway_proxy_bound_backend_connections_total counts every one", EventName = "BoundConnectionNotFound")]
         public static partial void NotFound(ILogger logger, string clusterId, string scheme, Version version);
     }
 }
