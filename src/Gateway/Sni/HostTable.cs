@@ -48,7 +48,7 @@ internal sealed class HostTable<T>
             return null;
         }
 
-        // An address can be a configured name (an L7 route for the Host header "192.0.2.1"), never under a wildcard.
+        // An address can be a configured name (an L7 route for the Host header "127.0.2.1"), never under a wildcard.
         if (_exactLookup.TryGetValue(name, out var exact))
         {
             return exact;

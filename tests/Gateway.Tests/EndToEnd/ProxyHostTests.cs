@@ -211,14 +211,14 @@ public sealed class ProxyHostTests : IAsyncLifetime
             "True-Client-IP", "CF-Connecting-IP", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Port",
         })
         {
-            request.Headers.TryAddWithoutValidation(name, name.StartsWith("X-Original", StringComparison.Ordinal) || name.EndsWith("URL", StringComparison.Ordinal) ? "/ecp/spoofed" : "203.0.113.66");
+            request.Headers.TryAddWithoutValidation(name, name.StartsWith("X-Original", StringComparison.Ordinal) || name.EndsWith("URL", StringComparison.Ordinal) ? "/ecp/spoofed" : "127.66.0.66");
         }
 
         using var response = await client.SendAsync(request);
         var seen = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.DoesNotContain("203.0.113.66", seen, StringComparison.Ordinal);
+        Assert.DoesNotContain("127.66.0.66", seen, StringComparison.Ordinal);
         Assert.DoesNotContain("/ecp/spoofed", seen, StringComparison.Ordinal);
         Assert.Contains("X-Real-IP: 127.0.0.5", seen, StringComparison.OrdinalIgnoreCase);
         Assert.Single(seen.Split('\n'), line => line.StartsWith("X-Real-IP:", StringComparison.OrdinalIgnoreCase));

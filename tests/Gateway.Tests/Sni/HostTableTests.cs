@@ -77,8 +77,8 @@ public sealed class HostTableTests
     }
 
     [Theory]
-    [InlineData("1.2.3.4")]
-    [InlineData("10.0.0.1.")]
+    [InlineData("127.2.3.4")]
+    [InlineData("127.10.0.1.")]
     [InlineData("127.1")]
     [InlineData("0x7f.1")]
     [InlineData("0X7F.0.0.1")]
@@ -94,11 +94,11 @@ public sealed class HostTableTests
     [Fact]
     public void An_address_can_be_a_configured_exact_name()
     {
-        // An L7 route for the Host header "192.0.2.1" (an SNI of an address is refused before any lookup).
-        var table = Build("192.0.2.1");
+        // An L7 route for the Host header "127.0.2.1" (an SNI of an address is refused before any lookup).
+        var table = Build("127.0.2.1");
 
-        Assert.Equal("192.0.2.1", table.Match("192.0.2.1"));
-        Assert.Null(table.Match("192.0.2.1.."));
+        Assert.Equal("127.0.2.1", table.Match("127.0.2.1"));
+        Assert.Null(table.Match("127.0.2.1.."));
     }
 
     [Theory]
