@@ -102,6 +102,28 @@ public sealed class ConnectionBoundAuthTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("Proxy-Authorization", "Negotiate YIIB")]
+    [InlineData("Proxy-Authorization", "NTLM\tTlRM")]
+    [InlineData("Authorization", "Kerberos YIIB")]
+    public async Task Over_http2_and_in_proxy_authorization_too_connection_bound_credentials_never_reach_a_pooled_backend(string header, string credentials)
+    {
+        using var http2 = new GatewayClient(_gateway.Https, version: HttpVersion.Version20);
+        using var http11 = HostClient.Create(_gateway.Https, PooledHost);
+        foreach (var (client, url, version) in new[] { (http2.Http, http2.Url(PooledHost, "/whoami"), HttpVersion.Version20), (http11, "/whoami", HttpVersion.Version11) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url) { Version = version, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+            Assert.True(request.Headers.TryAddWithoutValidation(header, credentials));
+
+            using var response = await client.SendAsync(request);
+
+            Assert.Equal(version, response.Version);
+            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        }
+
+        Assert.Equal(0, _backend.Bindings);
+    }
+
+    [Theory]
     [InlineData("mutual")]
     [InlineData("persistent")]
     public async Task An_answer_that_binds_the_backend_connection_is_refused_and_that_connection_is_closed_before_anyone_reuses_it(string how)
