@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using Gateway.Admin;
+using Gateway.Proxy;
 
 namespace Gateway.Access;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
+using Gateway.Configuration;
 
 namespace Gateway.Access;
 
@@ -76,28 +76,7 @@ internal sealed class LoginThrottle(TimeProvider time)
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    private static string ClientKey(IPAddress? client)
-    {
-        if (client is null)
-        {
-            return "ip:";
-        }
-
-        if (client.IsIPv4MappedToIPv6)
-        {
-            client = client.MapToIPv4();
-        }
-
-        if (client.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            return "ip:" + client;
-        }
-
-        Span<byte> bytes = stackalloc byte[16];
-        client.TryWriteBytes(bytes, out _);
-        bytes[8..].Clear();
-        return "ip:" + new IPAddress(bytes) + "/64";
-    }
+    private static string ClientKey(IPAddress? client) => client is null ? "ip:" : "ip:" + Networks.Subscriber(client);
 
     private static string UserKey(string user) => "user:" + user;
 

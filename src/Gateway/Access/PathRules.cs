@@ -1,8 +1,8 @@
-using Gateway.Access;
 using Gateway.Configuration;
 using Gateway.Metrics;
+using Gateway.Proxy;
 
-namespace Gateway.Proxy;
+namespace Gateway.Access;
 
 /// <summary>
 /// Gateway:Proxy:Routes:{id}:PathRules, in YARP's proxy pipeline: paths such as Exchange's /ecp and /PowerShell

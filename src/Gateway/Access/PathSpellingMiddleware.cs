@@ -1,8 +1,8 @@
-using Gateway.Access;
 using Gateway.Metrics;
+using Gateway.Proxy;
 using Yarp.ReverseProxy.Model;
 
-namespace Gateway.Proxy;
+namespace Gateway.Access;
 
 /// <summary>
 /// After routing: a path that the servers behind read differently from how it was spelt (<see cref="RequestPath"/>:

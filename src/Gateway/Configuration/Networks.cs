@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace Gateway.Configuration;
 
@@ -25,6 +26,24 @@ internal static class Networks
 
     /// <summary>An IPv4 client on a dual-stack socket (::ffff:a.b.c.d) as the IPv4 address it is, so one client has one spelling.</summary>
     public static IPAddress Unmapped(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    /// <summary>
+    /// The unit a limit applies to: an IPv4 address, or an IPv6 /64 - one subscriber's whole prefix, which a client
+    /// can otherwise rotate through to get a fresh allowance per address.
+    /// </summary>
+    public static IPAddress Subscriber(IPAddress client)
+    {
+        client = Unmapped(client);
+        if (client.AddressFamily != AddressFamily.InterNetworkV6 || IPAddress.IsLoopback(client))
+        {
+            return client;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        client.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes);
+    }
 
     /// <summary>IPv4 clients on a dual-stack socket arrive as ::ffff:a.b.c.d; they match IPv4 networks.</summary>
     public static bool Contains(IReadOnlyList<IPNetwork> networks, IPAddress? address)

@@ -1,4 +1,5 @@
 using Gateway.Access;
+using Gateway.Proxy;
 
 namespace Gateway.Configuration;
 

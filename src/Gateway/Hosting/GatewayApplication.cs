@@ -120,6 +120,7 @@ internal static class GatewayApplication
 
         var app = builder.Build();
         app.Services.GetRequiredService<StateGauges>();
+        app.Services.GetRequiredService<LimitGauges>();
         Preload.Run();
 
         // The connection limit derived from the open-files limit counts what the started process holds (listeners,

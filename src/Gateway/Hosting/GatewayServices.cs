@@ -33,6 +33,7 @@ internal static class GatewayServices
         services.AddSingleton(time);
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<StateGauges>();
+        services.AddSingleton<LimitGauges>();
         services.AddSingleton<GatewayListeners>();
         services.AddSingleton<ClientRateLimiter>();
         services.AddSingleton<DescriptorBudget>();

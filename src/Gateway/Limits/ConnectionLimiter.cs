@@ -42,26 +42,8 @@ internal sealed class ConnectionLimiter(GatewaySnapshotStore snapshots, ClientRa
     /// <returns>False when a limit is reached; nothing is held then.</returns>
     public bool TryAcquire(IPAddress? client, out IPAddress? slot)
     {
-        slot = client is null ? null : Subscriber(client);
+        slot = client is null ? null : Networks.Subscriber(client);
         return slot is null || TryAcquireFor(slot);
-    }
-
-    /// <summary>
-    /// The unit a limit applies to: an IPv4 address, or an IPv6 /64 - one subscriber's whole prefix, which a client
-    /// can otherwise rotate through to get a fresh allowance per address.
-    /// </summary>
-    public static IPAddress Subscriber(IPAddress client)
-    {
-        client = Networks.Unmapped(client);
-        if (client.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6 || IPAddress.IsLoopback(client))
-        {
-            return client;
-        }
-
-        Span<byte> bytes = stackalloc byte[16];
-        client.TryWriteBytes(bytes, out _);
-        bytes[8..].Clear();
-        return new IPAddress(bytes);
     }
 
     private bool TryAcquireFor(IPAddress client)

@@ -3,15 +3,13 @@ using Gateway.Balancing;
 using Gateway.Certificates.Acme;
 using Gateway.Configuration;
 using Gateway.Health;
-using Gateway.Limits;
 
 namespace Gateway.Metrics;
 
-/// <summary>Gauges read from runtime state at scrape time: destination health, affinity table sizes, certificate expiry, descriptors.</summary>
+/// <summary>Gauges read from runtime state at scrape time: destination health, affinity table sizes, certificate expiry.</summary>
 internal sealed class StateGauges
 {
-    public StateGauges(GatewayMetrics metrics, ClusterStateStore clusters, GatewaySnapshotStore snapshots, ManagedCertificates managed, TimeProvider time,
-        DescriptorBudget descriptors, ConnectionLimiter limiter)
+    public StateGauges(GatewayMetrics metrics, ClusterStateStore clusters, GatewaySnapshotStore snapshots, ManagedCertificates managed, TimeProvider time)
     {
         metrics.Meter.CreateObservableGauge("gateway.destination.health", () => clusters.All.SelectMany(c => c.Destinations.Select(d =>
             new Measurement<int>(d.Health.Status == HealthStatus.Unhealthy ? 0 : 1, new("cluster", c.ClusterId), new("destination", d.DestinationId)))),
@@ -27,14 +25,6 @@ internal sealed class StateGauges
             .Concat(managed.All.Select(c => (Host: c.Hosts.Order(StringComparer.Ordinal).FirstOrDefault() ?? "", c.NotAfter, Source: "acme")))
             .Select(c => new Measurement<double>((c.NotAfter - time.GetUtcNow()).TotalSeconds, new("host", c.Host), new("source", c.Source))),
             "s", "Seconds until each served certificate expires, by its first host and source (file, acme, fallback; host '*' is the self-signed fallback).");
-        metrics.Meter.CreateObservableGauge<long>("gateway.process.descriptors.limit", () => descriptors.Limit is { } limit ? [new Measurement<long>(limit)] : [],
-            "{descriptor}", "The process's open-files limit (RLIMIT_NOFILE, raised to the hard limit at start).");
-        metrics.Meter.CreateObservableGauge<int>("gateway.process.descriptors.open", () => OpenFilesLimit.CountOpen() is { } open ? [new Measurement<int>(open)] : [],
-            "{descriptor}", "Descriptors the process holds now (absent when none is left to count them with).");
-        metrics.Meter.CreateObservableGauge("gateway.connections.limit", () => limiter.MaxConnections,
-            "{connection}", "Connections the public listeners hold at once: Gateway:Limits:MaxConnections, else derived from the open-files limit.");
-        metrics.Meter.CreateObservableGauge("gateway.connections.open", () => limiter.Open,
-            "{connection}", "Connections open now on the public listeners, tunnels and terminated ones, as counted against the limit.");
         metrics.Meter.CreateObservableGauge("gateway.config.generation", () => snapshots.Current.Generation,
             "{generation}", "The configuration generation serving now.");
     }

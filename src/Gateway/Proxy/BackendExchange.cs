@@ -1,4 +1,4 @@
-namespace Gateway.Proxy.Pinning;
+namespace Gateway.Proxy;
 
 /// <summary>
 /// One request to a pooled backend and the connection that carried it, judged once its answer's headers are in:

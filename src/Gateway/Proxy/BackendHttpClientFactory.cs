@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
-using Gateway.Proxy.Pinning;
 using Gateway.Sockets;
 using Gateway.Tunnel;
 using Yarp.ReverseProxy.Forwarder;

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Collections.Frozen;
 
-namespace Gateway.Access;
+namespace Gateway.Proxy;
 
 /// <summary>
 /// The one reader of HTTP authentication schemes (RFC 9110 11.3-11.6), for everything that decides on them: basic

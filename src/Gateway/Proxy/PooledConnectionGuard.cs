@@ -1,18 +1,58 @@
+using System.Net.Http.Headers;
 using Gateway.Configuration;
 using Gateway.Metrics;
+using Microsoft.Net.Http.Headers;
 
-namespace Gateway.Proxy.Pinning;
+namespace Gateway.Proxy;
 
 /// <summary>
 /// The innermost step of a pooled cluster's backend client: judges every answer the moment its headers are in, and
 /// closes the connection that carried an answer showing the backend bound an identity to it (see
-/// <see cref="NtlmGuard.BindingScheme"/>), so that connection never goes back to the pool for another client.
-/// <see cref="NtlmGuard"/> turns the same answer into the client's 502.
+/// <see cref="BindingScheme"/>), so that connection never goes back to the pool for another client.
+/// The pooled-cluster check of the proxy pipeline (NtlmGuard) turns the same answer into the client's 502.
 /// </summary>
 internal sealed partial class PooledConnectionGuard(HttpMessageHandler inner, string clusterId, GatewaySnapshotStore snapshots, GatewayMetrics metrics, ILogger logger)
     : DelegatingHandler(inner)
 {
     private int _logged;
+
+    /// <summary>IIS's header saying it kept the request's authentication for the connection's next requests.</summary>
+    public const string PersistentAuth = "Persistent-Auth";
+
+    /// <summary>
+    /// What in a backend answer shows that its connection now carries an identity: a challenge of a scheme that is not
+    /// per-request (a Negotiate token on a 200 is mutual authentication completing), a challenge that does not parse
+    /// (its schemes are unknown), or IIS's <c>Persistent-Auth</c> other than "false". Null when nothing does.
+    /// </summary>
+    public static string? BindingScheme(HttpResponseHeaders headers, IReadOnlySet<string> allowed)
+    {
+        if (headers.NonValidated.TryGetValues(PersistentAuth, out var persistent))
+        {
+            foreach (var value in persistent)
+            {
+                if (!value.AsSpan().Trim(" \t").Equals("false", StringComparison.OrdinalIgnoreCase))
+                {
+                    return PersistentAuth;
+                }
+            }
+        }
+
+        if (!headers.NonValidated.TryGetValues(HeaderNames.WWWAuthenticate, out var challenges))
+        {
+            return null;
+        }
+
+        var schemes = new List<string>();
+        foreach (var value in challenges)
+        {
+            if (!HttpAuthScheme.TryReadChallengeSchemes(value, schemes))
+            {
+                return "(unreadable challenge)";
+            }
+        }
+
+        return schemes.FirstOrDefault(s => !HttpAuthScheme.PerRequest.Contains(s) && !allowed.Contains(s));
+    }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -26,7 +66,7 @@ internal sealed partial class PooledConnectionGuard(HttpMessageHandler inner, st
         }
         finally
         {
-            var scheme = response is null ? null : NtlmGuard.BindingScheme(response.Headers, snapshots.Current.ProxyPolicies.PerRequestAuthSchemes(clusterId));
+            var scheme = response is null ? null : BindingScheme(response.Headers, snapshots.Current.ProxyPolicies.PerRequestAuthSchemes(clusterId));
             exchange.Judge(bound: scheme is not null);
             if (scheme is not null)
             {

@@ -1,7 +1,7 @@
 using Gateway.Configuration;
 using Gateway.Metrics;
 
-namespace Gateway.Proxy.Pinning;
+namespace Gateway.Proxy;
 
 /// <summary>Puts a <see cref="PooledConnectionGuard"/> in every pooled backend client, and its stream on every connection.</summary>
 internal sealed class PooledConnectionGuards(GatewaySnapshotStore? snapshots, GatewayMetrics? metrics, ILogger<PooledConnectionGuard>? logger)

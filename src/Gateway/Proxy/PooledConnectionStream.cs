@@ -1,4 +1,4 @@
-namespace Gateway.Proxy.Pinning;
+namespace Gateway.Proxy;
 
 /// <summary>
 /// A pooled backend connection that can be closed for good when an answer shows the backend bound an identity to

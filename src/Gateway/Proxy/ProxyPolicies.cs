@@ -79,7 +79,7 @@ internal sealed class ProxyPolicies
 
     public IReadOnlyDictionary<int, string> ErrorPages { get; }
 
-    /// <summary>The Authorization schemes, beyond <see cref="Access.HttpAuthScheme.PerRequest"/>, a pooled cluster's config lets through.</summary>
+    /// <summary>The Authorization schemes, beyond <see cref="HttpAuthScheme.PerRequest"/>, a pooled cluster's config lets through.</summary>
     public IReadOnlySet<string> PerRequestAuthSchemes(string clusterId) =>
         _clusters.TryGetValue(clusterId, out var cluster) ? cluster.PerRequestAuthSchemes : NoSchemes;
 

@@ -3,7 +3,7 @@ namespace Gateway.Proxy;
 /// <summary>
 /// Asks ASP.NET Core's routing, with the application's own endpoints (YARP's routes), which endpoint a request would
 /// reach under another path: a second routing pipeline, run on a copy of the request's method, host, headers and
-/// query. Used only for the rare path whose readings differ (<see cref="PathSpellingMiddleware"/>).
+/// query. Used only for the rare path whose readings differ (the path-spelling check of access).
 /// </summary>
 internal sealed class RouteMatcher
 {

@@ -1,3 +1,4 @@
+using Gateway.Configuration;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy;
@@ -37,7 +38,7 @@ internal static class UntrustedRequestHeaders
 
         if (transform.HttpContext.Connection.RemoteIpAddress is { } client)
         {
-            outgoing.TryAddWithoutValidation(RealIp, (client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client).ToString());
+            outgoing.TryAddWithoutValidation(RealIp, Networks.Unmapped(client).ToString());
         }
 
         return ValueTask.CompletedTask;

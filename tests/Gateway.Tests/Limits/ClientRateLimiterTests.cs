@@ -1,4 +1,5 @@
 using System.Net;
+using Gateway.Configuration;
 using Gateway.Limits;
 using Microsoft.Extensions.Time.Testing;
 
@@ -32,7 +33,7 @@ public sealed class ClientRateLimiterTests
     [InlineData("127.0.0.5", "127.0.0.5")]
     [InlineData("::1", "::1")]
     public void Limits_count_an_ipv6_client_by_its_64_prefix(string client, string subscriber) =>
-        Assert.Equal(IPAddress.Parse(subscriber), ConnectionLimiter.Subscriber(IPAddress.Parse(client)));
+        Assert.Equal(IPAddress.Parse(subscriber), Networks.Subscriber(IPAddress.Parse(client)));
 
     [Fact]
     public void Refilled_buckets_are_dropped_once_many_addresses_are_tracked_and_refilling_ones_are_kept()

@@ -1,6 +1,6 @@
-using Gateway.Access;
+using Gateway.Proxy;
 
-namespace Gateway.Tests.Access;
+namespace Gateway.Tests.Proxy;
 
 public sealed class HttpAuthSchemeTests
 {

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
-using Gateway.Access;
 using Gateway.Configuration;
 using Gateway.Metrics;
 using Microsoft.Extensions.Primitives;
@@ -49,7 +47,7 @@ internal sealed partial class NtlmGuard(GatewaySnapshotStore snapshots, GatewayM
     {
         // Most responses carry neither header: look before anything else.
         if (transform.ProxyResponse?.Headers is not { } headers
-            || (!headers.NonValidated.Contains(HeaderNames.WWWAuthenticate) && !headers.NonValidated.Contains(PersistentAuth)))
+            || (!headers.NonValidated.Contains(HeaderNames.WWWAuthenticate) && !headers.NonValidated.Contains(PooledConnectionGuard.PersistentAuth)))
         {
             return ValueTask.CompletedTask;
         }
@@ -57,7 +55,7 @@ internal sealed partial class NtlmGuard(GatewaySnapshotStore snapshots, GatewayM
         var request = ProxyRequestPolicy.Of(transform.HttpContext, snapshots);
         var feature = transform.HttpContext.GetReverseProxyFeature();
         var clusterId = feature.Cluster.Config.ClusterId;
-        if (request.Pinned is not null || BindingScheme(headers, request.Policies.PerRequestAuthSchemes(clusterId)) is not { } scheme)
+        if (request.Pinned is not null || PooledConnectionGuard.BindingScheme(headers, request.Policies.PerRequestAuthSchemes(clusterId)) is not { } scheme)
         {
             return ValueTask.CompletedTask;
         }
@@ -65,44 +63,6 @@ internal sealed partial class NtlmGuard(GatewaySnapshotStore snapshots, GatewayM
         transform.SuppressResponseBody = true;
         transform.HttpContext.Response.Headers.Clear();
         return new ValueTask(RefuseAsync(transform.HttpContext, feature.Route.Config.RouteId, clusterId, scheme, NtlmRefusals.Response));
-    }
-
-    /// <summary>IIS's header saying it kept the request's authentication for the connection's next requests.</summary>
-    public const string PersistentAuth = "Persistent-Auth";
-
-    /// <summary>
-    /// What in a backend answer shows that its connection now carries an identity: a challenge of a scheme that is not
-    /// per-request (a Negotiate token on a 200 is mutual authentication completing), a challenge that does not parse
-    /// (its schemes are unknown), or IIS's <c>Persistent-Auth</c> other than "false". Null when nothing does.
-    /// </summary>
-    public static string? BindingScheme(HttpResponseHeaders headers, IReadOnlySet<string> allowed)
-    {
-        if (headers.NonValidated.TryGetValues(PersistentAuth, out var persistent))
-        {
-            foreach (var value in persistent)
-            {
-                if (!value.AsSpan().Trim(" \t").Equals("false", StringComparison.OrdinalIgnoreCase))
-                {
-                    return PersistentAuth;
-                }
-            }
-        }
-
-        if (!headers.NonValidated.TryGetValues(HeaderNames.WWWAuthenticate, out var challenges))
-        {
-            return null;
-        }
-
-        var schemes = new List<string>();
-        foreach (var value in challenges)
-        {
-            if (!HttpAuthScheme.TryReadChallengeSchemes(value, schemes))
-            {
-                return "(unreadable challenge)";
-            }
-        }
-
-        return schemes.FirstOrDefault(s => !HttpAuthScheme.PerRequest.Contains(s) && !allowed.Contains(s));
     }
 
     private static string? RefusedScheme(StringValues credentials, IReadOnlySet<string> allowed)
@@ -141,7 +101,7 @@ internal sealed partial class NtlmGuard(GatewaySnapshotStore snapshots, GatewayM
         context.Response.ContentType = "text/plain; charset=utf-8";
         var pin = $"\"Gateway\": {{ \"Proxy\": {{ \"Clusters\": {{ \"{clusterId}\": {{ \"ConnectionPinned\": true }} }} }} }} (or \"Preset\": \"Exchange\")";
         var what = direction == NtlmRefusals.Request ? "the request's credentials use" : "the backend answered with";
-        return context.Response.WriteAsync(HttpAuthScheme.ConnectionBound.Contains(scheme) || scheme == PersistentAuth || scheme.StartsWith('(')
+        return context.Response.WriteAsync(HttpAuthScheme.ConnectionBound.Contains(scheme) || scheme == PooledConnectionGuard.PersistentAuth || scheme.StartsWith('(')
             ? $"502 Bad Gateway: on route '{routeId}', {what} {scheme} authentication, which belongs to one connection. " +
               $"Cluster '{clusterId}' shares its backend connections between clients, so one user's login would answer another client's requests. " +
               $"Mark the cluster as connection-pinned: {pin}.\n"
