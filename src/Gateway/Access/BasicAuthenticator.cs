@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
-using Gateway.Admin;
+using Gateway.Core;
 using Gateway.Proxy;
 
 namespace Gateway.Access;

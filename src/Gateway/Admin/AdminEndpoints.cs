@@ -1,8 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Gateway.Balancing;
 using Gateway.Configuration;
-using Gateway.Hosting;
+using Gateway.Core;
+using Gateway.Passthrough;
+using Gateway.Passthrough.Balancing;
 using Gateway.Proxy;
 using Gateway.Tunnel;
 using OpenTelemetry.Metrics;
@@ -41,7 +42,7 @@ internal static partial class AdminEndpoints
     }
 
     /// <summary>HAProxy's "set server state": Active, Drain or Disabled at runtime; "Config" returns to the file's value.</summary>
-    private static IResult SetState(string cluster, string destination, string value, ClusterStateStore clusters, ILoggerFactory loggers)
+    private static IResult SetState(string cluster, string destination, string value, PassthroughClusters clusters, ILoggerFactory loggers)
     {
         var target = clusters.Get(cluster)?.Find(destination);
         if (target is null)
@@ -74,7 +75,7 @@ internal static partial class AdminEndpoints
         var services = context.RequestServices;
         return StatsDocument.Build(
             services.GetRequiredService<GatewaySnapshotStore>(),
-            services.GetRequiredService<ClusterStateStore>(),
+            services.GetRequiredService<PassthroughClusters>(),
             services.GetRequiredService<TunnelHandler>(),
             services.GetRequiredService<ProxyStats>(),
             services.GetRequiredService<TrafficHistory>(),

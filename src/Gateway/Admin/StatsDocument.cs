@@ -1,8 +1,7 @@
-using Gateway.Balancing;
 using Gateway.Certificates.Acme;
 using Gateway.Configuration;
-using Gateway.Health;
 using Gateway.Limits;
+using Gateway.Passthrough.Balancing;
 using Gateway.Proxy;
 using Gateway.Tunnel;
 
@@ -20,7 +19,7 @@ internal sealed record StatsDocument(
     IReadOnlyList<CertificateView> Certificates,
     IReadOnlyList<AcmeView> Acme)
 {
-    public static StatsDocument Build(GatewaySnapshotStore snapshots, ClusterStateStore clusters, TunnelHandler tunnels, ProxyStats proxy, TrafficHistory history,
+    public static StatsDocument Build(GatewaySnapshotStore snapshots, PassthroughClusters clusters, TunnelHandler tunnels, ProxyStats proxy, TrafficHistory history,
         ManagedCertificates managed, AcmeCertificateManager acme, ConnectionLimiter limiter, DescriptorBudget descriptors, TimeProvider time)
     {
         var snapshot = snapshots.Current;

@@ -2,7 +2,6 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using Gateway.Configuration;
-using Gateway.Sni;
 
 namespace Gateway.Certificates;
 

@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Threading.Channels;
-using Gateway.Balancing;
 using Gateway.Hosting;
 using Gateway.Metrics;
+using Gateway.Passthrough;
+using Gateway.Passthrough.Balancing;
 using Gateway.Proxy;
 using Gateway.Tunnel;
 using Yarp.ReverseProxy.Configuration;
@@ -25,7 +26,7 @@ internal sealed partial class ConfigReloader : BackgroundService
     private readonly InMemoryConfigProvider _proxy;
     private readonly ProxyConfigApplied _proxyApplied;
     private readonly TunnelHandler _tunnels;
-    private readonly ClusterStateStore _clusters;
+    private readonly PassthroughClusters _clusters;
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -38,7 +39,7 @@ internal sealed partial class ConfigReloader : BackgroundService
     private static readonly TimeSpan ProxyApplyTimeout = TimeSpan.FromSeconds(10);
 
     public ConfigReloader(CommandLine commandLine, GatewaySnapshotFactory factory, GatewaySnapshotStore store, InMemoryConfigProvider proxy,
-        ProxyConfigApplied proxyApplied, TunnelHandler tunnels, ClusterStateStore clusters, GatewayMetrics metrics, TimeProvider time, ILogger<ConfigReloader> logger)
+        ProxyConfigApplied proxyApplied, TunnelHandler tunnels, PassthroughClusters clusters, GatewayMetrics metrics, TimeProvider time, ILogger<ConfigReloader> logger)
     {
         _clusters = clusters;
         _proxyApplied = proxyApplied;

@@ -1,3 +1,12 @@
+using Gateway.Admin;
+using Gateway.Certificates;
+using Gateway.Certificates.Acme;
+using Gateway.Core;
+using Gateway.Limits;
+using Gateway.Passthrough;
+using Gateway.Proxy;
+using Gateway.ProxyProtocol;
+using Gateway.Sni;
 namespace Gateway.Configuration;
 
 /// <summary>

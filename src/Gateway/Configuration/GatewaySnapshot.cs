@@ -1,6 +1,6 @@
 using Gateway.Certificates;
+using Gateway.Passthrough;
 using Gateway.Proxy;
-using Gateway.Sni;
 
 namespace Gateway.Configuration;
 

@@ -1,5 +1,5 @@
+using Gateway.Passthrough;
 using Gateway.Proxy;
-using Gateway.Sni;
 
 namespace Gateway.Configuration;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using Gateway.Core;
 using Gateway.Metrics;
 using Gateway.Sni;
 using Gateway.Sockets;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using Gateway.Core;
 using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.Sni;
@@ -109,8 +110,8 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     /// <summary>What a connection of <paramref name="endpoint"/> goes through once Gateway:Limits admitted it.</summary>
     internal Task RouteAsync(EdgeEndPoint endpoint, ClientConnection client, Func<ClientConnection, ClientHelloInfo?, Task> terminate) => endpoint.Role switch
     {
-        EdgeRole.Https => _router.RouteAsync(client, terminate),
-        EdgeRole.Stream => _streams.RouteAsync(client, endpoint.StreamId!),
+        ListenerKind.Https => _router.RouteAsync(client, terminate),
+        ListenerKind.Stream => _streams.RouteAsync(client, endpoint.StreamId!),
         _ => terminate(client, null), // HTTP: straight to Kestrel
     };
 

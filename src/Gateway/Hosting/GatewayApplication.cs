@@ -1,11 +1,10 @@
 using Gateway.Access;
 using Gateway.Admin;
-using Gateway.Certificates;
 using Gateway.Certificates.Acme;
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.Edge;
 using Gateway.Limits;
-using Gateway.Metrics;
 using Gateway.Proxy;
 using Gateway.Proxy.Pinning;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -76,7 +75,7 @@ internal static class GatewayApplication
 
             // The public listeners' accept loops are the edge's own (PROXY header, limits, ClientHello, tunnels);
             // Kestrel gets the connections to terminate, with the bytes the edge read in front of their input.
-            ListenEdge(kestrel, config.Https, EdgeRole.Https, https =>
+            ListenEdge(kestrel, config.Https, ListenerKind.Https, https =>
             {
                 listeners.Register(ListenerKind.Https, https);
                 https.Protocols = HttpProtocols.Http1AndHttp2;
@@ -94,7 +93,7 @@ internal static class GatewayApplication
 
             if (config.Http is { } http)
             {
-                ListenEdge(kestrel, http, EdgeRole.Http, plain =>
+                ListenEdge(kestrel, http, ListenerKind.Http, plain =>
                 {
                     listeners.Register(ListenerKind.Http, plain);
                     plain.Protocols = HttpProtocols.Http1;
@@ -114,7 +113,7 @@ internal static class GatewayApplication
 
             foreach (var stream in snapshot.Config.Passthrough.Streams.Values)
             {
-                ListenEdge(kestrel, stream.Listen, EdgeRole.Stream, listen => listeners.RegisterStream(stream.StreamId, listen), stream.StreamId);
+                ListenEdge(kestrel, stream.Listen, ListenerKind.Stream, listen => listeners.RegisterStream(stream.StreamId, listen), stream.StreamId);
             }
         });
 
@@ -211,7 +210,7 @@ internal static class GatewayApplication
     }
 
     /// <summary>A listener the edge accepts itself (<see cref="EdgeListenerFactory"/>); localhost is both loopbacks, as in Kestrel.</summary>
-    private static void ListenEdge(KestrelServerOptions kestrel, HostPort address, EdgeRole role, Action<ListenOptions> configure, string? streamId = null)
+    private static void ListenEdge(KestrelServerOptions kestrel, HostPort address, ListenerKind role, Action<ListenOptions> configure, string? streamId = null)
     {
         if (address.Address is { } ip)
         {

@@ -114,7 +114,7 @@ internal static class GatewayCli
             return ExitCodes.Invalid;
         }
 
-        await output.WriteLineAsync(Admin.PasswordHash.Create(password));
+        await output.WriteLineAsync(Core.PasswordHash.Create(password));
         return ExitCodes.Ok;
     }
 

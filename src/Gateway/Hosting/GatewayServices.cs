@@ -1,18 +1,17 @@
 using System.Globalization;
 using Gateway.Access;
 using Gateway.Admin;
-using Gateway.Balancing;
-using Gateway.Certificates;
 using Gateway.Certificates.Acme;
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.Edge;
-using Gateway.Health;
 using Gateway.Limits;
 using Gateway.Metrics;
+using Gateway.Passthrough.Balancing;
+using Gateway.Passthrough.Health;
 using Gateway.Proxy;
 using Gateway.Proxy.Pinning;
 using Gateway.ProxyProtocol;
-using Gateway.Sni;
 using Gateway.Sockets;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Connections;
@@ -49,14 +48,14 @@ internal static class GatewayServices
         services.AddHostedService(provider => provider.GetRequiredService<ConfigReloader>());
 
         // L4: cluster state that outlives generations, balancing policies by name, health, tunnels.
-        var clusters = new ClusterStateStore(time);
+        var clusters = new PassthroughClusters(time);
         clusters.Apply(snapshot.Config.Passthrough);
         services.AddSingleton(clusters);
-        services.AddSingleton<ILoadBalancingPolicy, RoundRobinPolicy>();
-        services.AddSingleton<ILoadBalancingPolicy, LeastConnectionsPolicy>();
-        services.AddSingleton<ILoadBalancingPolicy, RandomPolicy>();
-        services.AddSingleton<ILoadBalancingPolicy, FirstAvailablePolicy>();
-        services.AddSingleton<ILoadBalancingPolicy, SourceIpHashPolicy>();
+        services.AddSingleton<IBalancingPolicy, RoundRobinPolicy>();
+        services.AddSingleton<IBalancingPolicy, LeastConnectionsPolicy>();
+        services.AddSingleton<IBalancingPolicy, RandomPolicy>();
+        services.AddSingleton<IBalancingPolicy, FirstAvailablePolicy>();
+        services.AddSingleton<IBalancingPolicy, SourceIpHashPolicy>();
         services.AddSingleton<DestinationPicker>();
         services.AddHostedService<ActiveHealthChecker>();
         services.AddSingleton<TunnelHandler>();

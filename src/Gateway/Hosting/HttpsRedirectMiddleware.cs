@@ -1,5 +1,6 @@
 using System.Globalization;
 using Gateway.Configuration;
+using Gateway.Core;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Hosting;

@@ -1,6 +1,5 @@
 using System.Net;
 using Gateway.Configuration;
-using Gateway.Sni;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 

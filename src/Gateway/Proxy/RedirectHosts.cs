@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.Hosting;
 
 namespace Gateway.Proxy;

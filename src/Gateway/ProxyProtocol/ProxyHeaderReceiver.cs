@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Configuration;
-using Gateway.Edge;
+using Gateway.Core;
 using Gateway.Metrics;
 
 namespace Gateway.ProxyProtocol;

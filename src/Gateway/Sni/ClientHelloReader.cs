@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using Gateway.Edge;
+using Gateway.Core;
 
 namespace Gateway.Sni;
 

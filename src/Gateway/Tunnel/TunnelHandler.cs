@@ -1,13 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using Gateway.Balancing;
-using Gateway.Configuration;
-using Gateway.Edge;
-using Gateway.Health;
+using Gateway.Core;
 using Gateway.Metrics;
+using Gateway.Passthrough;
+using Gateway.Passthrough.Balancing;
 using Gateway.ProxyProtocol;
-using Gateway.Sni;
 using Gateway.Sockets;
 
 namespace Gateway.Tunnel;
@@ -24,7 +22,7 @@ internal sealed partial class TunnelHandler : IDisposable
     /// <summary>Where the dial's watch peeks; shared, since the byte itself is never looked at.</summary>
     private static readonly byte[] PeekProbe = new byte[1];
 
-    private readonly ClusterStateStore _clusters;
+    private readonly PassthroughClusters _clusters;
     private readonly DestinationPicker _picker;
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
@@ -33,7 +31,7 @@ internal sealed partial class TunnelHandler : IDisposable
     private readonly ConcurrentDictionary<string, TrafficCounters> _routeTraffic = new(StringComparer.OrdinalIgnoreCase);
     private readonly ITimer _idleSweep;
 
-    public TunnelHandler(ClusterStateStore clusters, DestinationPicker picker, GatewayMetrics metrics, TimeProvider time, ILogger<TunnelHandler> logger)
+    public TunnelHandler(PassthroughClusters clusters, DestinationPicker picker, GatewayMetrics metrics, TimeProvider time, ILogger<TunnelHandler> logger)
     {
         _clusters = clusters;
         _picker = picker;
@@ -127,7 +125,7 @@ internal sealed partial class TunnelHandler : IDisposable
         }
     }
 
-    private async Task<(SocketIo? Backend, DestinationState? Destination)> DialAsync(ClientConnection client, ClusterState cluster, PassthroughRoute route, string? serverName)
+    private async Task<(SocketIo? Backend, PassthroughDestination? Destination)> DialAsync(ClientConnection client, PassthroughCluster cluster, PassthroughRoute route, string? serverName)
     {
         // A client that leaves while we dial frees its slots now, not after ConnectTimeout x Retries: a wait for it to
         // be readable watches it (after its ClientHello it waits for the backend's answer) and cancels the dial.
@@ -178,12 +176,12 @@ internal sealed partial class TunnelHandler : IDisposable
         }
     }
 
-    private async Task<(SocketIo? Backend, DestinationState? Destination)> DialAttemptsAsync(ClientConnection client, ClusterState cluster, PassthroughRoute route, string? serverName,
+    private async Task<(SocketIo? Backend, PassthroughDestination? Destination)> DialAttemptsAsync(ClientConnection client, PassthroughCluster cluster, PassthroughRoute route, string? serverName,
         CancellationToken abort)
     {
         var config = cluster.Config;
         var clientKey = DestinationPicker.ClientKey(client.RemoteEndPoint);
-        List<DestinationState>? tried = null;
+        List<PassthroughDestination>? tried = null;
         for (var attempt = 0; attempt <= config.Retries; attempt++)
         {
             var destination = _picker.Pick(cluster, clientKey, tried);

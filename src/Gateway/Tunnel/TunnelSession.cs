@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
-using Gateway.Edge;
+using Gateway.Core;
+using Gateway.Passthrough;
 using Gateway.Sockets;
 
 namespace Gateway.Tunnel;

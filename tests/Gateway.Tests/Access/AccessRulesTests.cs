@@ -1,5 +1,4 @@
 using System.Net;
-using Gateway.Access;
 using Gateway.Configuration;
 using Microsoft.Extensions.Configuration;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using Gateway.Access;
-using Gateway.Admin;
+using Gateway.Core;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Access;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Gateway.Admin;
+using Gateway.Core;
 using Gateway.Tests.Admin;
 using Gateway.Tests.Infrastructure;
 

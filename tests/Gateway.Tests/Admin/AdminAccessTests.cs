@@ -3,8 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
-using Gateway.Admin;
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 

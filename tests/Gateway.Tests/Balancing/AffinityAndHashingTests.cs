@@ -1,7 +1,7 @@
 using System.Net;
-using Gateway.Balancing;
 using Gateway.Configuration;
-using Gateway.Health;
+using Gateway.Passthrough;
+using Gateway.Passthrough.Balancing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Balancing;
@@ -52,7 +52,7 @@ public sealed class AffinityAndHashingTests
     [Fact]
     public void A_sticky_client_is_rehomed_when_its_destination_goes_down_and_stays_there()
     {
-        var cluster = Cluster(LoadBalancingPolicies.RoundRobin, affinity: true, "a", "b", "c");
+        var cluster = Cluster(BalancingPolicies.RoundRobin, affinity: true, "a", "b", "c");
         var picker = Picker();
         var client = IPAddress.Parse("127.0.0.5");
         var first = picker.Pick(cluster, client)!;
@@ -77,7 +77,7 @@ public sealed class AffinityAndHashingTests
     [Fact]
     public void SourceIpHash_moves_only_the_clients_of_a_destination_that_goes_down()
     {
-        var cluster = Cluster(LoadBalancingPolicies.SourceIpHash, affinity: false, "a", "b", "c", "d");
+        var cluster = Cluster(BalancingPolicies.SourceIpHash, affinity: false, "a", "b", "c", "d");
         var picker = Picker();
         var clients = Enumerable.Range(0, 2000).Select(i => new IPAddress([127, 1, (byte)(i / 250), (byte)(i % 250)])).ToList();
         var before = clients.ToDictionary(c => c, c => picker.Pick(cluster, c)!.DestinationId);
@@ -92,8 +92,8 @@ public sealed class AffinityAndHashingTests
     [Fact]
     public void A_reload_keeps_health_and_affinity_for_destinations_that_keep_their_address()
     {
-        var store = new ClusterStateStore(_time);
-        var config = ClusterConfig(LoadBalancingPolicies.RoundRobin, affinity: true, "a", "b");
+        var store = new PassthroughClusters(_time);
+        var config = ClusterConfig(BalancingPolicies.RoundRobin, affinity: true, "a", "b");
         store.Apply(new PassthroughConfig(new Dictionary<string, PassthroughRouteConfig>(), new Dictionary<string, PassthroughClusterConfig> { ["pool"] = config }, new Dictionary<string, StreamConfig>()));
         var cluster = store.Get("pool")!;
         cluster.Find("a")!.Health.RecordFailure(fall: 1);
@@ -109,16 +109,16 @@ public sealed class AffinityAndHashingTests
         Assert.Equal(3, cluster.Config.Retries);
     }
 
-    private ClusterState Cluster(string policy, bool affinity, params string[] destinations) => new(ClusterConfig(policy, affinity, destinations), _time);
+    private PassthroughCluster Cluster(string policy, bool affinity, params string[] destinations) => new(ClusterConfig(policy, affinity, destinations), _time);
 
     private static PassthroughClusterConfig ClusterConfig(string policy, bool affinity, params string[] destinations) => new(
         "pool",
-        [.. destinations.Select((d, i) => new DestinationConfig(d, new HostPort("127.0.0.1", 9000 + i)))],
+        [.. destinations.Select((d, i) => new PassthroughDestinationConfig(d, new HostPort("127.0.0.1", 9000 + i)))],
         TimeSpan.FromSeconds(1),
         TimeSpan.FromHours(1),
         policy,
-        affinity ? new SessionAffinityConfig(TimeSpan.FromMinutes(30), 1000) : null,
-        ActiveHealthCheckConfig.Disabled with { Enabled = true },
+        affinity ? new SourceIpAffinityConfig(TimeSpan.FromMinutes(30), 1000) : null,
+        PassthroughHealthCheckConfig.Disabled with { Enabled = true },
         Retries: 1,
         MaxConnections: null);
 

@@ -1,3 +1,4 @@
+using Gateway.Certificates;
 using Gateway.Configuration;
 using Microsoft.Extensions.Configuration;
 

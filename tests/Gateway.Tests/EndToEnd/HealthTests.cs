@@ -1,8 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using Gateway.Balancing;
-using Gateway.Health;
+using Gateway.Passthrough.Balancing;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -108,8 +107,8 @@ public sealed class HealthTests
         await Poll.UntilAsync(() => probe["no-destination"] == 1, "counted as no-destination");
     }
 
-    private static DestinationState Destination(TestGateway gateway, string id) =>
-        gateway.Services.GetRequiredService<ClusterStateStore>().Get("pool")!.Find(id)!;
+    private static PassthroughDestination Destination(TestGateway gateway, string id) =>
+        gateway.Services.GetRequiredService<PassthroughClusters>().Get("pool")!.Find(id)!;
 
     private static string ClosedPort()
     {

@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Text;
 using System.Text.Json.Nodes;
-using Gateway.Admin;
+using Gateway.Core;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.EndToEnd;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
-using Gateway.Hosting;
+using Gateway.Core;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -106,7 +106,17 @@ public sealed class NamedBackends : IAsyncDisposable
         var one = new byte[1];
         while (true)
         {
-            var count = await socket.ReceiveAsync(one, SocketFlags.None, guard.Token);
+            int count;
+            try
+            {
+                count = await socket.ReceiveAsync(one, SocketFlags.None, guard.Token);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset && line.Length == 0)
+            {
+                // A refused connection whose hello had already arrived is closed with unread bytes: Linux answers RST.
+                return "(closed)";
+            }
+
             if (count == 0)
             {
                 return line.Length == 0 ? "(closed)" : line.ToString();

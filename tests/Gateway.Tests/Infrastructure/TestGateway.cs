@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.Hosting;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Builder;

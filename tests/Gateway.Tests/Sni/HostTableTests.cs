@@ -1,5 +1,4 @@
 using Gateway.Configuration;
-using Gateway.Sni;
 
 namespace Gateway.Tests.Sni;
 

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Gateway.Configuration;
 
 namespace Gateway.Certificates.Acme;
 

@@ -1,4 +1,4 @@
-using Gateway.Hosting;
+using Gateway.Core;
 
 namespace Gateway.Certificates.Acme;
 

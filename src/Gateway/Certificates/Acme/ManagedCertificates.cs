@@ -1,6 +1,5 @@
 using System.Net.Security;
 using Gateway.Configuration;
-using Gateway.Sni;
 
 namespace Gateway.Certificates.Acme;
 

@@ -1,0 +1,7 @@
+namespace Gateway.Certificates;
+
+internal enum TlsMinProtocol
+{
+    Tls12,
+    Tls13,
+}

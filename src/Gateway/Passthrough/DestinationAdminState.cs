@@ -1,0 +1,8 @@
+namespace Gateway.Passthrough;
+
+internal enum DestinationAdminState
+{
+    Active,
+    Drain,
+    Disabled,
+}

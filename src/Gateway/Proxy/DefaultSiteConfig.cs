@@ -1,0 +1,4 @@
+
+namespace Gateway.Proxy;
+
+internal sealed record DefaultSiteConfig(DefaultSiteAction Action, string? To);

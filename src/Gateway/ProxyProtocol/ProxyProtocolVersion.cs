@@ -1,0 +1,8 @@
+namespace Gateway.ProxyProtocol;
+
+internal enum ProxyProtocolVersion
+{
+    None,
+    V1,
+    V2,
+}
