@@ -18,7 +18,7 @@ internal static class GatewayApplication
 {
     /// <summary>
     /// From the hand-off to Kestrel (the whole ClientHello is in) to the end of the TLS handshake. Kestrel's default,
-    /// set here because the README states it.
+    /// set here because docs/configuration.md states it.
     /// </summary>
     private static readonly TimeSpan TlsHandshakeTimeout = TimeSpan.FromSeconds(10);
 

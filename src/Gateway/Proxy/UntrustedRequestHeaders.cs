@@ -15,7 +15,7 @@ internal static class UntrustedRequestHeaders
 {
     public const string RealIp = "X-Real-IP";
 
-    /// <summary>Dropped from every proxied request; written down in the README.</summary>
+    /// <summary>Dropped from every proxied request; written down in docs/configuration.md (ReverseProxy).</summary>
     public static readonly string[] Dropped =
     [
         RealIp, "X-Original-URL", "X-Rewrite-URL", "X-Original-URI", "X-Forwarded-Uri", "X-Forwarded-Path",
