@@ -8,7 +8,7 @@ namespace Gateway.Access;
 /// Gateway:Proxy:Routes:{id}:PathRules, in YARP's proxy pipeline: paths such as Exchange's /ecp and /PowerShell
 /// answered 403 unless the client is in the rule's AllowedNetworks - the control passthrough cannot give.
 /// </summary>
-internal sealed class PathRules(GatewaySnapshotStore snapshots, GatewayMetrics metrics)
+internal sealed class PathRules(GenerationStore snapshots, GatewayMetrics metrics)
 {
     public Task CheckAsync(HttpContext context, RequestDelegate next)
     {

@@ -9,7 +9,7 @@ namespace Gateway.Access;
 /// networks (403) and basic-auth users (401), combined as Satisfy says; then HSTS on the way out. A route whose
 /// settings are not published yet (mid-reload) is answered 503, never proxied unchecked.
 /// </summary>
-internal sealed class RouteAccess(GatewaySnapshotStore snapshots, BasicAuthenticator authenticator, GatewayMetrics metrics, TimeProvider time)
+internal sealed class RouteAccess(GenerationStore snapshots, BasicAuthenticator authenticator, GatewayMetrics metrics, TimeProvider time)
 {
     public Task CheckAsync(HttpContext context, RequestDelegate next)
     {

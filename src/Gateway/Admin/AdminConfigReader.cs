@@ -10,11 +10,11 @@ internal static class AdminConfigReader
     public static AdminConfig Read(IConfigurationSection gateway, ConfigErrors errors)
     {
         var listeners = gateway.GetSection("Listeners");
-        var listen = GatewayConfigLoader.ReadListenAddress(listeners, "Admin", "127.0.0.1:8404", required: false, errors);
+        var listen = ListenAddress.Read(listeners, "Admin", "127.0.0.1:8404", required: false, errors);
 
         var section = gateway.GetSection("Admin");
         ConfigReader.RejectUnknownKeys(section, errors, "Users", "AllowedNetworks");
-        var users = ReadUsers(section.GetSection("Users"), errors);
+        var users = PasswordUsers.Read(section.GetSection("Users"), errors);
 
         var networks = Networks.Read(section.GetSection("AllowedNetworks"), errors);
 
@@ -29,24 +29,4 @@ internal static class AdminConfigReader
 
     private static bool IsLoopback(HostPort listen) =>
         listen.Address is { } ip ? IPAddress.IsLoopback(ip) : listen.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Users as "{name}": { "PasswordHash": "..." }, hashes made by <c>Gateway --hash-password</c>.</summary>
-    public static Dictionary<string, string> ReadUsers(IConfigurationSection section, ConfigErrors errors)
-    {
-        var users = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var user in section.GetChildren())
-        {
-            ConfigReader.RejectUnknownKeys(user, errors, "PasswordHash");
-            var hash = ConfigReader.ReadString(user, "PasswordHash");
-            if (!PasswordHash.IsWellFormed(hash))
-            {
-                errors.Add(user.Path + ":PasswordHash", "not a password hash; make one with: Gateway --hash-password (it reads the password from standard input)");
-                continue;
-            }
-
-            users[user.Key] = hash!;
-        }
-
-        return users;
-    }
 }

@@ -30,9 +30,9 @@ internal static partial class AdminEndpoints
         admin.UseEndpoints(endpoints =>
         {
             endpoints.MapGet("/healthz", () => Results.Text("ok\n"));
-            endpoints.MapGet("/readyz", (GatewayListeners listeners, GatewaySnapshotStore snapshots) =>
-                listeners.Https is not null && snapshots.Current.Generation > 0
-                    ? Results.Text($"ready, config generation {snapshots.Current.Generation}\n")
+            endpoints.MapGet("/readyz", (GatewayListeners listeners, GenerationStore snapshots) =>
+                listeners.Https is not null && snapshots.Current.Number > 0
+                    ? Results.Text($"ready, config generation {snapshots.Current.Number}\n")
                     : Results.Text("not ready: listeners not bound yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
             endpoints.MapGet("/", () => Results.Redirect("stats"));
             endpoints.MapGet("/stats", (HttpContext context) => Results.Content(StatsPage.Render(Build(context)), "text/html; charset=utf-8"));
@@ -74,7 +74,7 @@ internal static partial class AdminEndpoints
     {
         var services = context.RequestServices;
         return StatsDocument.Build(
-            services.GetRequiredService<GatewaySnapshotStore>(),
+            services.GetRequiredService<GenerationStore>(),
             services.GetRequiredService<PassthroughClusters>(),
             services.GetRequiredService<TunnelHandler>(),
             services.GetRequiredService<ProxyStats>(),

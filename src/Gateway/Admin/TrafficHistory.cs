@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gateway.Configuration;
+using Gateway.Passthrough;
 using Gateway.Tunnel;
 
 namespace Gateway.Admin;
@@ -8,7 +9,7 @@ namespace Gateway.Admin;
 /// The last 15 minutes of open tunnels and throughput per passthrough route and stream, sampled every
 /// 10 seconds into a fixed ring per route, for the charts on the stats page.
 /// </summary>
-internal sealed class TrafficHistory(TunnelHandler tunnels, GatewaySnapshotStore snapshots, TimeProvider time) : BackgroundService
+internal sealed class TrafficHistory(TunnelHandler tunnels, GenerationStore snapshots, TimeProvider time) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
     public const int Capacity = 90;
@@ -47,7 +48,7 @@ internal sealed class TrafficHistory(TunnelHandler tunnels, GatewaySnapshotStore
 
     internal void Sample()
     {
-        var passthrough = snapshots.Current.Config.Passthrough;
+        var passthrough = snapshots.Current.Get<PassthroughConfig>();
         var active = tunnels.ActiveByRoute();
         var now = time.GetUtcNow();
         foreach (var id in passthrough.Routes.Keys.Concat(passthrough.Streams.Keys))

@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+
 namespace Gateway.Certificates;
 
 /// <param name="CertificatePath">PEM file: the leaf first, then its intermediates.</param>

@@ -14,15 +14,3 @@ internal sealed class ConfigErrors
 
     public void Add(string path, string message) => _errors.Add(new ConfigError(path, message));
 }
-
-internal sealed record ConfigError(string Path, string Message)
-{
-    public override string ToString() => $"{Path}: {Message}";
-}
-
-/// <summary>Thrown at startup when the configuration cannot be used; carries the full list.</summary>
-internal sealed class ConfigValidationException(IReadOnlyList<ConfigError> errors)
-    : Exception("The configuration is invalid:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)))
-{
-    public IReadOnlyList<ConfigError> Errors { get; } = errors;
-}

@@ -1,4 +1,3 @@
-using Gateway.Sni;
 
 namespace Gateway.Configuration;
 

@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+
 namespace Gateway.Core;
 
 /// <param name="Https">The :443 listener: ClientHello router, then passthrough or TLS termination.</param>

@@ -7,9 +7,9 @@ namespace Gateway.Edge;
 /// A public listener whose connections Gateway accepts itself (<see cref="EdgeListener"/>). Kestrel binds it through
 /// <see cref="EdgeListenerFactory"/> and only ever sees the connections the edge hands it.
 /// </summary>
-internal sealed class EdgeEndPoint(IPAddress address, int port, ListenerKind role, string? streamId = null, bool optional = false) : IPEndPoint(address, port)
+internal sealed class EdgeEndPoint(IPAddress address, int port, ListenerKind kind, string? streamId = null, bool optional = false) : IPEndPoint(address, port)
 {
-    public ListenerKind Role { get; } = role;
+    public ListenerKind Kind { get; } = kind;
 
     /// <summary>The stream's id, for <see cref="ListenerKind.Stream"/>.</summary>
     public string? StreamId { get; } = streamId;
@@ -20,5 +20,5 @@ internal sealed class EdgeEndPoint(IPAddress address, int port, ListenerKind rol
     /// </summary>
     public bool Optional { get; } = optional;
 
-    public EdgeEndPoint WithPort(int port) => new(Address, port, Role, StreamId, Optional);
+    public EdgeEndPoint WithPort(int port) => new(Address, port, Kind, StreamId, Optional);
 }

@@ -226,7 +226,7 @@ internal sealed partial class EdgeListener : IConnectionListener
 
             try
             {
-                await _owner.RouteAsync(_endpoint, client, _handOff);
+                await _owner.Router.RouteAsync(_endpoint, client, _handOff);
             }
             finally
             {
@@ -268,7 +268,7 @@ internal sealed partial class EdgeListener : IConnectionListener
         var connection = _owner.CreateConnection(client);
         if (hello is not null)
         {
-            connection.Items[ClientHelloRouter.ClientHelloItem] = hello;
+            connection.Items[ConnectionRouter.ClientHelloItem] = hello;
         }
 
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

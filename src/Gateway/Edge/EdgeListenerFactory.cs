@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using Gateway.Core;
 using Gateway.Limits;
 using Gateway.Metrics;
-using Gateway.Sni;
 using Gateway.Sockets;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Connections;
@@ -20,8 +19,7 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     /// <summary>Kestrel's default listen backlog.</summary>
     private const int Backlog = 512;
 
-    private readonly ClientHelloRouter _router;
-    private readonly StreamRouter _streams;
+    private readonly ConnectionRouter _router;
     private readonly ProxyProtocol.ProxyHeaderReceiver _proxyHeaders;
     private readonly TunnelHandler _tunnels;
     private readonly ConnectionLimiter _limiter;
@@ -31,11 +29,11 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     private readonly ILogger _logger;
 
     // Kestrel's own pools of buffers, for the pipes of the connections the edge terminates. There is one per loop: a
-    // connection rents and returns on the thread of the loop that routed it, and one pool shared by the loops bounced
-    // its counters between the cores (0.4-2.3 % of an L7 request's CPU samples, 0.24 % with a pool per loop).
+    // connection rents and returns on the thread of the loop that routed it; one pool shared by the loops bounced its
+    // counters between the cores (measured in docs/benchmarks.md).
     private readonly MemoryPool<byte>[] _pools;
 
-    public EdgeListenerFactory(ClientHelloRouter router, StreamRouter streams, ProxyProtocol.ProxyHeaderReceiver proxyHeaders, TunnelHandler tunnels,
+    public EdgeListenerFactory(ConnectionRouter router, ProxyProtocol.ProxyHeaderReceiver proxyHeaders, TunnelHandler tunnels,
         ConnectionLimiter limiter, GatewayMetrics metrics, SocketEngine sockets, IMemoryPoolFactory<byte> pools, TimeProvider time, ILoggerFactory loggers)
     {
         _time = time;
@@ -43,7 +41,6 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
         _limiter = limiter;
         _metrics = metrics;
         _router = router;
-        _streams = streams;
         _proxyHeaders = proxyHeaders;
         _tunnels = tunnels;
         _logger = loggers.CreateLogger<EdgeListener>();
@@ -107,13 +104,7 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
 
     internal GatewayMetrics Metrics => _metrics;
 
-    /// <summary>What a connection of <paramref name="endpoint"/> goes through once Gateway:Limits admitted it.</summary>
-    internal Task RouteAsync(EdgeEndPoint endpoint, ClientConnection client, Func<ClientConnection, ClientHelloInfo?, Task> terminate) => endpoint.Role switch
-    {
-        ListenerKind.Https => _router.RouteAsync(client, terminate),
-        ListenerKind.Stream => _streams.RouteAsync(client, endpoint.StreamId!),
-        _ => terminate(client, null), // HTTP: straight to Kestrel
-    };
+    internal ConnectionRouter Router => _router;
 
     /// <summary>Kestrel's connection for <paramref name="client"/>, whose socket it takes over.</summary>
     internal ConnectionContext CreateConnection(ClientConnection client)

@@ -2,6 +2,7 @@ using System.Net.Security;
 using Gateway.Certificates;
 using Gateway.Certificates.Acme;
 using Gateway.Configuration;
+using Gateway.Proxy;
 using Gateway.Sni;
 using Microsoft.AspNetCore.Connections;
 
@@ -12,7 +13,7 @@ namespace Gateway.Edge;
 /// certificate for the SNI, else the ACME one, else the self-signed fallback; offering only http/1.1 for hosts
 /// of connection-pinned clusters.
 /// </summary>
-internal sealed class TlsOptionsSelector(GatewaySnapshotStore snapshots, ManagedCertificates managed, AcmeChallengeResponses challenges)
+internal sealed class TlsOptionsSelector(GenerationStore snapshots, ManagedCertificates managed, AcmeChallengeResponses challenges)
 {
     /// <summary>Connection item set when the handshake answers a tls-alpn-01 challenge: the connection ends after it.</summary>
     public const string AcmeChallengeItem = "Gateway.AcmeChallenge";
@@ -26,7 +27,7 @@ internal sealed class TlsOptionsSelector(GatewaySnapshotStore snapshots, Managed
     {
         // The router's SNI, not SslStream's: SslStream reads only the first TLS record, so a ClientHello
         // fragmented across records would otherwise get the fallback certificate.
-        var hello = connection.Items.TryGetValue(ClientHelloRouter.ClientHelloItem, out var item) ? item as ClientHelloInfo : null;
+        var hello = connection.Items.TryGetValue(ConnectionRouter.ClientHelloItem, out var item) ? item as ClientHelloInfo : null;
         var serverName = hello is null ? fallbackServerName : hello.ServerName;
         if (hello is not null && IsChallenge(hello) && challenges.TlsAlpn(serverName) is { } challenge)
         {
@@ -35,8 +36,8 @@ internal sealed class TlsOptionsSelector(GatewaySnapshotStore snapshots, Managed
         }
 
         var snapshot = snapshots.Current;
-        var options = snapshot.Certificates.Match(serverName) ?? managed.Match(serverName, snapshot.Config.Tls) ?? snapshot.Certificates.Fallback;
-        if (!snapshot.ProxyPolicies.Http11Only(serverName))
+        var options = snapshot.Get<CertificateSet>().Match(serverName) ?? managed.Match(serverName, snapshot.Get<TlsConfig>()) ?? snapshot.Get<CertificateSet>().Fallback;
+        if (!snapshot.Get<ProxyPolicies>().Http11Only(serverName))
         {
             return options;
         }
@@ -45,7 +46,7 @@ internal sealed class TlsOptionsSelector(GatewaySnapshotStore snapshots, Managed
         // negotiate HTTP/2. Every options instance above was built with this snapshot's TLS settings.
         if (!_http11Only.TryGetValue(options, out var http11))
         {
-            http11 = CertificateSet.CreateOptions(options.ServerCertificateContext!, snapshot.Config.Tls, Http11Protocols);
+            http11 = CertificateSet.CreateOptions(options.ServerCertificateContext!, snapshot.Get<TlsConfig>(), Http11Protocols);
             _http11Only.AddOrUpdate(options, http11);
         }
 

@@ -15,7 +15,7 @@ internal sealed record CommandLine(string ConfigFile, GatewayCommand Command, st
     public const string DefaultConfigFile = "appsettings.json";
 
     /// <summary>The top-level sections Gateway reads; an override of any other would change nothing.</summary>
-    public static readonly IReadOnlyList<string> Sections = [GatewayConfigLoader.SectionName, ProxyConfigReader.SectionName, "Logging"];
+    public static readonly IReadOnlyList<string> Sections = [Reload.GenerationFactory.GatewaySection, ProxyConfigReader.SectionName, "Logging"];
 
     private static readonly (string Flag, GatewayCommand Command)[] Commands =
     [
@@ -30,6 +30,9 @@ internal sealed record CommandLine(string ConfigFile, GatewayCommand Command, st
     private static readonly string[] Flags = ["--config", .. Commands.Select(c => c.Flag)];
 
     public string BaseDirectory => Path.GetDirectoryName(ConfigFile)!;
+
+    /// <summary>The config file with this command line's overrides on top.</summary>
+    public ConfigLocation Location => new(ConfigFile, Remaining);
 
     /// <summary>
     /// Flags are written exactly as listed by --help. A configuration override is an argument that starts with "--" and

@@ -5,8 +5,10 @@ using Gateway.Configuration;
 using Gateway.Core;
 using Gateway.Edge;
 using Gateway.Limits;
+using Gateway.Passthrough;
 using Gateway.Proxy;
 using Gateway.Proxy.Pinning;
+using Gateway.Reload;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging.Console;
@@ -35,12 +37,14 @@ internal static class GatewayApplication
         }
 
         time ??= TimeProvider.System;
-        var factory = new GatewaySnapshotFactory(time);
-        var (configuration, snapshot) = await LoadAsync(commandLine, factory);
+        var factory = new GenerationFactory(GatewayFeatures.Create(time));
+        var location = commandLine.Location;
+        var (configuration, result) = await factory.BuildAsync(location, number: 1);
+        var initial = result.Generation ?? throw new ConfigValidationException(result.Errors);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = commandLine.Remaining, ContentRootPath = commandLine.BaseDirectory });
         builder.Configuration.Sources.Clear();
-        builder.Configuration.AddConfiguration(configuration);
+        builder.Configuration.AddConfiguration(configuration!);
 
         // Under systemd (Type=notify): ready is signalled once the listeners are bound, logs go to the journal with levels.
         builder.Host.UseSystemd();
@@ -56,21 +60,21 @@ internal static class GatewayApplication
 
         // ASP.NET Core starts an Activity for every request while its hosting category logs at any level, and
         // HttpClient then sends the backend a traceparent of a span that no tracer records, in place of the client's.
-        // Without the span, a client's trace context passes through unchanged, and L7 keep-alive gains 7-14 %. The rule
-        // goes first, so a level for this category in the Logging section still wins.
+        // Without the span, a client's trace context passes through unchanged, and L7 keep-alive is faster (measured in
+        // docs/benchmarks.md). The rule goes first, so a level for this category in the Logging section still wins.
         builder.Services.Configure<LoggerFilterOptions>(options =>
             options.Rules.Insert(0, new LoggerFilterRule(null, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None, null)));
 
-        GatewayServices.Add(builder.Services, time, commandLine, factory, snapshot);
+        GatewayServices.Add(builder.Services, time, location, factory, initial);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            ApplyHttpLimits(kestrel.Limits, snapshot.Config.Limits.Http);
+            ApplyHttpLimits(kestrel.Limits, initial.Get<LimitsConfig>().Http);
             var services = kestrel.ApplicationServices;
             var listeners = services.GetRequiredService<GatewayListeners>();
-            var config = snapshot.Config.Listeners;
-            var firstRequest = new FirstRequestDeadline(snapshot.Config.Limits.Http.RequestHeadersTimeout, time,
+            var config = initial.Get<ListenersConfig>();
+            var firstRequest = new FirstRequestDeadline(initial.Get<LimitsConfig>().Http.RequestHeadersTimeout, time,
                 services.GetRequiredService<ILogger<FirstRequestDeadline>>());
 
             // The public listeners' accept loops are the edge's own (PROXY header, limits, ClientHello, tunnels);
@@ -101,7 +105,7 @@ internal static class GatewayApplication
                 });
             }
 
-            if (snapshot.Config.Admin.Listen is { } admin)
+            if (initial.Get<AdminConfig>().Listen is { } admin)
             {
                 Listen(kestrel, admin, listen =>
                 {
@@ -111,33 +115,32 @@ internal static class GatewayApplication
                 });
             }
 
-            foreach (var stream in snapshot.Config.Passthrough.Streams.Values)
+            foreach (var stream in initial.Get<PassthroughConfig>().Streams.Values)
             {
                 ListenEdge(kestrel, stream.Listen, ListenerKind.Stream, listen => listeners.RegisterStream(stream.StreamId, listen), stream.StreamId);
             }
         });
 
         var app = builder.Build();
-        app.Services.GetRequiredService<StateGauges>();
-        app.Services.GetRequiredService<LimitGauges>();
+        GatewayServices.Start(app.Services);
         Preload.Run();
 
         // The connection limit derived from the open-files limit counts what the started process holds (listeners,
         // Kestrel's threads, loaded assemblies).
         var descriptors = app.Services.GetRequiredService<DescriptorBudget>();
         var limiter = app.Services.GetRequiredService<ConnectionLimiter>();
-        var snapshots = app.Services.GetRequiredService<GatewaySnapshotStore>();
-        app.Lifetime.ApplicationStarted.Register(() => descriptors.Started(snapshots.Current.Config, limiter.Open));
+        var snapshots = app.Services.GetRequiredService<GenerationStore>();
+        app.Lifetime.ApplicationStarted.Register(() => descriptors.Started(snapshots.Current, limiter.Open));
 
         app.UseMiddleware<FirstRequestMiddleware>();
         app.MapWhen(context => context.Listener() == ListenerKind.Admin, AdminEndpoints.Configure);
         app.UseMiddleware<AcmeHttpChallengeMiddleware>();
-        app.UseMiddleware<RedirectHosts>();
+        app.UseMiddleware<RedirectHostsMiddleware>();
         app.UseMiddleware<HttpsRedirectMiddleware>();
         app.UseMiddleware<MisdirectedRequestMiddleware>();
         app.UseRouting();
         app.UseMiddleware<PathSpellingMiddleware>(RouteMatcher.Create(app));
-        app.UseMiddleware<DefaultSite>();
+        app.UseMiddleware<DefaultSiteMiddleware>();
         var recorder = app.Services.GetRequiredService<ProxyRequestRecorder>();
         var plainHttp = app.Services.GetRequiredService<PlainHttpGuard>();
         var errorPages = app.Services.GetRequiredService<ErrorPages>();
@@ -168,32 +171,20 @@ internal static class GatewayApplication
     public static async Task<int> CheckAsync(string[] args, TextWriter output)
     {
         var commandLine = CommandLine.Parse(args);
-        var errors = new ConfigErrors();
-        var configuration = ConfigSources.TryBuild(commandLine.ConfigFile, commandLine.Remaining, errors);
-        var problems = configuration is null
-            ? errors.All
-            : (await new GatewaySnapshotFactory(TimeProvider.System).BuildAsync(configuration, commandLine.BaseDirectory, 1, persistFallback: false)).Errors;
-        if (problems.Count == 0)
+        var factory = new GenerationFactory(GatewayFeatures.Create(TimeProvider.System));
+        var (_, result) = await factory.BuildAsync(commandLine.Location, number: 1, dryRun: true);
+        if (result.Errors.Count == 0)
         {
             await output.WriteLineAsync($"{commandLine.ConfigFile}: ok");
             return ExitCodes.Ok;
         }
 
-        foreach (var problem in problems)
+        foreach (var problem in result.Errors)
         {
             await output.WriteLineAsync(problem.ToString());
         }
 
         return ExitCodes.Invalid;
-    }
-
-    private static async Task<(IConfigurationRoot Configuration, GatewaySnapshot Snapshot)> LoadAsync(CommandLine commandLine, GatewaySnapshotFactory factory)
-    {
-        var errors = new ConfigErrors();
-        var configuration = ConfigSources.TryBuild(commandLine.ConfigFile, commandLine.Remaining, errors)
-            ?? throw new ConfigValidationException(errors.All);
-        var (snapshot, problems) = await factory.BuildAsync(configuration, commandLine.BaseDirectory, generation: 1);
-        return snapshot is null ? throw new ConfigValidationException(problems) : (configuration, snapshot);
     }
 
     /// <summary>Set deliberately rather than inherited: these are what a slow or hostile HTTP client meets. Read at start.</summary>
@@ -210,16 +201,16 @@ internal static class GatewayApplication
     }
 
     /// <summary>A listener the edge accepts itself (<see cref="EdgeListenerFactory"/>); localhost is both loopbacks, as in Kestrel.</summary>
-    private static void ListenEdge(KestrelServerOptions kestrel, HostPort address, ListenerKind role, Action<ListenOptions> configure, string? streamId = null)
+    private static void ListenEdge(KestrelServerOptions kestrel, HostPort address, ListenerKind kind, Action<ListenOptions> configure, string? streamId = null)
     {
         if (address.Address is { } ip)
         {
-            kestrel.Listen(new EdgeEndPoint(ip, address.Port, role, streamId), configure);
+            kestrel.Listen(new EdgeEndPoint(ip, address.Port, kind, streamId), configure);
             return;
         }
 
-        kestrel.Listen(new EdgeEndPoint(System.Net.IPAddress.Loopback, address.Port, role, streamId), configure);
-        kestrel.Listen(new EdgeEndPoint(System.Net.IPAddress.IPv6Loopback, address.Port, role, streamId, optional: true), configure);
+        kestrel.Listen(new EdgeEndPoint(System.Net.IPAddress.Loopback, address.Port, kind, streamId), configure);
+        kestrel.Listen(new EdgeEndPoint(System.Net.IPAddress.IPv6Loopback, address.Port, kind, streamId, optional: true), configure);
     }
 
     private static void Listen(KestrelServerOptions kestrel, HostPort address, Action<ListenOptions> configure)

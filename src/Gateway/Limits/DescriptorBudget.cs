@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Passthrough;
 
 namespace Gateway.Limits;
 
@@ -37,7 +38,7 @@ internal sealed partial class DescriptorBudget
     private int _derived;
     private (int? Configured, long ClusterTotal) _warned;
 
-    public DescriptorBudget(GatewaySnapshotStore snapshots, ILogger<DescriptorBudget> logger)
+    public DescriptorBudget(GenerationStore generations, ILogger<DescriptorBudget> logger)
     {
         _logger = logger;
         if (OpenFilesLimit.RaiseToHard() is var (soft, before, hard))
@@ -49,7 +50,7 @@ internal sealed partial class DescriptorBudget
 
         // Until the count at start: what is open now, and an allowance for what the start adds.
         Derive((OpenFilesLimit.CountOpen() ?? 0) + StartAllowance);
-        snapshots.Published += snapshot => Check(snapshot.Config);
+        generations.Published += (_, next) => Check(next);
     }
 
     /// <summary>The soft RLIMIT_NOFILE in force (raised to the hard one at start); null where there is none.</summary>
@@ -71,7 +72,7 @@ internal sealed partial class DescriptorBudget
 
     /// <summary>Counts what the started process holds, derives the limit from it, and says so (and what does not fit).</summary>
     /// <param name="connectionsOpen">Connections already accepted, not part of what the process holds on its own.</param>
-    public void Started(GatewayConfig config, int connectionsOpen)
+    public void Started(Generation generation, int connectionsOpen)
     {
         if (Limit is not { } limit)
         {
@@ -84,29 +85,30 @@ internal sealed partial class DescriptorBudget
             Derive(Math.Max(0, open - (PerConnection * connectionsOpen)));
         }
 
+        var configured = generation.Get<LimitsConfig>().MaxConnections;
         var raised = _before < limit ? $", raised from {_before}" : "";
-        var source = config.Limits.MaxConnections is { } configured
-            ? configured <= DerivedMaxConnections ? $"{configured} (Gateway:Limits:MaxConnections)" : $"{DerivedMaxConnections} (Gateway:Limits:MaxConnections {configured}, capped)"
+        var source = configured is { } set
+            ? set <= DerivedMaxConnections ? $"{set} (Gateway:Limits:MaxConnections)" : $"{DerivedMaxConnections} (Gateway:Limits:MaxConnections {set}, capped)"
             : $"{DerivedMaxConnections} (derived: Gateway:Limits:MaxConnections is unset)";
         Log.Budget(_logger, limit, HardLimit ?? limit, raised, OpenAtStart, Reserve, source);
-        if (config.Limits.MaxConnections is null && DerivedMaxConnections < FewConnections)
+        if (configured is null && DerivedMaxConnections < FewConnections)
         {
             Log.FewConnections(_logger, limit, DerivedMaxConnections, OpenAtStart, Reserve);
         }
 
-        Check(config);
+        Check(generation);
     }
 
     /// <summary>Warns about limits the descriptors cannot hold; once per distinct setting, at start and on reloads.</summary>
-    private void Check(GatewayConfig config)
+    private void Check(Generation generation)
     {
         if (Limit is not { } limit)
         {
             return;
         }
 
-        var configured = config.Limits.MaxConnections;
-        var clusterTotal = config.Passthrough.Clusters.Values.Sum(c => (long)(c.MaxConnections ?? 0));
+        var configured = generation.Get<LimitsConfig>().MaxConnections;
+        var clusterTotal = generation.Get<PassthroughConfig>().Clusters.Values.Sum(c => (long)(c.MaxConnections ?? 0));
         var last = _warned;
         _warned = (configured, clusterTotal);
         var derived = DerivedMaxConnections;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Gateway.Tunnel;
 
 namespace Gateway.Metrics;
 
@@ -80,13 +79,13 @@ internal sealed class GatewayMetrics
 
     public void TunnelOpened(string route) => _activeTunnels.Add(1, new KeyValuePair<string, object?>("route", route));
 
-    public void TunnelClosed(string route, long bytesFromClient, long bytesFromBackend, TimeSpan duration, TunnelEnd end)
+    public void TunnelClosed(string route, long bytesFromClient, long bytesFromBackend, TimeSpan duration, string end)
     {
         var routeTag = new KeyValuePair<string, object?>("route", route);
         _activeTunnels.Add(-1, routeTag);
         _tunnelBytes.Add(bytesFromClient, routeTag, new KeyValuePair<string, object?>("direction", "client_to_backend"));
         _tunnelBytes.Add(bytesFromBackend, routeTag, new KeyValuePair<string, object?>("direction", "backend_to_client"));
-        _tunnelDuration.Record(duration.TotalSeconds, routeTag, new KeyValuePair<string, object?>("end", end.ToString()));
+        _tunnelDuration.Record(duration.TotalSeconds, routeTag, new KeyValuePair<string, object?>("end", end));
     }
 
     public void ProxyRequest(string route, string cluster, int status, TimeSpan duration)

@@ -1,4 +1,5 @@
 using Gateway.ProxyProtocol;
+
 namespace Gateway.Passthrough;
 
 /// <param name="ConnectTimeout">Bound on dialing one destination.</param>

@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.ProxyProtocol;
 
 namespace Gateway.Passthrough;
@@ -45,7 +46,7 @@ internal static class PassthroughConfigReader
     private static StreamConfig? ReadStream(IConfigurationSection stream, Dictionary<string, PassthroughClusterConfig> clusters, ConfigErrors errors)
     {
         ConfigReader.RejectUnknownKeys(stream, errors, "Listen", "ClusterId");
-        var listen = GatewayConfigLoader.ReadListenAddress(stream, "Listen", null, required: true, errors);
+        var listen = ListenAddress.Read(stream, "Listen", null, required: true, errors);
         var clusterId = RequireCluster(stream, clusters, errors);
         return listen is null || clusterId is null ? null : new StreamConfig(stream.Key, listen, clusterId);
     }

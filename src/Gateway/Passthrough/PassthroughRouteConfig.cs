@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+
 namespace Gateway.Passthrough;
 
 /// <param name="Access">Client networks allowed or denied before anything is dialled (a denied client is closed at once).</param>

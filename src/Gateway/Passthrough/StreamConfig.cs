@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+
 namespace Gateway.Passthrough;
 
 /// <summary>A plain TCP listener whose every connection goes to a cluster, with no ClientHello awaited (SMTP speaks first).</summary>

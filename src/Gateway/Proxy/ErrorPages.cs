@@ -8,7 +8,7 @@ namespace Gateway.Proxy;
 /// down, every destination unhealthy, a timeout), the visitor gets a page instead of an empty response -
 /// Gateway:Proxy:ErrorPages:{code}, or a built-in one.
 /// </summary>
-internal sealed class ErrorPages(GatewaySnapshotStore snapshots)
+internal sealed class ErrorPages(GenerationStore snapshots)
 {
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {

@@ -1,6 +1,5 @@
 using Gateway.Configuration;
 using Gateway.Core;
-using Gateway.Hosting;
 
 namespace Gateway.Proxy;
 
@@ -9,7 +8,7 @@ namespace Gateway.Proxy;
 /// came in over plain HTTP through only when the route it matched has ForceHttps off; every other route's requests are
 /// redirected to https, even on a host another route serves over plain HTTP.
 /// </summary>
-internal sealed class PlainHttpGuard(GatewaySnapshotStore snapshots, GatewayListeners listeners)
+internal sealed class PlainHttpGuard(GenerationStore snapshots, GatewayListeners listeners)
 {
     public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {

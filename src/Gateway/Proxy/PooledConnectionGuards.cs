@@ -4,7 +4,7 @@ using Gateway.Metrics;
 namespace Gateway.Proxy;
 
 /// <summary>Puts a <see cref="PooledConnectionGuard"/> in every pooled backend client, and its stream on every connection.</summary>
-internal sealed class PooledConnectionGuards(GatewaySnapshotStore? snapshots, GatewayMetrics? metrics, ILogger<PooledConnectionGuard>? logger)
+internal sealed class PooledConnectionGuards(GenerationStore? snapshots, GatewayMetrics? metrics, ILogger<PooledConnectionGuard>? logger)
 {
     /// <summary>No guard: for tests of the pooling alone.</summary>
     public static PooledConnectionGuards None { get; } = new(null, null, null);

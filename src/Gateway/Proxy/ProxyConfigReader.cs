@@ -11,7 +11,7 @@ internal static class ProxyConfigReader
 {
     public const string SectionName = "ReverseProxy";
 
-    public static async Task<ProxyConfigSnapshot> ReadAsync(IConfiguration root, ConfigErrors errors)
+    public static async Task<YarpConfig> ReadAsync(IConfiguration root, ConfigErrors errors)
     {
         var section = root.GetSection(SectionName);
 
@@ -29,7 +29,7 @@ internal static class ProxyConfigReader
         catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
         {
             errors.Add(SectionName, Describe(e));
-            return ProxyConfigSnapshot.Empty;
+            return YarpConfig.Empty;
         }
 
         var validator = services.GetRequiredService<IConfigValidator>();
@@ -70,7 +70,7 @@ internal static class ProxyConfigReader
             }
         }
 
-        return new ProxyConfigSnapshot(config.Routes, config.Clusters);
+        return new YarpConfig(config.Routes, config.Clusters);
     }
 
     private static string Describe(Exception e)
@@ -83,10 +83,4 @@ internal static class ProxyConfigReader
 
         return string.Join(" ", messages.Distinct());
     }
-}
-
-/// <summary>The validated YARP routes and clusters of one generation.</summary>
-internal sealed record ProxyConfigSnapshot(IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters)
-{
-    public static ProxyConfigSnapshot Empty { get; } = new([], []);
 }

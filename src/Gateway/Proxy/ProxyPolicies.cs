@@ -28,7 +28,7 @@ internal sealed class ProxyPolicies
     private readonly bool _routeForAnyHost;
     private readonly bool _plainHttpForAnyHost;
 
-    public ProxyPolicies(ProxyPoliciesConfig config, ProxyConfigSnapshot proxy)
+    public ProxyPolicies(ProxyPoliciesConfig config, YarpConfig proxy)
     {
         _pinned = config.Clusters.Values.Where(c => c.ConnectionPinned).ToDictionary(c => c.ClusterId, StringComparer.OrdinalIgnoreCase);
         _clusters = config.Clusters;
@@ -106,7 +106,7 @@ internal sealed class ProxyPolicies
     public bool HasCluster(string clusterId) => _clusterIds.Contains(clusterId);
 
     /// <summary>Every id in Gateway:Proxy must name a YARP route or cluster of the same file.</summary>
-    public static void Check(ProxyPoliciesConfig config, ProxyConfigSnapshot proxy, ConfigErrors errors)
+    public static void Check(ProxyPoliciesConfig config, YarpConfig proxy, ConfigErrors errors)
     {
         var clusters = proxy.Clusters.Select(c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var cluster in config.Clusters.Values.Where(c => !clusters.Contains(c.ClusterId)))
@@ -136,7 +136,7 @@ internal sealed class ProxyPolicies
     /// connection, HTTP/2 would multiplex users onto it), long request activity, and for Exchange its health probe
     /// unless the operator configured one.
     /// </summary>
-    public static ProxyConfigSnapshot ApplyPresets(ProxyConfigSnapshot proxy, ProxyPoliciesConfig config)
+    public static YarpConfig ApplyPresets(YarpConfig proxy, ProxyPoliciesConfig config)
     {
         if (config.Clusters.Count == 0)
         {

@@ -1,6 +1,5 @@
-using Gateway.Access;
-using Gateway.Admin;
 using Gateway.Configuration;
+using Gateway.Core;
 
 namespace Gateway.Proxy;
 
@@ -127,7 +126,7 @@ internal static class ProxyPoliciesReader
             entry.Key,
             rules,
             AccessRules.Read(entry.GetSection("Access"), errors),
-            AdminConfigReader.ReadUsers(entry.GetSection("Users"), errors),
+            PasswordUsers.Read(entry.GetSection("Users"), errors),
             satisfy.Equals("Any", StringComparison.OrdinalIgnoreCase),
             ConfigReader.ReadBool(entry, "ForceHttps", true, errors),
             ReadHsts(entry.GetSection("Hsts"), errors),

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Gateway.Configuration;
 using Gateway.Core;
 using Gateway.Metrics;
+using Gateway.Sni;
 
 namespace Gateway.ProxyProtocol;
 
@@ -12,23 +13,25 @@ namespace Gateway.ProxyProtocol;
 /// routing, affinity, access rules and logs see the real client. Connections from anywhere else are passed on
 /// untouched: a header from them is just bytes that are not TLS or HTTP.
 /// </summary>
-internal sealed partial class ProxyHeaderReceiver(GatewaySnapshotStore snapshots, GatewayMetrics metrics, TimeProvider time, ILogger<ProxyHeaderReceiver> logger)
+internal sealed partial class ProxyHeaderReceiver(GenerationStore generations, GatewayMetrics metrics, TimeProvider time, ILogger<ProxyHeaderReceiver> logger)
 {
     /// <returns>False when the connection must be closed (counted and logged here).</returns>
     public async ValueTask<bool> AcceptAsync(ClientConnection client)
     {
-        var config = snapshots.Current.Config;
-        if (config.ProxyProtocol.TrustedNetworks.Count == 0 || !Networks.Contains(config.ProxyProtocol.TrustedNetworks, client.RemoteEndPoint?.Address))
+        var generation = generations.Current;
+        var trusted = generation.Get<ProxyProtocolConfig>().TrustedNetworks;
+        if (trusted.Count == 0 || !Networks.Contains(trusted, client.RemoteEndPoint?.Address))
         {
             return true;
         }
 
+        var hello = generation.Get<ClientHelloConfig>();
         ProxyHeader header;
-        using (var timeout = new CancellationTokenSource(config.ClientHello.Timeout, time))
+        using (var timeout = new CancellationTokenSource(hello.Timeout, time))
         using (client.Stopping.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout))
         {
             // Room for the ClientHello behind the header, so the router reads on into the same buffer.
-            header = await ReceiveAsync(client, ProxyHeaderParser.MaxV2Length + config.ClientHello.MaxBytes, timeout.Token);
+            header = await ReceiveAsync(client, ProxyHeaderParser.MaxV2Length + hello.MaxBytes, timeout.Token);
         }
 
         if (header.Status != ProxyHeaderStatus.Complete)

@@ -114,7 +114,7 @@ internal sealed partial class TunnelHandler : IDisposable
                 _open.TryRemove(session, out _);
                 destination.ConnectionClosed();
                 var duration = _time.GetElapsedTime(started);
-                _metrics.TunnelClosed(route.RouteId, session.BytesFromClient, session.BytesFromBackend, duration, end);
+                _metrics.TunnelClosed(route.RouteId, session.BytesFromClient, session.BytesFromBackend, duration, end.ToString());
                 Log.TunnelClosed(_logger, client.RemoteEndPoint, serverName, route.RouteId, destination.DestinationId,
                     session.BytesFromClient, session.BytesFromBackend, duration.TotalSeconds, end);
             }

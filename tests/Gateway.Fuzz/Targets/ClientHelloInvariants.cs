@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
+using Gateway.Configuration;
 using Gateway.Sni;
 
 namespace Gateway.Fuzz.Targets;

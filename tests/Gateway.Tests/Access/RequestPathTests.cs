@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Gateway.Access;
+using Gateway.Proxy;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Tests.Access;

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
-using Gateway.Configuration;
 using Gateway.Core;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -211,9 +210,7 @@ public sealed class AdminAccessTests
     public void A_non_loopback_admin_listener_without_users_is_refused_with_a_clear_message(string listen)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:Listeners:Admin"] = listen }).Build();
-        var errors = new ConfigErrors();
-
-        GatewayConfigLoader.Load(configuration, "/", errors);
+        ConfigUnderTest.Read(configuration, "/", out var errors);
 
         var error = Assert.Single(errors.All);
         Assert.Equal("Gateway:Listeners:Admin", error.Path);

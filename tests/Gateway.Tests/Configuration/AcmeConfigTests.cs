@@ -1,5 +1,6 @@
 using Gateway.Certificates.Acme;
 using Gateway.Configuration;
+using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 
 namespace Gateway.Tests.Configuration;
@@ -12,11 +13,11 @@ public sealed class AcmeConfigTests
         var config = Load(new(), out var errors);
 
         Assert.False(errors.Any, string.Join("\n", errors.All));
-        Assert.False(config.Acme.Enabled);
-        Assert.False(config.Acme.AcceptTermsOfService);
-        Assert.Equal(AcmeConfig.LetsEncrypt, config.Acme.Directory);
-        Assert.Equal([AcmeChallengeType.TlsAlpn01, AcmeChallengeType.Http01], config.Acme.Challenges);
-        Assert.Null(config.Acme.RenewBefore);
+        Assert.False(config!.Get<AcmeConfig>().Enabled);
+        Assert.False(config!.Get<AcmeConfig>().AcceptTermsOfService);
+        Assert.Equal(AcmeConfig.LetsEncrypt, config!.Get<AcmeConfig>().Directory);
+        Assert.Equal([AcmeChallengeType.TlsAlpn01, AcmeChallengeType.Http01], config!.Get<AcmeConfig>().Challenges);
+        Assert.Null(config!.Get<AcmeConfig>().RenewBefore);
     }
 
     [Fact]
@@ -34,11 +35,11 @@ public sealed class AcmeConfigTests
         }, out var errors);
 
         Assert.False(errors.Any, string.Join("\n", errors.All));
-        Assert.Equal(AcmeConfig.LetsEncryptStaging, config.Acme.Directory);
-        Assert.Equal("ops@example.com", config.Acme.Email);
-        Assert.Equal([AcmeChallengeType.Http01], config.Acme.Challenges);
-        Assert.Equal(["extra.example"], config.Acme.Hosts.Select(h => h.Value));
-        Assert.Equal(TimeSpan.FromDays(30), config.Acme.RenewBefore);
+        Assert.Equal(AcmeConfig.LetsEncryptStaging, config!.Get<AcmeConfig>().Directory);
+        Assert.Equal("ops@example.com", config!.Get<AcmeConfig>().Email);
+        Assert.Equal([AcmeChallengeType.Http01], config!.Get<AcmeConfig>().Challenges);
+        Assert.Equal(["extra.example"], config!.Get<AcmeConfig>().Hosts.Select(h => h.Value));
+        Assert.Equal(TimeSpan.FromDays(30), config!.Get<AcmeConfig>().RenewBefore);
     }
 
     [Fact]
@@ -73,10 +74,6 @@ public sealed class AcmeConfigTests
         Assert.True(messages.Any(m => m.StartsWith(path + ": ", StringComparison.Ordinal) && m.Contains(fragment, StringComparison.Ordinal)),
             $"no error at {path} containing '{fragment}'; got:\n{string.Join("\n", messages)}");
 
-    private static GatewayConfig Load(Dictionary<string, string?> values, out ConfigErrors errors)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        errors = new ConfigErrors();
-        return GatewayConfigLoader.Load(configuration, "/etc/gateway", errors);
-    }
+    private static Generation? Load(Dictionary<string, string?> values, out ConfigErrors errors) =>
+        ConfigUnderTest.Read(values, "/etc/gateway", out errors);
 }

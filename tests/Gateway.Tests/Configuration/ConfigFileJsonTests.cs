@@ -1,5 +1,6 @@
 using System.Text;
 using Gateway.Configuration;
+using Gateway.Reload;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

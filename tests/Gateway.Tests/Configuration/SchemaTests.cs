@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Gateway.Configuration;
+using Gateway.Tests.Infrastructure;
 using Json.Schema;
 using Microsoft.Extensions.Configuration;
 
@@ -86,8 +86,7 @@ public sealed class SchemaTests
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { [path + ":NotAKey"] = "x" })
             .Build();
-        var errors = new ConfigErrors();
-        GatewayConfigLoader.Load(configuration, "/", errors);
+        ConfigUnderTest.Read(configuration, "/", out var errors);
         var error = errors.All.SingleOrDefault(e => e.Path == path + ":NotAKey");
         Assert.True(error is not null, $"the loader does not check keys at {path}; errors: {string.Join("; ", errors.All)}");
         const string marker = "expected one of: ";

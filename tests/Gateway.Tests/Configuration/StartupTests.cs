@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Gateway.Configuration;
+using Gateway.Sni;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -40,7 +41,7 @@ public sealed class StartupTests
     {
         await using var gateway = await TestGateway.StartAsync(null, null, "--Gateway:ClientHello:MaxBytes=4096");
 
-        Assert.Equal(4096, gateway.Services.GetRequiredService<GatewaySnapshotStore>().Current.Config.ClientHello.MaxBytes);
+        Assert.Equal(4096, gateway.Services.GetRequiredService<GenerationStore>().Current.Get<ClientHelloConfig>().MaxBytes);
     }
 
     private static async Task<(int ExitCode, string Output)> RunGatewayAsync(params string[] args)
@@ -72,7 +73,7 @@ public sealed class EnvironmentOverrideTests
         {
             await using var gateway = await TestGateway.StartAsync(new JsonObject { ["ClientHello"] = new JsonObject { ["MaxBytes"] = 8192 } });
 
-            Assert.Equal(2048, gateway.Services.GetRequiredService<GatewaySnapshotStore>().Current.Config.ClientHello.MaxBytes);
+            Assert.Equal(2048, gateway.Services.GetRequiredService<GenerationStore>().Current.Get<ClientHelloConfig>().MaxBytes);
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using Gateway.Configuration;
+using Gateway.Core;
+using Gateway.Reload;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Sni;
 using Microsoft.Extensions.DependencyInjection;
@@ -83,7 +84,7 @@ public sealed class ReloadTests : IAsyncLifetime
         Assert.NotNull(failure);
         var expectedPath = path.StartsWith("appsettings.json", StringComparison.Ordinal) ? gateway.ConfigFile + path["appsettings.json".Length..] : path;
         Assert.Contains(failure.Errors, e => e.Path == expectedPath && e.Message.Contains(message, StringComparison.Ordinal));
-        Assert.Equal(1, gateway.Snapshots.Current.Generation);
+        Assert.Equal(1, gateway.Snapshots.Current.Number);
         await AssertServesAsync(gateway, "raw.test", "app.test");
     }
 
@@ -102,7 +103,7 @@ public sealed class ReloadTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(second, "appsettings.json"), TestGateway.Compose(Gateway("raw2.test"), Proxy("app2.test")));
         await SwapDataLinkAsync(directory, second);
 
-        await Poll.UntilAsync(() => gateway.Snapshots.Current.Generation == 2, "the swapped ConfigMap is applied");
+        await Poll.UntilAsync(() => gateway.Snapshots.Current.Number == 2, "the swapped ConfigMap is applied");
         await AssertServesAsync(gateway, "raw2.test", "app2.test");
     }
 
@@ -129,7 +130,7 @@ public sealed class ReloadTests : IAsyncLifetime
         File.Copy(second.KeyPath, Path.Combine(secondData, "tls.key"));
         await SwapDataLinkAsync(directory, secondData);
 
-        await Poll.UntilAsync(() => gateway.Snapshots.Current.Generation >= 2 && gateway.Snapshots.LastFailure is null, "the swapped Secret is reloaded");
+        await Poll.UntilAsync(() => gateway.Snapshots.Current.Number >= 2 && gateway.Snapshots.LastFailure is null, "the swapped Secret is reloaded");
         Assert.Equal(second.Thumbprint, await ServedThumbprintAsync(gateway));
     }
 
@@ -151,7 +152,7 @@ public sealed class ReloadTests : IAsyncLifetime
 
         await gateway.WriteConfigAsync(Gateway("raw2.test"), Proxy("app2.test"));
         var written = DateTime.UtcNow;
-        await Poll.UntilAsync(() => gateway.Snapshots.Current.Generation == 2, "the edit is applied", TimeSpan.FromSeconds(2));
+        await Poll.UntilAsync(() => gateway.Snapshots.Current.Number == 2, "the edit is applied", TimeSpan.FromSeconds(2));
         Assert.True(DateTime.UtcNow - written < TimeSpan.FromSeconds(2));
 
         await AssertServesAsync(gateway, "raw2.test", "app2.test");
@@ -171,7 +172,7 @@ public sealed class ReloadTests : IAsyncLifetime
         File.Copy(second.KeyPath, Path.Combine(directory, "key.pem"), overwrite: true);
         await gateway.WriteConfigAsync(section, Proxy("app.test"));
 
-        await Poll.UntilAsync(() => gateway.Snapshots.Current.Generation == 2, "the unchanged file is reloaded");
+        await Poll.UntilAsync(() => gateway.Snapshots.Current.Number == 2, "the unchanged file is reloaded");
         Assert.Equal(second.Thumbprint, await ServedThumbprintAsync(gateway));
     }
 
@@ -190,7 +191,7 @@ public sealed class ReloadTests : IAsyncLifetime
             File.Move(Path.Combine(directory, to + ".new"), Path.Combine(directory, to), overwrite: true);
         }
 
-        await Poll.UntilAsync(() => gateway.Snapshots.Current.Generation >= 2 && gateway.Snapshots.LastFailure is null, "the certificate files are reloaded");
+        await Poll.UntilAsync(() => gateway.Snapshots.Current.Number >= 2 && gateway.Snapshots.LastFailure is null, "the certificate files are reloaded");
         Assert.Equal(second.Thumbprint, await ServedThumbprintAsync(gateway));
     }
 
@@ -235,14 +236,14 @@ public sealed class ReloadTests : IAsyncLifetime
     {
         await using var gateway = await TestGateway.StartAsync(Gateway("raw.test"), Proxy("app.test"));
         var reloader = gateway.Services.GetRequiredService<ConfigReloader>();
-        var running = gateway.Snapshots.Current.Config.Listeners;
+        var running = gateway.Snapshots.Current.Get<ListenersConfig>();
         var next = Gateway("raw2.test");
         next["Listeners"] = new JsonObject { ["Https"] = "127.0.0.1:1", ["Http"] = "127.0.0.1:2", ["Admin"] = "127.0.0.1:0" };
 
         await gateway.WriteConfigAsync(next, Proxy("app.test"));
         Assert.True(await reloader.ReloadAsync());
 
-        Assert.Equal(running, gateway.Snapshots.Current.Config.Listeners);
+        Assert.Equal(running, gateway.Snapshots.Current.Get<ListenersConfig>());
         await AssertServesAsync(gateway, "raw2.test", "app.test");
     }
 

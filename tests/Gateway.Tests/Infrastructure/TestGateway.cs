@@ -56,7 +56,7 @@ public sealed class TestGateway : IAsyncDisposable
 
     public string ConfigFile => Path.Combine(Directory, "appsettings.json");
 
-    internal GatewaySnapshotStore Snapshots => _app.Services.GetRequiredService<GatewaySnapshotStore>();
+    internal GenerationStore Snapshots => _app.Services.GetRequiredService<GenerationStore>();
 
     /// <summary>Rewrites the config file the way an editor saves it (write a temporary file, rename over).</summary>
     public async Task WriteConfigAsync(JsonObject? gateway, JsonObject? reverseProxy, string? raw = null)

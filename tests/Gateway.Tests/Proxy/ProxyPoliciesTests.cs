@@ -1,6 +1,7 @@
 using System.Net;
-using Gateway.Access;
 using Gateway.Configuration;
+using Gateway.Proxy;
+using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 
 namespace Gateway.Tests.Proxy;
@@ -24,17 +25,17 @@ public sealed class ProxyPoliciesTests
         var (snapshot, errors) = await BuildAsync(new() { ["Gateway:Proxy:Clusters:exchange:Preset"] = "Exchange" });
 
         Assert.Empty(errors);
-        var exchange = snapshot!.Proxy.Clusters.Single(c => c.ClusterId == "exchange");
+        var exchange = snapshot!.Get<YarpConfig>().Clusters.Single(c => c.ClusterId == "exchange");
         Assert.Equal(HttpVersion.Version11, exchange.HttpRequest!.Version);
         Assert.Equal(HttpVersionPolicy.RequestVersionExact, exchange.HttpRequest.VersionPolicy);
         Assert.Equal(TimeSpan.FromHours(1), exchange.HttpRequest.ActivityTimeout);
         Assert.True(exchange.HealthCheck!.Active!.Enabled);
         Assert.Equal("/owa/healthcheck.htm", exchange.HealthCheck.Active.Path);
-        Assert.NotNull(snapshot.ProxyPolicies.Pinned("exchange"));
-        Assert.Null(snapshot.ProxyPolicies.Pinned("app"));
-        Assert.True(snapshot.ProxyPolicies.Http11Only("MAIL.example."));
-        Assert.False(snapshot.ProxyPolicies.Http11Only("app.example"));
-        Assert.Null(snapshot.Proxy.Clusters.Single(c => c.ClusterId == "app").HttpRequest);
+        Assert.NotNull(snapshot.Get<ProxyPolicies>().Pinned("exchange"));
+        Assert.Null(snapshot.Get<ProxyPolicies>().Pinned("app"));
+        Assert.True(snapshot.Get<ProxyPolicies>().Http11Only("MAIL.example."));
+        Assert.False(snapshot.Get<ProxyPolicies>().Http11Only("app.example"));
+        Assert.Null(snapshot.Get<YarpConfig>().Clusters.Single(c => c.ClusterId == "app").HttpRequest);
     }
 
     [Fact]
@@ -81,8 +82,8 @@ public sealed class ProxyPoliciesTests
 
         var (snapshot, valid) = await BuildAsync(new() { ["Gateway:Proxy:Clusters:app:PerRequestAuthSchemes:0"] = "Token" });
         Assert.Empty(valid);
-        Assert.Contains("token", snapshot!.ProxyPolicies.PerRequestAuthSchemes("APP"));
-        Assert.Empty(snapshot.ProxyPolicies.PerRequestAuthSchemes("exchange"));
+        Assert.Contains("token", snapshot!.Get<ProxyPolicies>().PerRequestAuthSchemes("APP"));
+        Assert.Empty(snapshot.Get<ProxyPolicies>().PerRequestAuthSchemes("exchange"));
     }
 
     [Fact]
@@ -174,9 +175,10 @@ public sealed class ProxyPoliciesTests
         AssertError(messages, "ReverseProxy:Routes:owa:CorsPolicy", "CORS middleware");
     }
 
-    private static async Task<(GatewaySnapshot? Snapshot, IReadOnlyList<ConfigError> Errors)> BuildAsync(Dictionary<string, string?> gateway)
+    private static async Task<(Generation? Snapshot, IReadOnlyList<ConfigError> Errors)> BuildAsync(Dictionary<string, string?> gateway)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(YarpSection).AddInMemoryCollection(gateway).Build();
-        return await new GatewaySnapshotFactory(TimeProvider.System).BuildAsync(configuration, "/tmp", 1, persistFallback: false);
+        var (generation, errors) = await ConfigUnderTest.BuildAsync(configuration, "/tmp");
+        return (generation, errors);
     }
 }

@@ -4,6 +4,7 @@ using Gateway.Access;
 using Gateway.Configuration;
 using Gateway.Metrics;
 using Gateway.Proxy;
+using Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,7 +38,7 @@ public sealed class ProxyRequestPolicyTests
     [InlineData("app", "new-cluster")]
     public async Task A_route_or_cluster_the_published_generation_lacks_is_refused_by_every_check(string routeId, string clusterId)
     {
-        var store = new GatewaySnapshotStore(await BuildAsync(Config));
+        var store = new GenerationStore(await BuildAsync(Config));
         var (routeAccess, pathRules) = Steps(store);
 
         var first = Request(routeId, clusterId, "/");
@@ -54,7 +55,7 @@ public sealed class ProxyRequestPolicyTests
     [Fact]
     public async Task A_route_without_gateway_settings_is_proxied_with_the_defaults()
     {
-        var store = new GatewaySnapshotStore(await BuildAsync(Config));
+        var store = new GenerationStore(await BuildAsync(Config));
         var (routeAccess, pathRules) = Steps(store);
         var context = Request("app", "app", "/ecp");
 
@@ -68,7 +69,7 @@ public sealed class ProxyRequestPolicyTests
     [Fact]
     public async Task A_reload_published_mid_request_does_not_change_the_settings_the_request_runs_under()
     {
-        var store = new GatewaySnapshotStore(await BuildAsync(Config));
+        var store = new GenerationStore(await BuildAsync(Config));
         var (_, pathRules) = Steps(store);
         var context = Request("owa", "exchange", "/ecp%2Fdefault.aspx");
         Assert.NotNull(ProxyRequestPolicy.Of(context, store).Route);
@@ -82,7 +83,7 @@ public sealed class ProxyRequestPolicyTests
         Assert.Equal(StatusCodes.Status403Forbidden, context.Response.StatusCode);
     }
 
-    private static (RouteAccess RouteAccess, PathRules PathRules) Steps(GatewaySnapshotStore store)
+    private static (RouteAccess RouteAccess, PathRules PathRules) Steps(GenerationStore store)
     {
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
         var metrics = new GatewayMetrics(meters);
@@ -116,10 +117,10 @@ public sealed class ProxyRequestPolicyTests
         return context;
     }
 
-    private static async Task<GatewaySnapshot> BuildAsync(Dictionary<string, string?> settings)
+    private static async Task<Generation> BuildAsync(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var (snapshot, errors) = await new GatewaySnapshotFactory(TimeProvider.System).BuildAsync(configuration, "/tmp", 1, persistFallback: false);
+        var (snapshot, errors) = await ConfigUnderTest.BuildAsync(configuration, "/tmp");
         Assert.Empty(errors);
         return snapshot!;
     }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Threading.Channels;
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.Metrics;
 
 namespace Gateway.Certificates.Acme;
@@ -16,7 +17,7 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
     /// <summary>Even with nothing due, look again this often: a clock jump or a removed file should not go unnoticed for long.</summary>
     private static readonly TimeSpan MaxSleep = TimeSpan.FromHours(1);
 
-    private readonly GatewaySnapshotStore _snapshots;
+    private readonly GenerationStore _snapshots;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ManagedCertificates _managed;
     private readonly AcmeOrderer _orderer;
@@ -30,7 +31,7 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
     private AcmeClient? _client;
     private (string, Uri, string?) _clientConfig;
 
-    public AcmeCertificateManager(GatewaySnapshotStore snapshots, IHostApplicationLifetime lifetime, ManagedCertificates managed, AcmeOrderer orderer,
+    public AcmeCertificateManager(GenerationStore snapshots, IHostApplicationLifetime lifetime, ManagedCertificates managed, AcmeOrderer orderer,
         GatewayMetrics metrics, TimeProvider time, ILogger<AcmeCertificateManager> logger)
     {
         _snapshots = snapshots;
@@ -40,7 +41,7 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        snapshots.Published += _ => _wake.Writer.TryWrite(true);
+        snapshots.Published += (_, _) => _wake.Writer.TryWrite(true);
     }
 
     /// <summary>A copy of every host set's standing, for the stats page.</summary>
@@ -118,7 +119,7 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
     private async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
     {
         var snapshot = _snapshots.Current;
-        var config = snapshot.Config.Acme;
+        var config = snapshot.Get<AcmeConfig>();
         var storage = Storage(snapshot);
         if (!config.Enabled)
         {
@@ -127,11 +128,11 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
 
         if (!config.AcceptTermsOfService)
         {
-            ReportOnce($"tos:{snapshot.Generation}", () => Log.TermsNotAccepted(_logger, config.Directory));
+            ReportOnce($"tos:{snapshot.Number}", () => Log.TermsNotAccepted(_logger, config.Directory));
             return MaxSleep;
         }
 
-        var challenges = config.Challenges.Where(c => c != AcmeChallengeType.Http01 || snapshot.Config.Listeners.Http is not null).ToList();
+        var challenges = config.Challenges.Where(c => c != AcmeChallengeType.Http01 || snapshot.Get<ListenersConfig>().Http is not null).ToList();
         var sets = AcmeHostSets.Compute(snapshot, (host, reason) => ReportOnce($"skip:{host}:{reason}", () => Log.Skipped(_logger, host, reason)));
         var statuses = Track(sets);
         var next = _time.GetUtcNow() + MaxSleep;
@@ -181,7 +182,7 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
             var (chain, key) = await _orderer.OrderAsync(_client, config, status.Hosts, challenges, cancellationToken);
             var issued = storage.Save(status.Hosts, chain, key);
             // Only what the new certificate fully replaces goes: an older one that also covers other hosts keeps serving them.
-            _managed.Replace([.. _managed.All.Where(c => !issued.Covers(c.Hosts) || c.NotAfter > issued.NotAfter), issued], _snapshots.Current.Config.Tls);
+            _managed.Replace([.. _managed.All.Where(c => !issued.Covers(c.Hosts) || c.NotAfter > issued.NotAfter), issued], _snapshots.Current.Get<TlsConfig>());
             status.Succeeded(_time.GetUtcNow());
             _metrics.AcmeOrdered(AcmeOutcomes.Issued);
             Log.Issued(_logger, hosts, issued.NotAfter);
@@ -224,17 +225,17 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
         _managed.All.Where(c => c.Covers(hosts)).MaxBy(c => c.NotAfter);
 
     /// <summary>The storage for the serving CA; switching CA (staging to production) loads that CA's certificates instead.</summary>
-    private AcmeStorage Storage(GatewaySnapshot snapshot)
+    private AcmeStorage Storage(Generation snapshot)
     {
-        var config = snapshot.Config.Acme;
-        var storage = new AcmeStorage(snapshot.Config.CertificatesPath, config.Directory);
+        var config = snapshot.Get<AcmeConfig>();
+        var storage = new AcmeStorage(snapshot.Get<CertificatesConfig>().Path, config.Directory);
         if (_storage?.Root == storage.Root)
         {
             return _storage;
         }
 
         var loaded = storage.LoadAll((path, e) => Log.Unreadable(_logger, path, e.Message));
-        _managed.Replace(loaded, snapshot.Config.Tls);
+        _managed.Replace(loaded, snapshot.Get<TlsConfig>());
         if (loaded.Count > 0)
         {
             Log.Loaded(_logger, loaded.Count, storage.CertificatesFolder);

@@ -19,7 +19,7 @@ internal sealed class AcmeChallengeResponses
     /// <summary>The handshake options for a tls-alpn-01 answer to <paramref name="serverName"/>; null when none is open.</summary>
     public SslServerAuthenticationOptions? TlsAlpn(string? serverName)
     {
-        if (serverName is null || Sni.HostNames.Classify(serverName, out var name) == Sni.HostNameKind.Invalid)
+        if (serverName is null || Configuration.HostNames.Classify(serverName, out var name) == Configuration.HostNameKind.Invalid)
         {
             return null;
         }

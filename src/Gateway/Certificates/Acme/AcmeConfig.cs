@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+
 namespace Gateway.Certificates.Acme;
 
 /// <param name="Enabled">Whether certificates are ordered at all; stored ones are served either way.</param>

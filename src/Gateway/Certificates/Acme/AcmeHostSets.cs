@@ -1,5 +1,7 @@
 using System.Net;
 using Gateway.Configuration;
+using Gateway.Passthrough;
+using Gateway.Proxy;
 
 namespace Gateway.Certificates.Acme;
 
@@ -10,10 +12,10 @@ namespace Gateway.Certificates.Acme;
 internal static class AcmeHostSets
 {
     /// <returns>Sorted, distinct host sets, the largest first (so a smaller set is found covered by its superset's certificate).</returns>
-    public static List<IReadOnlyList<string>> Compute(GatewaySnapshot snapshot, Action<string, string> skipped)
+    public static List<IReadOnlyList<string>> Compute(Generation snapshot, Action<string, string> skipped)
     {
         var sets = new List<IReadOnlyList<string>>();
-        foreach (var route in snapshot.Proxy.Routes)
+        foreach (var route in snapshot.Get<YarpConfig>().Routes)
         {
             var hosts = new SortedSet<string>(StringComparer.Ordinal);
             foreach (var raw in route.Match.Hosts ?? [])
@@ -32,7 +34,7 @@ internal static class AcmeHostSets
             }
         }
 
-        foreach (var redirect in snapshot.Config.Proxy.Redirects.Values)
+        foreach (var redirect in snapshot.Get<ProxyPoliciesConfig>().Redirects.Values)
         {
             var hosts = redirect.Hosts.Select(h => Admit(snapshot, h.Value, $"redirect '{redirect.RedirectId}'", skipped)).OfType<string>().Order(StringComparer.Ordinal).ToList();
             if (hosts.Count > 0)
@@ -41,7 +43,7 @@ internal static class AcmeHostSets
             }
         }
 
-        foreach (var host in snapshot.Config.Acme.Hosts)
+        foreach (var host in snapshot.Get<AcmeConfig>().Hosts)
         {
             if (Admit(snapshot, host.Value, "Gateway:Acme:Hosts", skipped) is { } admitted)
             {
@@ -52,7 +54,7 @@ internal static class AcmeHostSets
         return [.. sets.DistinctBy(s => string.Join(",", s)).OrderByDescending(s => s.Count)];
     }
 
-    private static string? Admit(GatewaySnapshot snapshot, string raw, string source, Action<string, string> skipped)
+    private static string? Admit(Generation snapshot, string raw, string source, Action<string, string> skipped)
     {
         if (!HostPattern.TryParse(raw, out var host, out _))
         {
@@ -63,8 +65,8 @@ internal static class AcmeHostSets
             host.IsWildcard ? "a wildcard needs the dns-01 challenge, which Gateway does not answer; configure its certificate under Gateway:Tls:Certificates"
             : IPAddress.TryParse(host.Value, out _) ? "an IP address, not a DNS name"
             : !host.Value.Contains('.', StringComparison.Ordinal) ? "not a fully qualified name"
-            : snapshot.Certificates.Match(host.Value) is not null ? "its certificate is configured under Gateway:Tls:Certificates"
-            : snapshot.Passthrough.Match(host.Value) is not null ? "a passthrough host: its backend holds its certificate"
+            : snapshot.Get<CertificateSet>().Match(host.Value) is not null ? "its certificate is configured under Gateway:Tls:Certificates"
+            : snapshot.Get<PassthroughRoutes>().Match(host.Value) is not null ? "a passthrough host: its backend holds its certificate"
             : null;
         if (reason is not null)
         {

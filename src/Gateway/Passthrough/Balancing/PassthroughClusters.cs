@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
+using Gateway.Configuration;
 
 namespace Gateway.Passthrough.Balancing;
 
 /// <summary>Runtime state of every passthrough cluster, by id, kept across reloads for clusters that still exist.</summary>
-internal sealed class PassthroughClusters(TimeProvider time)
+internal sealed class PassthroughClusters(TimeProvider time) : IGenerationApplier
 {
     private readonly ConcurrentDictionary<string, PassthroughCluster> _clusters = new(StringComparer.OrdinalIgnoreCase);
 
@@ -34,5 +35,17 @@ internal sealed class PassthroughClusters(TimeProvider time)
         }
 
         Changed?.Invoke();
+    }
+
+    public ValueTask<ConfigError?> ApplyAsync(Generation next, Generation current)
+    {
+        Apply(next.Get<PassthroughConfig>());
+        return ValueTask.FromResult<ConfigError?>(null);
+    }
+
+    public ValueTask RevertAsync(Generation current)
+    {
+        Apply(current.Get<PassthroughConfig>());
+        return ValueTask.CompletedTask;
     }
 }

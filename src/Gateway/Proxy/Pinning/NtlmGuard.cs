@@ -16,7 +16,7 @@ namespace Gateway.Proxy.Pinning;
 /// connection is not passed on; both get a 502 that says what to change. The backend connection that carried such an
 /// answer is closed by <see cref="PooledConnectionGuard"/> before anyone else can use it.
 /// </summary>
-internal sealed partial class NtlmGuard(GatewaySnapshotStore snapshots, GatewayMetrics metrics, ILogger<NtlmGuard> logger)
+internal sealed partial class NtlmGuard(GenerationStore snapshots, GatewayMetrics metrics, ILogger<NtlmGuard> logger)
 {
     private readonly ConcurrentDictionary<string, bool> _warnedRoutes = new(StringComparer.Ordinal);
 

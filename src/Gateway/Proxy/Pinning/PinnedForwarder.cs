@@ -12,7 +12,7 @@ namespace Gateway.Proxy.Pinning;
 /// replaces YARP's final forwarding step with one over the client connection's own backend connection. Requests
 /// of other clusters pass through untouched.
 /// </summary>
-internal sealed class PinnedForwarder(IHttpForwarder forwarder, GatewaySnapshotStore snapshots)
+internal sealed class PinnedForwarder(IHttpForwarder forwarder, GenerationStore snapshots)
 {
     /// <summary>RFC 9113 7: HTTP_1_1_REQUIRED, which makes a client retry the request over HTTP/1.1.</summary>
     private const int Http11Required = 0xd;

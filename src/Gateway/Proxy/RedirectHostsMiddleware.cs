@@ -1,6 +1,5 @@
 using Gateway.Configuration;
 using Gateway.Core;
-using Gateway.Hosting;
 
 namespace Gateway.Proxy;
 
@@ -8,12 +7,12 @@ namespace Gateway.Proxy;
 /// Gateway:Proxy:Redirects: hosts that answer every request, on either listener, with a redirect to another
 /// URL (Nginx Proxy Manager's "redirection hosts"), in one hop.
 /// </summary>
-internal sealed class RedirectHosts(RequestDelegate next, GatewaySnapshotStore snapshots)
+internal sealed class RedirectHostsMiddleware(RequestDelegate next, GenerationStore snapshots)
 {
     public Task InvokeAsync(HttpContext context)
     {
         if (context.Listener() is not (ListenerKind.Https or ListenerKind.Http)
-            || snapshots.Current.ProxyPolicies.Redirect(context.Request.Host.Host) is not { } redirect)
+            || snapshots.Current.Get<ProxyPolicies>().Redirect(context.Request.Host.Host) is not { } redirect)
         {
             return next(context);
         }

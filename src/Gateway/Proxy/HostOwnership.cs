@@ -1,7 +1,7 @@
+using Gateway.Configuration;
 using Gateway.Passthrough;
-using Gateway.Proxy;
 
-namespace Gateway.Configuration;
+namespace Gateway.Proxy;
 
 /// <summary>
 /// A host is either passthrough or terminated, never both: the router sends a passthrough SNI to its
@@ -9,7 +9,7 @@ namespace Gateway.Configuration;
 /// </summary>
 internal static class HostOwnership
 {
-    public static void Check(PassthroughConfig passthrough, ProxyConfigSnapshot proxy, ConfigErrors errors)
+    public static void Check(PassthroughConfig passthrough, YarpConfig proxy, ConfigErrors errors)
     {
         var owners = new List<KeyValuePair<HostPattern, string>>();
         foreach (var route in passthrough.Routes.Values)

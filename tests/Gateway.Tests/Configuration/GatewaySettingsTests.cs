@@ -1,10 +1,14 @@
 using Gateway.Certificates;
 using Gateway.Configuration;
+using Gateway.Core;
+using Gateway.Passthrough;
+using Gateway.Sni;
+using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 
 namespace Gateway.Tests.Configuration;
 
-public sealed class GatewayConfigLoaderTests
+public sealed class GatewaySettingsTests
 {
     [Fact]
     public void Defaults_are_loopback_listeners_and_the_haproxy_timeouts()
@@ -12,14 +16,14 @@ public sealed class GatewayConfigLoaderTests
         var config = Load(new Dictionary<string, string?>(), out var errors);
 
         Assert.False(errors.Any, string.Join("\n", errors.All));
-        Assert.Equal("127.0.0.1:8443", config!.Listeners.Https.ToString());
-        Assert.Equal("127.0.0.1:8080", config.Listeners.Http!.ToString());
-        Assert.Null(config.Listeners.HttpsPublicPort);
-        Assert.Equal(TimeSpan.FromSeconds(5), config.ClientHello.Timeout);
-        Assert.Equal(16384, config.ClientHello.MaxBytes);
-        Assert.Equal(TlsMinProtocol.Tls12, config.Tls.MinProtocol);
-        Assert.False(config.Tls.AllowResumption);
-        Assert.Equal(Path.GetFullPath("/etc/gateway/certs"), config.CertificatesPath);
+        Assert.Equal("127.0.0.1:8443", config!.Get<ListenersConfig>().Https.ToString());
+        Assert.Equal("127.0.0.1:8080", config!.Get<ListenersConfig>().Http!.ToString());
+        Assert.Null(config!.Get<ListenersConfig>().HttpsPublicPort);
+        Assert.Equal(TimeSpan.FromSeconds(5), config!.Get<ClientHelloConfig>().Timeout);
+        Assert.Equal(16384, config!.Get<ClientHelloConfig>().MaxBytes);
+        Assert.Equal(TlsMinProtocol.Tls12, config!.Get<TlsConfig>().MinProtocol);
+        Assert.False(config!.Get<TlsConfig>().AllowResumption);
+        Assert.Equal(Path.GetFullPath("/etc/gateway/certs"), config!.Get<CertificatesConfig>().Path);
     }
 
     [Fact]
@@ -35,9 +39,9 @@ public sealed class GatewayConfigLoaderTests
         }, out var errors);
 
         Assert.False(errors.Any, string.Join("\n", errors.All));
-        var route = config!.Passthrough.Routes["exchange"];
+        var route = config!.Get<PassthroughConfig>().Routes["exchange"];
         Assert.Equal(["exchange.example", "*.dag.example"], route.Hosts.Select(h => h.Value));
-        var cluster = config.Passthrough.Clusters["exchange"];
+        var cluster = config!.Get<PassthroughConfig>().Clusters["exchange"];
         Assert.Equal(TimeSpan.FromSeconds(10), cluster.ConnectTimeout);
         Assert.Equal(TimeSpan.FromHours(1), cluster.IdleTimeout);
         Assert.Equal("[::1]:9443", cluster.Destinations[1].Address.ToString());
@@ -136,10 +140,6 @@ public sealed class GatewayConfigLoaderTests
         Assert.True(messages.Any(m => m.StartsWith(path + ": ", StringComparison.Ordinal) && m.Contains(fragment, StringComparison.Ordinal)),
             $"no error at {path} containing '{fragment}'; got:\n{string.Join("\n", messages)}");
 
-    private static GatewayConfig? Load(Dictionary<string, string?> values, out ConfigErrors errors)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        errors = new ConfigErrors();
-        return GatewayConfigLoader.Load(configuration, "/etc/gateway", errors);
-    }
+    private static Generation? Load(Dictionary<string, string?> values, out ConfigErrors errors) =>
+        ConfigUnderTest.Read(values, "/etc/gateway", out errors);
 }

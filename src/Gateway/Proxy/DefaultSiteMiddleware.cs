@@ -1,6 +1,5 @@
 using Gateway.Configuration;
 using Gateway.Core;
-using Gateway.Hosting;
 
 namespace Gateway.Proxy;
 
@@ -8,7 +7,7 @@ namespace Gateway.Proxy;
 /// After routing, for a request no route matched (an unknown host, or a path no route of the host covers):
 /// Gateway:Proxy:DefaultSite decides - a built-in 404 page, a redirect, or closing the connection.
 /// </summary>
-internal sealed class DefaultSite(RequestDelegate next, GatewaySnapshotStore snapshots, GatewayListeners listeners)
+internal sealed class DefaultSiteMiddleware(RequestDelegate next, GenerationStore snapshots, GatewayListeners listeners)
 {
     private const string NotFoundPage = """
         <!DOCTYPE html>
@@ -29,7 +28,7 @@ internal sealed class DefaultSite(RequestDelegate next, GatewaySnapshotStore sna
             return HttpsRedirectMiddleware.Redirect(context, snapshots, listeners); // plain HTTP is only for routes that ask for it
         }
 
-        var site = snapshots.Current.ProxyPolicies.DefaultSite;
+        var site = snapshots.Current.Get<ProxyPolicies>().DefaultSite;
         switch (site.Action)
         {
             case DefaultSiteAction.Redirect:

@@ -1,4 +1,4 @@
-namespace Gateway.Sni;
+namespace Gateway.Configuration;
 
 /// <summary>What <see cref="HostNames.Classify"/> makes of a name.</summary>
 internal enum HostNameKind

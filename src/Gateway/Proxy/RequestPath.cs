@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 
-namespace Gateway.Access;
+namespace Gateway.Proxy;
 
 /// <summary>
 /// A request path as the servers behind the gateway may read it, for every decision taken on a path (path rules,

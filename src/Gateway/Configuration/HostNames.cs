@@ -1,7 +1,7 @@
-namespace Gateway.Sni;
+namespace Gateway.Configuration;
 
 /// <summary>
-/// The one check of a host name that the ClientHello router (the SNI) and every <see cref="Configuration.HostTable{T}"/> lookup apply:
+/// The one check of a host name that the ClientHello router (the SNI) and every <see cref="HostTable{T}"/> lookup apply:
 /// one trailing dot is the root and is ignored, anything else that is not a host name matches nothing.
 /// </summary>
 internal static class HostNames

@@ -3,7 +3,7 @@ using Gateway.Configuration;
 using Gateway.Core;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Gateway.Hosting;
+namespace Gateway.Proxy;
 
 /// <summary>
 /// On the :80 listener, answers every request with a 308 to the same host, path and query over https. Hosts that a
@@ -13,10 +13,10 @@ namespace Gateway.Hosting;
 internal sealed class HttpsRedirectMiddleware
 {
     private readonly RequestDelegate _next;
-    private readonly GatewaySnapshotStore _snapshots;
+    private readonly GenerationStore _snapshots;
     private readonly GatewayListeners _listeners;
 
-    public HttpsRedirectMiddleware(RequestDelegate next, GatewaySnapshotStore snapshots, GatewayListeners listeners)
+    public HttpsRedirectMiddleware(RequestDelegate next, GenerationStore snapshots, GatewayListeners listeners)
     {
         _next = next;
         _snapshots = snapshots;
@@ -31,13 +31,13 @@ internal sealed class HttpsRedirectMiddleware
         }
 
         // A host some route serves with ForceHttps off is decided after routing, by the route that matches.
-        return _snapshots.Current.ProxyPolicies.MayServePlainHttp(context.Request.Host.Host)
+        return _snapshots.Current.Get<ProxyPolicies>().MayServePlainHttp(context.Request.Host.Host)
             ? _next(context)
             : Redirect(context, _snapshots, _listeners);
     }
 
     /// <summary>Answers with a 308 to the same host, path and query over https (400 without a Host).</summary>
-    public static Task Redirect(HttpContext context, GatewaySnapshotStore snapshots, GatewayListeners listeners)
+    public static Task Redirect(HttpContext context, GenerationStore snapshots, GatewayListeners listeners)
     {
         var host = context.Request.Host;
         if (!host.HasValue || string.IsNullOrEmpty(host.Host))
@@ -46,7 +46,7 @@ internal sealed class HttpsRedirectMiddleware
             return Task.CompletedTask;
         }
 
-        var port = snapshots.Current.Config.Listeners.HttpsPublicPort ?? listeners.Https?.Port ?? 443;
+        var port = snapshots.Current.Get<ListenersConfig>().HttpsPublicPort ?? listeners.Https?.Port ?? 443;
         var authority = port == 443 ? host.Host : host.Host + ":" + port.ToString(CultureInfo.InvariantCulture);
 
         context.Response.StatusCode = StatusCodes.Status308PermanentRedirect;

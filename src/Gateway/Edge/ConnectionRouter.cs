@@ -1,56 +1,52 @@
 using Gateway.Certificates;
+using Gateway.Certificates.Acme;
 using Gateway.Configuration;
 using Gateway.Core;
 using Gateway.Metrics;
+using Gateway.Passthrough;
+using Gateway.Proxy;
 using Gateway.Sni;
 using Gateway.Tunnel;
 
 namespace Gateway.Edge;
 
 /// <summary>
-/// The HTTPS listener's router: decides once per connection, from the ClientHello alone, whether the connection is
-/// tunnelled raw (L4) or handed to Kestrel for TLS termination (L7).
+/// The one place a public connection's way is decided, once per connection and after the limits admitted it: HTTPS
+/// by its ClientHello alone (tunnel raw, or terminate TLS here), a stream straight to its cluster, HTTP to Kestrel.
+/// The matching order is written down in docs/configuration.md, "How the router matches a host".
 /// </summary>
-internal sealed partial class ClientHelloRouter
+internal sealed partial class ConnectionRouter
 {
     /// <summary>Connection item holding the <see cref="ClientHelloInfo"/> for the stages after the router.</summary>
     public const string ClientHelloItem = "Gateway.ClientHello";
 
-    private readonly GatewaySnapshotStore _snapshots;
+    private readonly GenerationStore _generations;
     private readonly TunnelHandler _tunnels;
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public ClientHelloRouter(GatewaySnapshotStore snapshots, TunnelHandler tunnels, GatewayMetrics metrics, TimeProvider time, ILogger<ClientHelloRouter> logger)
+    public ConnectionRouter(GenerationStore generations, TunnelHandler tunnels, GatewayMetrics metrics, TimeProvider time, ILogger<ConnectionRouter> logger)
     {
-        _snapshots = snapshots;
+        _generations = generations;
         _tunnels = tunnels;
         _metrics = metrics;
         _time = time;
         _logger = logger;
     }
 
-    /// <param name="terminate">Hands the connection to TLS termination; completes when that connection is over.</param>
+    /// <param name="terminate">Hands the connection to Kestrel (TLS termination for HTTPS); completes when that connection is over.</param>
     /// <returns>Completes when the connection is over.</returns>
-    public async Task RouteAsync(ClientConnection client, Func<ClientConnection, ClientHelloInfo?, Task> terminate)
+    public Task RouteAsync(EdgeEndPoint endpoint, ClientConnection client, Func<ClientConnection, ClientHelloInfo?, Task> terminate) => endpoint.Kind switch
     {
-        var limits = _snapshots.Current.Config.ClientHello;
+        ListenerKind.Https => RouteHelloAsync(client, terminate),
+        ListenerKind.Stream => RouteStreamAsync(client, endpoint.StreamId!),
+        _ => terminate(client, null),
+    };
 
-        // Matching order, decided once per connection (after the edge's Gateway:Limits admitted it):
-        //  1. Wait (bounded by ClientHello:Timeout and ClientHello:MaxBytes) for a complete ClientHello,
-        //     reassembled across TCP segments and TLS records. Anything else is closed here: not TLS,
-        //     SSLv2-style, malformed (an SNI that is not a host name, or is an address, included), too large, too
-        //     slow, or closed early.
-        //  2. SNI equal to a passthrough host (case-insensitive, one trailing dot ignored) -> tunnel.
-        //  3. SNI under a passthrough wildcard, longest suffix first -> tunnel.
-        //     Steps 2-3 ignore ALPN: a passthrough host's acme-tls/1 challenge belongs to its backend.
-        //     A client the route's Access rules deny is closed before anything is dialled.
-        //  3b. Gateway:Tls:UnknownSni = Reject: an SNI no L7 route, redirect or certificate knows (or none) is
-        //     closed without a TLS answer.
-        //  4. Everything else -> TLS termination and the HTTP pipeline: no SNI, unknown SNI, L7 hosts.
-        //     There, ALPN acme-tls/1 for a host with an open tls-alpn-01 challenge gets the challenge
-        //     certificate and the connection ends after the handshake (TlsOptionsSelector).
+    private async Task RouteHelloAsync(ClientConnection client, Func<ClientConnection, ClientHelloInfo?, Task> terminate)
+    {
+        var limits = _generations.Current.Get<ClientHelloConfig>();
         var started = _time.GetTimestamp();
         (HelloReadEnd End, ClientHelloResult Result) read;
         using (var timeout = new CancellationTokenSource(limits.Timeout, _time))
@@ -67,9 +63,10 @@ internal sealed partial class ClientHelloRouter
         }
 
         var hello = read.Result.Hello!;
+
         // The newest generation decides, even if a reload landed while the hello was on its way.
-        var snapshot = _snapshots.Current;
-        if (snapshot.Passthrough.Match(hello.ServerName) is { } route)
+        var generation = _generations.Current;
+        if (generation.Get<PassthroughRoutes>().Match(hello.ServerName) is { } route)
         {
             if (route.Access.Count > 0 && !route.Access.Allows(client.RemoteEndPoint?.Address))
             {
@@ -81,7 +78,7 @@ internal sealed partial class ClientHelloRouter
             return;
         }
 
-        if (snapshot.Config.Tls.UnknownSni == UnknownSniAction.Reject && !snapshot.ServesHost(hello.ServerName))
+        if (generation.Get<TlsConfig>().UnknownSni == UnknownSniAction.Reject && !Terminates(generation, hello.ServerName))
         {
             _metrics.ConnectionRouted(ConnectionOutcomes.UnknownSni);
             return;
@@ -90,6 +87,25 @@ internal sealed partial class ClientHelloRouter
         _metrics.ConnectionRouted(ConnectionOutcomes.Terminated);
         await terminate(client, hello);
     }
+
+    /// <summary>A stream listener tunnels at once, without waiting for the client to speak: SMTP, for one, speaks first from the server.</summary>
+    private async Task RouteStreamAsync(ClientConnection client, string streamId)
+    {
+        var config = _generations.Current.Get<PassthroughConfig>();
+        if (!config.Streams.TryGetValue(streamId, out var stream) || !config.Clusters.TryGetValue(stream.ClusterId, out var cluster))
+        {
+            _metrics.ConnectionRouted(ConnectionOutcomes.NoDestination); // removed by a reload; its listener stays until restart
+            return;
+        }
+
+        await _tunnels.RunAsync(client, new PassthroughRoute(streamId, cluster, AccessRules.None), serverName: null);
+    }
+
+    /// <summary>True when something terminated here answers <paramref name="serverName"/>: an L7 route or redirect, a configured certificate, an ACME host.</summary>
+    private static bool Terminates(Generation generation, string? serverName) =>
+        serverName is not null
+        && (generation.Get<ProxyPolicies>().Knows(serverName) || generation.Get<CertificateSet>().Match(serverName) is not null
+            || generation.Get<AcmeHosts>().Contains(serverName));
 
     private void Reject(ClientConnection client, HelloReadEnd end, ClientHelloResult result)
     {

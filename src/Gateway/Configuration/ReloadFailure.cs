@@ -1,0 +1,3 @@
+namespace Gateway.Configuration;
+
+internal sealed record ReloadFailure(DateTimeOffset At, IReadOnlyList<ConfigError> Errors);

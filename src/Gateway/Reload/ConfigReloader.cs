@@ -1,0 +1,192 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Gateway.Certificates;
+using Gateway.Configuration;
+using Gateway.Metrics;
+
+namespace Gateway.Reload;
+
+/// <summary>
+/// Watches the config file (and the certificate files it names) and applies each saved edit as a new
+/// generation: all of it or none of it.
+/// A rejected file leaves the last good generation serving and says why; open tunnels never notice a reload.
+/// </summary>
+internal sealed partial class ConfigReloader : BackgroundService
+{
+    /// <summary>An editor's save is often several events (write temp, rename, touch): wait for quiet first.</summary>
+    private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(300);
+
+    private readonly ConfigLocation _location;
+    private readonly GenerationFactory _factory;
+    private readonly GenerationStore _store;
+    private readonly IGenerationApplier[] _appliers;
+    private readonly GatewayMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<bool> _changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly SemaphoreSlim _reloading = new(1, 1);
+    private readonly FileChangeWatcher _files;
+    private byte[]? _appliedHash;
+
+    /// <param name="appliers">In registration order: L7 first, then L4, so both serve the new generation within the same instant.</param>
+    public ConfigReloader(ConfigLocation location, GenerationFactory factory, GenerationStore store, IEnumerable<IGenerationApplier> appliers,
+        GatewayMetrics metrics, TimeProvider time, ILogger<ConfigReloader> logger)
+    {
+        _location = location;
+        _factory = factory;
+        _store = store;
+        _appliers = [.. appliers];
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _appliedHash = HashFile();
+        _files = new FileChangeWatcher(() => _changes.Writer.TryWrite(true), logger);
+    }
+
+    public override void Dispose()
+    {
+        _files.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Watch(_store.Current);
+
+        try
+        {
+            while (await _changes.Reader.WaitToReadAsync(stoppingToken))
+            {
+                do
+                {
+                    _changes.Reader.TryRead(out _);
+                    await Task.Delay(Debounce, _time, stoppingToken);
+                }
+                while (_changes.Reader.TryPeek(out _));
+
+                try
+                {
+                    await ReloadAsync();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A bug in one reload must not stop the watcher, let alone the gateway.
+                    _store.Reject(new ReloadFailure(_time.GetUtcNow(), [new ConfigError(_location.File, "reload failed: " + e.Message)]));
+                    _metrics.ConfigReloaded(ReloadOutcomes.Rejected);
+                    Log.ReloadCrashed(_logger, _location.File, e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Reads the file now and applies it if it is valid and different. True when a new generation is serving.</summary>
+    public async Task<bool> ReloadAsync()
+    {
+        await _reloading.WaitAsync();
+        try
+        {
+            var hash = HashFile();
+            if (hash is not null && _appliedHash is not null && hash.AsSpan().SequenceEqual(_appliedHash) && _store.LastFailure is null)
+            {
+                return false;
+            }
+
+            var current = _store.Current;
+            var (_, result) = await _factory.BuildAsync(_location, current.Number + 1, current);
+            if (result.Generation is not { } next)
+            {
+                Reject(current, result.Errors);
+                return false;
+            }
+
+            for (var i = 0; i < _appliers.Length; i++)
+            {
+                if (await _appliers[i].ApplyAsync(next, current) is { } refused)
+                {
+                    // The refusing applier too: YARP may hold part of what it was handed.
+                    for (var j = i; j >= 0; j--)
+                    {
+                        await _appliers[j].RevertAsync(current);
+                    }
+
+                    Reject(current, [refused]);
+                    return false;
+                }
+            }
+
+            _store.Publish(next);
+            _appliedHash = hash;
+            _metrics.ConfigReloaded(ReloadOutcomes.Applied);
+            Log.Applied(_logger, next.Number, _location.File);
+            foreach (var setting in result.RestartNeeded)
+            {
+                Log.RestartNeeded(_logger, setting);
+            }
+
+            return true;
+        }
+        finally
+        {
+            // After a failed reload too: a watch the inotify limit refused earlier is tried again.
+            Watch(_store.Current);
+            _reloading.Release();
+        }
+    }
+
+    private void Reject(Generation current, IReadOnlyList<ConfigError> problems)
+    {
+        _store.Reject(new ReloadFailure(_time.GetUtcNow(), problems));
+        _metrics.ConfigReloaded(ReloadOutcomes.Rejected);
+        Log.Rejected(_logger, _location.File, current.Number, problems.Count, string.Join(Environment.NewLine, problems.Select(p => "  " + p)));
+    }
+
+    private void Watch(Generation generation) =>
+        _files.Watch([_location.File, .. CertificateFiles(generation)]);
+
+    private static IEnumerable<string> CertificateFiles(Generation generation) =>
+        generation.Get<TlsConfig>().Certificates.SelectMany(c => new[] { c.CertificatePath, c.KeyPath });
+
+    /// <summary>
+    /// The content of the config file and of every certificate file it names: saving the file unchanged after
+    /// renewing a certificate reloads the certificates. Contents, not sizes and times: behind a Kubernetes Secret
+    /// mount tls.crt is a symlink whose own metadata never changes when the data behind it is swapped.
+    /// </summary>
+    private byte[]? HashFile()
+    {
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            hash.AppendData(File.ReadAllBytes(_location.File));
+            foreach (var path in CertificateFiles(_store.Current))
+            {
+                // Certificate files are a few kilobytes: hashing them on each event costs nothing worth avoiding.
+                hash.AppendData(System.Text.Encoding.UTF8.GetBytes(path + "|"));
+                hash.AppendData(File.Exists(path) ? SHA256.HashData(File.ReadAllBytes(path)) : [0]);
+            }
+
+            return hash.GetHashAndReset();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Configuration generation {Generation} applied from {ConfigFile}", EventName = "ConfigApplied")]
+        public static partial void Applied(ILogger logger, int generation, string configFile);
+
+        [LoggerMessage(2, LogLevel.Error, "Configuration in {ConfigFile} rejected; generation {Generation} keeps serving. {Count} error(s):\n{Errors}", EventName = "ConfigRejected")]
+        public static partial void Rejected(ILogger logger, string configFile, int generation, int count, string errors);
+
+        [LoggerMessage(3, LogLevel.Warning, "{Setting}: this needs a restart; the running value stays, the rest of the change is applied", EventName = "RestartNeeded")]
+        public static partial void RestartNeeded(ILogger logger, string setting);
+
+        [LoggerMessage(5, LogLevel.Error, "Reloading {ConfigFile} failed unexpectedly; the serving generation stays", EventName = "ReloadCrashed")]
+        public static partial void ReloadCrashed(ILogger logger, string configFile, Exception exception);
+    }
+}

@@ -1,0 +1,17 @@
+using Gateway.Configuration;
+
+namespace Gateway.Reload;
+
+internal static class ReloadServices
+{
+    /// <summary>The serving generation, and the reloader that replaces it when the file changes.</summary>
+    public static IServiceCollection AddReload(this IServiceCollection services, ConfigLocation location, GenerationFactory factory, Generation initial)
+    {
+        services.AddSingleton(location);
+        services.AddSingleton(factory);
+        services.AddSingleton(new GenerationStore(initial));
+        services.AddSingleton<ConfigReloader>();
+        services.AddHostedService(provider => provider.GetRequiredService<ConfigReloader>());
+        return services;
+    }
+}
