@@ -12,7 +12,6 @@ using Gateway.Passthrough.Health;
 using Gateway.Proxy;
 using Gateway.Proxy.Pinning;
 using Gateway.ProxyProtocol;
-using Gateway.Sockets;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Routing.Matching;
@@ -61,7 +60,6 @@ internal static class GatewayServices
         services.AddSingleton<TunnelHandler>();
 
         // The edge: the public listeners' (HTTPS, HTTP, streams) own accept loops, ahead of Kestrel's socket transport.
-        services.AddSingleton(SocketEngine.Shared);
         services.AddSingleton<ProxyHeaderReceiver>();
         services.AddSingleton<ClientHelloRouter>();
         services.AddSingleton<StreamRouter>();
