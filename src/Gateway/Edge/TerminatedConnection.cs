@@ -371,9 +371,11 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
         {
             // Disposed after both loops ended.
         }
-        catch (AggregateException)
+        catch (AggregateException e)
         {
-            // A callback's failure is its owner's; the connection is closed either way.
+            // A callback's failure is its owner's (Kestrel's, a middleware's); the connection is closed either way.
+            Log.CloseCallbackFailed(_logger, ConnectionId, e);
+            _metrics.InternalError("terminated-connection");
         }
     }
 
@@ -381,6 +383,9 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
     {
         [LoggerMessage(3001, LogLevel.Warning, "Connection {ConnectionId} failed unexpectedly and was closed", EventName = "TerminatedConnectionError")]
         public static partial void UnexpectedError(ILogger logger, string connectionId, Exception exception);
+
+        [LoggerMessage(3003, LogLevel.Error, "A callback on the close of connection {ConnectionId} threw", EventName = "TerminatedConnectionCloseCallbackFailed")]
+        public static partial void CloseCallbackFailed(ILogger logger, string connectionId, Exception exception);
 
         [LoggerMessage(3002, LogLevel.Debug, "Connection {ConnectionId} communication error", EventName = "TerminatedConnectionCommunicationError")]
         public static partial void CommunicationError(ILogger logger, string connectionId, Exception exception);

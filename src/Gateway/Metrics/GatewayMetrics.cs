@@ -50,7 +50,7 @@ internal sealed class GatewayMetrics
         _acceptFailures = Meter.CreateCounter<long>("gateway.listener.accept_failures", "{failure}",
             "Failed accepts on the public listeners, by cause (descriptors: the open-files limit; memory: kernel buffers; other); each is followed by a wait.");
         _internalErrors = Meter.CreateCounter<long>("gateway.internal_errors", "{error}",
-            "Exceptions caught where none was expected, each also logged, by component (socket-loop: a continuation threw into an epoll loop; terminated-connection: a connection Kestrel terminates failed otherwise than by a reset or an abort).");
+            "Exceptions caught where none was expected, each also logged, by component (socket-loop: a continuation threw into an epoll loop; edge-connection: routing a connection failed; terminated-connection: a connection Kestrel terminates failed otherwise than by a reset or an abort, or a callback on its close threw).");
         _acmeOrders = Meter.CreateCounter<long>("gateway.acme.orders", "{order}", "ACME certificate orders, by outcome (issued, failed).");
     }
 

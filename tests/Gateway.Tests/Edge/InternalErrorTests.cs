@@ -78,8 +78,7 @@ public sealed class InternalErrorTests : IDisposable
         var reset = new TerminatedConnection(resetIo, MemoryPool<byte>.Shared, (null, 0), null, null, logger, metrics);
         resetPeer.LingerState = new LingerOption(true, 0);
         resetPeer.Dispose();
-        var read = await reset.Transport.Input.ReadAsync().AsTask().WaitAsync(Guard).ContinueWith(t => t.Exception?.InnerException, TaskScheduler.Default);
-        Assert.IsType<ConnectionResetException>(read);
+        await Assert.ThrowsAsync<ConnectionResetException>(async () => await reset.Transport.Input.ReadAsync().AsTask().WaitAsync(Guard));
         await reset.Transport.Output.CompleteAsync();
         await reset.DisposeAsync();
 
@@ -94,6 +93,28 @@ public sealed class InternalErrorTests : IDisposable
 
         Assert.Equal(1, errors.Total);
         Assert.Single(logs.Entries);
+    }
+
+    [Fact]
+    public async Task A_callback_on_a_terminated_connections_close_that_throws_is_logged_and_counted()
+    {
+        await using var gateway = await TestGateway.StartOnAsync(_sockets.Epoll);
+        using var errors = new CounterProbe(gateway, "gateway.internal_errors");
+        var logs = new CapturedLogs();
+        var (io, peer) = await _sockets.AcceptedAsync(_sockets.Epoll);
+        var connection = new TerminatedConnection(io, MemoryPool<byte>.Shared, (null, 0), null, null,
+            logs.CreateLogger("Gateway.Edge.TerminatedConnection"), gateway.Services.GetRequiredService<GatewayMetrics>());
+        var others = 0;
+        connection.ConnectionClosed.Register(() => throw new InvalidOperationException("a callback's bug"));
+        connection.ConnectionClosed.Register(() => Interlocked.Increment(ref others));
+
+        peer.Dispose(); // the client leaves: the close is signalled
+        await Poll.UntilAsync(() => errors[("component", "terminated-connection")] == 1, "the failure is counted", Guard);
+        var entry = Assert.Single(logs.Entries);
+        Assert.Equal((LogLevel.Error, 3003), (entry.Level, entry.Event.Id));
+        Assert.Equal(1, Volatile.Read(ref others)); // the other callbacks still ran
+        await connection.Transport.Output.CompleteAsync();
+        await connection.DisposeAsync();
     }
 
     private static async Task<string> ReadToEndAsync(Socket socket)
