@@ -26,17 +26,17 @@ internal static class BackendDialer
     public static ValueTask<SocketIo> ConnectAsync(HostPort destination, TimeSpan timeout, TimeProvider time, SocketIo client, CancellationToken abort) =>
         ConnectAsync(destination, timeout, time, client, static (socket, endpoint, client, token) => client!.Engine.ConnectAsync(socket, endpoint, client, token), abort);
 
-    /// <summary>A web backend's connection for HttpClient, watched by loop number <paramref name="loop"/> of <paramref name="engine"/>.</summary>
+    /// <summary>A web backend's connection for HttpClient, watched by <paramref name="engine"/> in affinity group <paramref name="group"/>.</summary>
     /// <param name="cancellation">Carries the HTTP client's ConnectTimeout.</param>
     /// <exception cref="SocketException">Every address refused or was unreachable.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired.</exception>
-    public static async ValueTask<SocketIo> ConnectAsync(DnsEndPoint endpoint, SocketEngine engine, int loop, CancellationToken cancellation)
+    public static async ValueTask<SocketIo> ConnectAsync(DnsEndPoint endpoint, SocketEngine engine, int group, CancellationToken cancellation)
     {
         var addresses = IPAddress.TryParse(endpoint.Host, out var literal)
             ? [literal]
             : await Dns.GetHostAddressesAsync(endpoint.Host, cancellation);
-        return await ConnectFirstAsync(addresses, endpoint.Port, (Engine: engine, Loop: loop),
-            static (socket, address, state, token) => state.Engine.ConnectAsync(socket, address, state.Loop, token), cancellation);
+        return await ConnectFirstAsync(addresses, endpoint.Port, (Engine: engine, Group: group),
+            static (socket, address, state, token) => state.Engine.ConnectAsync(socket, address, state.Group, token), cancellation);
     }
 
     private static async ValueTask<T> ConnectAsync<T>(HostPort destination, TimeSpan timeout, TimeProvider time, SocketIo? client,

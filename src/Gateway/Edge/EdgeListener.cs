@@ -240,6 +240,7 @@ internal sealed partial class EdgeListener : IConnectionListener
         catch (Exception e)
         {
             Log.ConnectionFailed(_owner.Logger, client?.RemoteEndPoint, e);
+            _owner.Metrics.InternalError("edge-connection");
         }
         finally
         {

@@ -27,10 +27,12 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     private readonly TimeProvider _time;
     private readonly SocketEngine _sockets;
     private readonly ILogger _logger;
+    private readonly ILogger _connectionLogger;
+    private readonly IDisposable _faults;
 
-    // Kestrel's own pools of buffers, for the pipes of the connections the edge terminates. There is one per loop: a
-    // connection rents and returns on the thread of the loop that routed it; one pool shared by the loops bounced its
-    // counters between the cores (measured in docs/benchmarks.md).
+    // Kestrel's own pools of buffers, for the pipes of the connections the edge terminates. There is one per affinity
+    // group (an epoll loop): a connection rents and returns on the thread of the loop that routed it; one pool shared by
+    // the loops bounced its counters between the cores (measured in docs/benchmarks.md).
     private readonly MemoryPool<byte>[] _pools;
 
     public EdgeListenerFactory(ConnectionRouter router, ProxyProtocol.ProxyHeaderReceiver proxyHeaders, TunnelHandler tunnels,
@@ -44,7 +46,17 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
         _proxyHeaders = proxyHeaders;
         _tunnels = tunnels;
         _logger = loggers.CreateLogger<EdgeListener>();
-        _pools = new MemoryPool<byte>[sockets.LoopCount];
+        _connectionLogger = loggers.CreateLogger<TerminatedConnection>();
+
+        // The engine outlives this gateway (and is shared with any other in the process): its faults are reported here
+        // while this gateway runs.
+        var engineLogger = loggers.CreateLogger<SocketEngine>();
+        _faults = sockets.OnFault(e =>
+        {
+            Log.ContinuationFault(engineLogger, e);
+            metrics.InternalError("socket-loop");
+        });
+        _pools = new MemoryPool<byte>[sockets.AffinityGroups];
         for (var i = 0; i < _pools.Length; i++)
         {
             _pools[i] = pools.Create(new MemoryPoolOptions { Owner = "Gateway.Edge" });
@@ -110,11 +122,13 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     internal ConnectionContext CreateConnection(ClientConnection client)
     {
         var received = client.TakeReceived();
-        return new TerminatedConnection(client.HandOver(), _pools[_sockets.CurrentLoop], received, client.RemoteEndPoint, client.LocalEndPoint);
+        return new TerminatedConnection(client.HandOver(), _pools[_sockets.CurrentAffinityGroup], received, client.RemoteEndPoint, client.LocalEndPoint,
+            _connectionLogger, _metrics);
     }
 
     public void Dispose()
     {
+        _faults.Dispose();
         foreach (var pool in _pools)
         {
             pool.Dispose();
@@ -125,5 +139,8 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     {
         [LoggerMessage(1, LogLevel.Warning, "Not listening on {EndPoint}: {Error}", EventName = "OptionalListenerNotBound")]
         public static partial void OptionalNotBound(ILogger logger, EndPoint endPoint, string error);
+
+        [LoggerMessage(3000, LogLevel.Error, "A continuation threw into the socket engine's thread; its connection may hang, the engine's other sockets are served", EventName = "SocketContinuationFault")]
+        public static partial void ContinuationFault(ILogger logger, Exception exception);
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using Gateway.Metrics;
 using Gateway.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -18,7 +19,7 @@ namespace Gateway.Edge;
 /// Closing follows Kestrel's socket transport: the end of the client's input (or a failed read) ends the
 /// connection, and so do the end of Kestrel's output or an abort, which close the socket.
 /// </remarks>
-internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFeature, IConnectionItemsFeature,
+internal sealed partial class TerminatedConnection : ConnectionContext, IConnectionIdFeature, IConnectionItemsFeature,
     IConnectionTransportFeature, IConnectionEndPointFeature, IConnectionLifetimeFeature, IMemoryPoolFeature
 {
     // As Kestrel's socket transport: each read gets at least half a pool block; the client may be 1 MiB ahead of
@@ -32,6 +33,8 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
     private static long _lastId = DateTime.UtcNow.Ticks;
 
     private readonly SocketIo _io;
+    private readonly ILogger _logger;
+    private readonly GatewayMetrics _metrics;
     private readonly PipeWriter _fromClient;
     private readonly PipeReader _toClient;
 
@@ -46,9 +49,13 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
     private Exception? _closeReason;
 
     /// <param name="received">Bytes read while routing (the ClientHello), from the shared array pool: Kestrel reads them first, and the array goes back.</param>
-    public TerminatedConnection(SocketIo io, MemoryPool<byte> pool, (byte[]? Array, int Length) received, EndPoint? remote, EndPoint? local)
+    /// <param name="logger">Where a failure other than the connection's ordinary end goes.</param>
+    public TerminatedConnection(SocketIo io, MemoryPool<byte> pool, (byte[]? Array, int Length) received, EndPoint? remote, EndPoint? local,
+        ILogger logger, GatewayMetrics metrics)
     {
         _io = io;
+        _logger = logger;
+        _metrics = metrics;
         MemoryPool = pool;
         ConnectionId = Interlocked.Increment(ref _lastId).ToString("X", System.Globalization.CultureInfo.InvariantCulture);
         RemoteEndPoint = remote;
@@ -187,6 +194,11 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
         }
         finally
         {
+            if (error is not null)
+            {
+                Report(error);
+            }
+
             Exception? reason;
             lock (_closeLock)
             {
@@ -270,6 +282,11 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
         }
         finally
         {
+            if (reason is not null)
+            {
+                Report(reason);
+            }
+
             CloseSocket(reason);
 
             // As Kestrel's socket transport: a client that left is the end of the output, not an error in it, so Kestrel's
@@ -282,7 +299,8 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
 
     /// <summary>
     /// What Kestrel expects for a failed read or send: a reset is the client's doing, an aborted call (on .NET's engine, a
-    /// call the close cut short) the connection's own end, anything else an I/O error.
+    /// call the close cut short; on Unix, EINVAL from a socket closed under the call, as Kestrel's socket transport
+    /// counts it) the connection's own end, anything else an I/O error.
     /// </summary>
     private static Exception Failure(SocketError error) => error switch
     {
@@ -290,8 +308,30 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
             new ConnectionResetException($"The client reset the connection ({error}).", new SocketException((int)error)),
         SocketError.OperationAborted or SocketError.Interrupted =>
             new ConnectionAbortedException($"The connection was closed ({error}).", new SocketException((int)error)),
+        SocketError.InvalidArgument when !OperatingSystem.IsWindows() =>
+            new ConnectionAbortedException($"The connection was closed ({error}).", new SocketException((int)error)),
         _ => new IOException($"The connection failed ({error}).", new SocketException((int)error)),
     };
+
+    /// <summary>
+    /// As Kestrel's socket transport: a reset or an abort is how connections end, not worth a line; another socket error
+    /// is the network's, at Debug; any other exception is a bug somewhere, logged and counted.
+    /// </summary>
+    private void Report(Exception error)
+    {
+        switch (error)
+        {
+            case ConnectionResetException or ConnectionAbortedException or OperationCanceledException:
+                return;
+            case IOException { InnerException: SocketException }:
+                Log.CommunicationError(_logger, ConnectionId, error);
+                return;
+            default:
+                Log.UnexpectedError(_logger, ConnectionId, error);
+                _metrics.InternalError("terminated-connection");
+                return;
+        }
+    }
 
     private void CloseSocket(Exception? reason)
     {
@@ -331,10 +371,24 @@ internal sealed class TerminatedConnection : ConnectionContext, IConnectionIdFea
         {
             // Disposed after both loops ended.
         }
-        catch (AggregateException)
+        catch (AggregateException e)
         {
-            // A callback's failure is its owner's; the connection is closed either way.
+            // A callback's failure is its owner's (Kestrel's, a middleware's); the connection is closed either way.
+            Log.CloseCallbackFailed(_logger, ConnectionId, e);
+            _metrics.InternalError("terminated-connection");
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(3001, LogLevel.Warning, "Connection {ConnectionId} failed unexpectedly and was closed", EventName = "TerminatedConnectionError")]
+        public static partial void UnexpectedError(ILogger logger, string connectionId, Exception exception);
+
+        [LoggerMessage(3003, LogLevel.Error, "A callback on the close of connection {ConnectionId} threw", EventName = "TerminatedConnectionCloseCallbackFailed")]
+        public static partial void CloseCallbackFailed(ILogger logger, string connectionId, Exception exception);
+
+        [LoggerMessage(3002, LogLevel.Debug, "Connection {ConnectionId} communication error", EventName = "TerminatedConnectionCommunicationError")]
+        public static partial void CommunicationError(ILogger logger, string connectionId, Exception exception);
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

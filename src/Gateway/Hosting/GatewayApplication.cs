@@ -9,6 +9,7 @@ using Gateway.Passthrough;
 using Gateway.Proxy;
 using Gateway.Proxy.Pinning;
 using Gateway.Reload;
+using Gateway.Sockets;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging.Console;
@@ -27,8 +28,10 @@ internal static class GatewayApplication
     /// <exception cref="ConfigValidationException">The configuration cannot be used; every problem is listed.</exception>
     /// <exception cref="CommandLineException">Bad command line.</exception>
     /// <exception cref="FileNotFoundException">The config file does not exist.</exception>
+    /// <exception cref="ArgumentException"><c>GATEWAY_SOCKET_ENGINE</c> names no engine this machine has.</exception>
     /// <param name="logger">An extra log destination (tests read what the gateway logs).</param>
-    public static async Task<WebApplication> BuildAsync(string[] args, TimeProvider? time = null, ILoggerProvider? logger = null)
+    /// <param name="sockets">The edge's socket engine; by default the one <c>GATEWAY_SOCKET_ENGINE</c> names.</param>
+    public static async Task<WebApplication> BuildAsync(string[] args, TimeProvider? time = null, ILoggerProvider? logger = null, SocketEngine? sockets = null)
     {
         var commandLine = CommandLine.Parse(args);
         if (!File.Exists(commandLine.ConfigFile))
@@ -65,6 +68,7 @@ internal static class GatewayApplication
         builder.Services.Configure<LoggerFilterOptions>(options =>
             options.Rules.Insert(0, new LoggerFilterRule(null, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None, null)));
 
+        builder.Services.AddSingleton(sockets ?? SocketEngine.FromEnvironment());
         GatewayServices.Add(builder.Services, time, location, factory, initial);
 
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -26,6 +26,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _boundConnections;
     private readonly Counter<long> _loginsThrottled;
     private readonly Counter<long> _acceptFailures;
+    private readonly Counter<long> _internalErrors;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -47,6 +48,8 @@ internal sealed class GatewayMetrics
         _proxyDenied = Meter.CreateCounter<long>("gateway.proxy.denied", "{request}", "Requests on L7 routes denied by Gateway's rules (403), by route and reason.");
         _acceptFailures = Meter.CreateCounter<long>("gateway.listener.accept_failures", "{failure}",
             "Failed accepts on the public listeners, by cause (descriptors: the open-files limit; memory: kernel buffers; other); each is followed by a wait.");
+        _internalErrors = Meter.CreateCounter<long>("gateway.internal_errors", "{error}",
+            "Exceptions caught where none was expected, each also logged, by component (socket-loop: a continuation threw into an epoll loop; edge-connection: routing a connection failed; terminated-connection: a connection Kestrel terminates failed otherwise than by a reset or an abort, or a callback on its close threw).");
         _acmeOrders = Meter.CreateCounter<long>("gateway.acme.orders", "{order}", "ACME certificate orders, by outcome (issued, failed).");
     }
 
@@ -54,6 +57,8 @@ internal sealed class GatewayMetrics
     public Meter Meter { get; }
 
     public void ConnectionRouted(string outcome) => _connections.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void InternalError(string component) => _internalErrors.Add(1, new KeyValuePair<string, object?>("component", component));
 
     public void AcceptFailed(string error) => _acceptFailures.Add(1, new KeyValuePair<string, object?>("error", error));
 

@@ -66,7 +66,7 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
 
     private HttpMessageInvoker Create(ForwarderHttpClientContext context)
     {
-        var loops = engine.LoopCount;
+        var loops = engine.AffinityGroups;
         if (loops == 1 || context.NewConfig.MaxConnectionsPerServer is not null)
         {
             return _clients.Create(context, loop: null);
@@ -138,7 +138,7 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
     private sealed class PerLoopHandler(HttpMessageInvoker[] perLoop, SocketEngine engine) : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            perLoop[engine.CurrentLoop % perLoop.Length].SendAsync(request, cancellationToken);
+            perLoop[engine.CurrentAffinityGroup % perLoop.Length].SendAsync(request, cancellationToken);
 
         protected override void Dispose(bool disposing)
         {

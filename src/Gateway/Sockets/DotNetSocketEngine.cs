@@ -21,7 +21,7 @@ internal sealed class DotNetSocketEngine : SocketEngine
         return Register(socket, near);
     }
 
-    public override ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, int loop, CancellationToken cancellation) =>
+    public override ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, int group, CancellationToken cancellation) =>
         ConnectAsync(socket, endpoint, null, cancellation);
 
     private sealed class DotNetSocketIo(Socket socket, SocketEngine engine) : SocketIo(socket, engine)

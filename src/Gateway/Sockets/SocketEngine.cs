@@ -12,41 +12,105 @@ internal abstract class SocketEngine
 {
     private const string Variable = "GATEWAY_SOCKET_ENGINE";
 
-    private static readonly Lazy<SocketEngine> Chosen = new(() => Create(Environment.GetEnvironmentVariable(Variable)));
+    // One of each kind at most: an engine's threads live as long as the process, like .NET's own socket threads, and
+    // every gateway of the process (tests start many) shares them.
+    private static readonly Lazy<SocketEngine> SharedEpoll = new(() => new EpollEngine(Environment.ProcessorCount));
+    private static readonly Lazy<SocketEngine> SharedDotNet = new(() => new DotNetSocketEngine());
 
-    /// <summary>The process's engine: its loops live as long as the process, like .NET's own socket threads.</summary>
+    private readonly Lock _faultLock = new();
+    private Action<Exception>[] _faultReporters = [];
+
+    /// <summary>The process's engine of the kind <c>GATEWAY_SOCKET_ENGINE</c> names.</summary>
     /// <exception cref="ArgumentException"><c>GATEWAY_SOCKET_ENGINE</c> names no engine this machine has.</exception>
-    public static SocketEngine Shared => Chosen.Value;
+    public static SocketEngine FromEnvironment() => Shared(Environment.GetEnvironmentVariable(Variable));
 
-    /// <param name="choice">The value of <c>GATEWAY_SOCKET_ENGINE</c>: unset for the best one here, <c>epoll</c> or <c>dotnet</c>.</param>
+    /// <summary>The process's engine of the kind <paramref name="choice"/> names, started on first use.</summary>
+    /// <param name="choice">As <c>GATEWAY_SOCKET_ENGINE</c>: unset for the best one here, <c>epoll</c> or <c>dotnet</c>.</param>
     /// <exception cref="ArgumentException">An unknown value, or <c>epoll</c> where there is none.</exception>
-    public static SocketEngine Create(string? choice) => choice switch
+    public static SocketEngine Shared(string? choice) => Kind(choice) == "epoll" ? SharedEpoll.Value : SharedDotNet.Value;
+
+    private static string Kind(string? choice) => choice switch
     {
-        null or "" when EpollEngine.IsSupported => new EpollEngine(Environment.ProcessorCount),
-        null or "" or "dotnet" => new DotNetSocketEngine(),
-        "epoll" when EpollEngine.IsSupported => new EpollEngine(Environment.ProcessorCount),
+        null or "" when EpollEngine.IsSupported => "epoll",
+        null or "" or "dotnet" => "dotnet",
+        "epoll" when EpollEngine.IsSupported => "epoll",
         "epoll" => throw new ArgumentException($"{Variable}=epoll needs Linux on x86-64 or arm64; leave it unset to use .NET's sockets here"),
         _ => throw new ArgumentException($"{Variable} is '{choice}': use 'epoll' or 'dotnet', or leave it unset for the best one here"),
     };
 
     /// <summary>Makes <paramref name="socket"/> non-blocking and watches it.</summary>
-    /// <param name="near">A socket whose loop this one joins, so both ends of a tunnel run on one thread.</param>
+    /// <param name="near">A socket whose thread this one joins, so both ends of a tunnel run on one thread.</param>
     public abstract SocketIo Register(Socket socket, SocketIo? near = null);
 
     /// <summary>Connects <paramref name="socket"/> and watches it.</summary>
-    /// <param name="near">A socket whose loop this one joins, so both ends of a tunnel run on one thread.</param>
+    /// <param name="near">A socket whose thread this one joins, so both ends of a tunnel run on one thread.</param>
     /// <exception cref="SocketException">The connection was refused or failed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired first.</exception>
     public abstract ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, SocketIo? near, CancellationToken cancellation);
 
-    /// <summary>Connects <paramref name="socket"/> and watches it on loop number <paramref name="loop"/> (of <see cref="LoopCount"/>).</summary>
+    /// <summary>Connects <paramref name="socket"/> and watches it in affinity group <paramref name="group"/> (of <see cref="AffinityGroups"/>).</summary>
     /// <exception cref="SocketException">The connection was refused or failed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired first.</exception>
-    public abstract ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, int loop, CancellationToken cancellation);
+    public abstract ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, int group, CancellationToken cancellation);
 
-    /// <summary>How many threads watch the sockets: a client of the backends keeps one connection pool per loop.</summary>
-    public virtual int LoopCount => 1;
+    /// <summary>
+    /// How many affinity groups the engine's sockets fall into: the sockets of one group have their continuations run on
+    /// one thread, so state kept per group (a pool of buffers, of backend connections) is touched by that thread alone.
+    /// An epoll engine has a group per loop; .NET's sockets run anywhere on the thread pool, one group.
+    /// </summary>
+    public virtual int AffinityGroups => 1;
 
-    /// <summary>The loop whose thread runs the caller, so a request's backend connection is on its thread; on another thread, any.</summary>
-    public virtual int CurrentLoop => 0;
+    /// <summary>The group whose thread runs the caller, so what it opens stays on its thread; on another thread, any.</summary>
+    public virtual int CurrentAffinityGroup => 0;
+
+    /// <summary>
+    /// Sends an exception that a continuation threw into the engine's own threads to <paramref name="report"/> until the
+    /// returned handle is disposed. Such an exception is a bug of that continuation: the engine goes on serving its other
+    /// sockets. .NET's engine reports none (its continuations run on the thread pool, which ends the process instead).
+    /// </summary>
+    public IDisposable OnFault(Action<Exception> report)
+    {
+        lock (_faultLock)
+        {
+            _faultReporters = [.. _faultReporters, report];
+        }
+
+        return new FaultSubscription(this, report);
+    }
+
+    /// <summary>To everyone who asked through <see cref="OnFault"/>; a reporter that throws is skipped.</summary>
+    protected void ReportFault(Exception exception)
+    {
+        foreach (var report in Volatile.Read(ref _faultReporters))
+        {
+            try
+            {
+                report(exception);
+            }
+            catch (Exception)
+            {
+                // A reporter's own failure has nowhere left to go; the others still hear of the fault.
+            }
+        }
+    }
+
+    private sealed class FaultSubscription(SocketEngine engine, Action<Exception> report) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            {
+                return;
+            }
+
+            lock (engine._faultLock)
+            {
+                var reporters = engine._faultReporters.ToList();
+                reporters.Remove(report);
+                engine._faultReporters = [.. reporters];
+            }
+        }
+    }
 }

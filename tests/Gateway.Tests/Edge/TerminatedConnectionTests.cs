@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Tests.Edge;
 
 /// <summary>How a connection the edge terminates (Kestrel's, on the edge's loop) ends, seen from the client and the log.</summary>
+[Trait(BothEngines.Trait, BothEngines.Value)]
 public sealed class TerminatedConnectionTests
 {
     private const string AppHost = "app.test";

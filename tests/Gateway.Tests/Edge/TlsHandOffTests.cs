@@ -1,10 +1,12 @@
 using System.Net.Security;
 using System.Net.Sockets;
 using Gateway.Tests.EndToEnd;
+using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Edge;
 
 /// <summary>The edge reads a terminated connection's ClientHello itself; Kestrel's TLS must still see every byte of it.</summary>
+[Trait(BothEngines.Trait, BothEngines.Value)]
 public sealed class TlsHandOffTests(GatewayScenarioFixture fixture) : IClassFixture<GatewayScenarioFixture>
 {
     [Theory]

@@ -6,6 +6,7 @@ using Gateway.Tests.Sni;
 namespace Gateway.Tests.Edge;
 
 /// <summary>How the edge ends a tunnel, and a connection on its way to becoming one.</summary>
+[Trait(BothEngines.Trait, BothEngines.Value)]
 public sealed class TunnelEndTests
 {
     [Fact]

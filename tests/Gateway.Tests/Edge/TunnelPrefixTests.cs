@@ -5,6 +5,7 @@ using Gateway.Tests.Sni;
 namespace Gateway.Tests.Edge;
 
 /// <summary>The bytes the edge read while routing are the first thing a tunnel's backend receives.</summary>
+[Trait(BothEngines.Trait, BothEngines.Value)]
 public sealed class TunnelPrefixTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.EndToEnd;
 
+[Trait(BothEngines.Trait, BothEngines.Value)]
 public sealed class BalancingTests
 {
     [Fact]

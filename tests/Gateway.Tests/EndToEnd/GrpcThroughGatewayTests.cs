@@ -10,6 +10,7 @@ namespace Gateway.Tests.EndToEnd;
 /// gRPC on the L7 path: the client speaks h2 over TLS that the gateway terminates, and YARP forwards over h2c to a
 /// backend that speaks nothing else.
 /// </summary>
+[Trait(BothEngines.Trait, BothEngines.Value)]
 public sealed class GrpcThroughGatewayTests
 {
     private const string Host = "grpc.test";

@@ -7,6 +7,7 @@ using Gateway.Tests.Sni;
 namespace Gateway.Tests.EndToEnd;
 
 /// <summary>Connections that never become a valid ClientHello are closed promptly and counted, and hurt nobody else.</summary>
+[Trait(BothEngines.Trait, BothEngines.Value)]
 public sealed class HostileClientTests : IAsyncLifetime
 {
     private GatewayScenario _scenario = null!;

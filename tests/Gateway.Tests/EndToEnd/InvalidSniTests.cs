@@ -9,6 +9,7 @@ namespace Gateway.Tests.EndToEnd;
 /// An SNI that is not a host name, or is an address, is closed and counted as an invalid hello on a real gateway: never
 /// tunnelled to the host it resembles, never matched by a wildcard, never terminated.
 /// </summary>
+[Trait(BothEngines.Trait, BothEngines.Value)]
 public sealed class InvalidSniTests(GatewayScenarioFixture fixture) : IClassFixture<GatewayScenarioFixture>
 {
     private readonly GatewayScenario _scenario = fixture.Scenario;

@@ -5,6 +5,7 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.EndToEnd;
 
+[Trait(BothEngines.Trait, BothEngines.Value)]
 public sealed class RoutingTests(GatewayScenarioFixture fixture) : IClassFixture<GatewayScenarioFixture>
 {
     private GatewayScenario Scenario => fixture.Scenario;

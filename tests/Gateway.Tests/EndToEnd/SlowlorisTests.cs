@@ -12,6 +12,7 @@ namespace Gateway.Tests.EndToEnd;
 /// memory comes back.
 /// </summary>
 [Collection(SerialTests.Name)]
+[Trait(BothEngines.Trait, BothEngines.Value)]
 public sealed class SlowlorisTests
 {
     private const int Silent = 3000;

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.EndToEnd;
 
+[Trait(BothEngines.Trait, BothEngines.Value)]
 public sealed class StreamAndLimitTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Gateway.Tests.Sni;
 namespace Gateway.Tests.EndToEnd;
 
 [Collection(SerialTests.Name)]
+[Trait(BothEngines.Trait, BothEngines.Value)]
 public sealed class TunnelLeakTests
 {
     private const int TunnelsPerEnding = 10;

@@ -6,6 +6,7 @@ using Gateway.Tests.Sni;
 
 namespace Gateway.Tests.EndToEnd;
 
+[Trait(BothEngines.Trait, BothEngines.Value)]
 public sealed class TunnelTests
 {
     private const string RawHost = "raw.test";

@@ -45,6 +45,13 @@ internal sealed class LoopbackSockets : IDisposable
         return (io, await accepting);
     }
 
+    /// <summary>
+    /// Hangs a continuation on <paramref name="wait"/> that throws out of it, as no await in the gateway should; on an epoll
+    /// engine it runs inline on the loop's thread.
+    /// </summary>
+    public static void ThrowWhenDone(ValueTask wait, Exception bug) =>
+        wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() => throw bug);
+
     public void Dispose()
     {
         Epoll.Dispose();

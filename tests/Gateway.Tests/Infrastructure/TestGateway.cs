@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Gateway.Configuration;
 using Gateway.Core;
 using Gateway.Hosting;
+using Gateway.Sockets;
 using Gateway.Tunnel;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,6 +13,11 @@ namespace Gateway.Tests.Infrastructure;
 /// <summary>
 /// A real gateway in this process, configured through a real config file, listening on loopback port 0.
 /// </summary>
+/// <remarks>
+/// Its socket engine is the one <c>GATEWAY_TEST_SOCKET_ENGINE</c> names (<c>epoll</c> or <c>dotnet</c>), as
+/// <c>GATEWAY_SOCKET_ENGINE</c> names an operator's; unset, the gateway's own default. scripts/test.sh runs the tests of
+/// <see cref="BothEngines"/> a second time on .NET's sockets.
+/// </remarks>
 public sealed class TestGateway : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -47,9 +53,20 @@ public sealed class TestGateway : IAsyncDisposable
         await StartInAsync(directory, time, null, args);
 
     /// <param name="logs">Receives what the gateway logs, at the levels the config's Logging section lets through.</param>
-    internal static async Task<TestGateway> StartInAsync(string directory, TimeProvider? time, CapturedLogs? logs, params string[] args)
+    internal static Task<TestGateway> StartInAsync(string directory, TimeProvider? time, CapturedLogs? logs, params string[] args) =>
+        LaunchAsync(directory, time, logs, Environment.GetEnvironmentVariable("GATEWAY_TEST_SOCKET_ENGINE") is { Length: > 0 } choice ? SocketEngine.Shared(choice) : null, args);
+
+    /// <summary>Starts a gateway on <paramref name="engine"/>, whatever the environment says.</summary>
+    internal static async Task<TestGateway> StartOnAsync(SocketEngine engine, JsonObject? gateway = null, JsonObject? reverseProxy = null, CapturedLogs? logs = null)
     {
-        var app = await GatewayApplication.BuildAsync(["--config", Path.Combine(directory, "appsettings.json"), .. args], time, logs);
+        var directory = System.IO.Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), Compose(gateway, reverseProxy));
+        return await LaunchAsync(directory, null, logs, engine, []);
+    }
+
+    private static async Task<TestGateway> LaunchAsync(string directory, TimeProvider? time, CapturedLogs? logs, SocketEngine? engine, string[] args)
+    {
+        var app = await GatewayApplication.BuildAsync(["--config", Path.Combine(directory, "appsettings.json"), .. args], time, logs, engine);
         await app.StartAsync();
         return new TestGateway(app, directory);
     }

@@ -12,6 +12,7 @@ namespace Gateway.Tests.Ntlm;
 /// A real NTLM server (IIS-style: the identity belongs to the TCP connection) behind the gateway, with the real
 /// .NET NTLM client: through passthrough, through a connection-pinned L7 route, and through an ordinary pooled one.
 /// </summary>
+[Trait(BothEngines.Trait, BothEngines.Value)]
 public sealed class NtlmThroughGatewayTests : IAsyncLifetime
 {
     private const string PassthroughHost = "exchange.test";

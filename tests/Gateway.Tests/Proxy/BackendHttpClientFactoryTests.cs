@@ -58,7 +58,7 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
         Assert.Equal("answer 2", await OnLoopAsync(1, async () =>
         {
             var answer = await GetAsync(client).ConfigureAwait(false);
-            Assert.Equal(1, _epoll.CurrentLoop); // the backend's answer came back on the same loop
+            Assert.Equal(1, _epoll.CurrentAffinityGroup); // the backend's answer came back on the same loop
             return answer;
         }));
         Assert.Equal(1, _backend.Accepted);
@@ -141,7 +141,7 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
     private async Task<string> RunAfterAsync(SocketIo io, int loop, Func<Task<string>> action)
     {
         await io.WaitReadableAsync(SocketIo.Registered).ConfigureAwait(false);
-        Assert.Equal(loop, _epoll.CurrentLoop);
+        Assert.Equal(loop, _epoll.CurrentAffinityGroup);
         return await action().ConfigureAwait(false);
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Sockets;
@@ -266,17 +267,67 @@ public sealed class SocketEngineTests : IDisposable
     }
 
     [Fact]
-    public void The_engine_is_chosen_by_name_and_a_wrong_name_says_what_is_allowed()
+    public void The_engine_is_chosen_by_name_one_per_kind_and_a_wrong_name_says_what_is_allowed()
     {
-        Assert.IsType<DotNetSocketEngine>(SocketEngine.Create("dotnet"));
-        using (var chosen = Assert.IsType<EpollEngine>(SocketEngine.Create("epoll")))
-        using (var unset = Assert.IsType<EpollEngine>(SocketEngine.Create(null)))
-        {
-        }
+        Assert.IsType<DotNetSocketEngine>(SocketEngine.Shared("dotnet"));
+        Assert.IsType<EpollEngine>(SocketEngine.Shared("epoll"));
+        Assert.Same(SocketEngine.Shared("epoll"), SocketEngine.Shared(null)); // the best one here, and no second set of loops
+        Assert.Same(SocketEngine.Shared("epoll"), SocketEngine.Shared(""));
+        Assert.Same(SocketEngine.Shared("dotnet"), SocketEngine.Shared("dotnet"));
 
-        var error = Assert.Throws<ArgumentException>(() => SocketEngine.Create("iouring"));
-        Assert.Contains("GATEWAY_SOCKET_ENGINE is 'iouring'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("'epoll' or 'dotnet'", error.Message, StringComparison.Ordinal);
+        foreach (var wrong in (string[])["iouring", "EPOLL", " dotnet"])
+        {
+            var error = Assert.Throws<ArgumentException>(() => SocketEngine.Shared(wrong));
+            Assert.Contains($"GATEWAY_SOCKET_ENGINE is '{wrong}'", error.Message, StringComparison.Ordinal);
+            Assert.Contains("'epoll' or 'dotnet'", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_continuation_that_throws_into_a_loop_is_reported_and_the_loop_serves_on()
+    {
+        var faults = new ConcurrentQueue<Exception>();
+        var subscription = _sockets.Epoll.OnFault(faults.Enqueue);
+        var (io, peer) = await _sockets.AcceptedAsync(_sockets.Epoll);
+        using var peerSocket = peer;
+        using var watched = io;
+        using var socket = io.Socket;
+
+        // A continuation that throws out of its await, as no await in the gateway's code should: it runs inline on the loop.
+        var bug = new InvalidOperationException("a continuation's bug");
+        LoopbackSockets.ThrowWhenDone(io.WaitReadableAsync(SocketIo.Registered), bug);
+        peer.Send("x"u8);
+        await Poll.UntilAsync(() => !faults.IsEmpty, "the fault is reported", Guard);
+        Assert.Same(bug, Assert.Single(faults));
+
+        // The loop goes on: a socket on the same loop is still served.
+        var (neighbour, neighbourPeer) = await AcceptedNearAsync(io);
+        using var neighbourPeerSocket = neighbourPeer;
+        using var neighbourWatched = neighbour;
+        using var neighbourSocket = neighbour.Socket;
+        Assert.Same(((EpollSocket)io).Loop, ((EpollSocket)neighbour).Loop);
+        var wait = neighbour.WaitReadableAsync(SocketIo.Registered).AsTask();
+        neighbourPeer.Send("y"u8);
+        await wait.WaitAsync(Guard);
+
+        // Once the reporter is gone, a fault reaches no one (and still does not stop the loop).
+        subscription.Dispose();
+        var seen = io.ReadVersion;
+        LoopbackSockets.ThrowWhenDone(io.WaitReadableAsync(seen), bug);
+        peer.Send("z"u8);
+        await Poll.UntilAsync(() => io.ReadVersion != seen, "the loop saw the data", Guard);
+        var after = neighbour.WaitReadableAsync(neighbour.ReadVersion).AsTask();
+        neighbourPeer.Send("w"u8); // served after the throwing continuation, on the same thread
+        await after.WaitAsync(Guard);
+        Assert.Single(faults);
+    }
+
+    private async Task<(SocketIo Io, Socket Peer)> AcceptedNearAsync(SocketIo near)
+    {
+        var peer = LoopbackSockets.NewSocket();
+        await peer.ConnectAsync(_sockets.Listener.LocalEndPoint!);
+        var accepted = await _sockets.Listener.AcceptAsync();
+        return (_sockets.Epoll.Register(accepted, near), peer);
     }
 
     public void Dispose() => _sockets.Dispose();

@@ -18,7 +18,7 @@ internal sealed class EpollEngine : SocketEngine, IDisposable
         _loops = new EpollLoop[Math.Max(1, loops)];
         for (var i = 0; i < _loops.Length; i++)
         {
-            _loops[i] = new EpollLoop(i);
+            _loops[i] = new EpollLoop(i, ReportFault);
         }
     }
 
@@ -32,18 +32,19 @@ internal sealed class EpollEngine : SocketEngine, IDisposable
         return LoopFor(near).Add(socket, this);
     }
 
-    public override int LoopCount => _loops.Length;
+    /// <summary>A group per loop.</summary>
+    public override int AffinityGroups => _loops.Length;
 
     /// <summary>Off the loops' threads (the thread pool, timers), spread by thread, so no loop takes all of that work.</summary>
-    public override int CurrentLoop => EpollLoop.Current is { } loop && loop.Index < _loops.Length && _loops[loop.Index] == loop
+    public override int CurrentAffinityGroup => EpollLoop.Current is { } loop && loop.Index < _loops.Length && _loops[loop.Index] == loop
         ? loop.Index
         : Environment.CurrentManagedThreadId % _loops.Length;
 
     public override ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, SocketIo? near, CancellationToken cancellation) =>
         ConnectAsync(socket, endpoint, LoopFor(near), cancellation);
 
-    public override ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, int loop, CancellationToken cancellation) =>
-        ConnectAsync(socket, endpoint, _loops[(uint)loop % (uint)_loops.Length], cancellation);
+    public override ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, int group, CancellationToken cancellation) =>
+        ConnectAsync(socket, endpoint, _loops[(uint)group % (uint)_loops.Length], cancellation);
 
     private async ValueTask<SocketIo> ConnectAsync(Socket socket, EndPoint endpoint, EpollLoop loop, CancellationToken cancellation)
     {

@@ -21,6 +21,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     private readonly int _epoll;
     private readonly int _wakeup;
     private readonly Thread _thread;
+    private readonly Action<Exception> _faulted;
     private readonly Lock _slotsLock = new();
     private readonly Stack<int> _freeSlots = new();
     private readonly ConcurrentQueue<EpollSocket> _deferred = new();
@@ -33,9 +34,11 @@ internal sealed unsafe class EpollLoop : IDisposable
     [ThreadStatic]
     private static EpollLoop? _current;
 
-    public EpollLoop(int index)
+    /// <param name="faulted">Told of each exception a continuation threw into the loop.</param>
+    public EpollLoop(int index, Action<Exception> faulted)
     {
         Index = index;
+        _faulted = faulted;
         _epoll = EpollInterop.Create();
         _wakeup = EpollInterop.CreateWakeup();
         EpollInterop.Add(_epoll, _wakeup, EpollInterop.In | EpollInterop.EdgeTriggered, WakeupKey);
@@ -147,9 +150,10 @@ internal sealed unsafe class EpollLoop : IDisposable
                 socket.Writable.Signal((events & WriteEnds) != 0);
             }
         }
-        catch (Exception)
+        catch (Exception e)
         {
             // A continuation that threw out of its await is a bug of its own; this loop still serves every other socket.
+            _faulted(e);
         }
     }
 
@@ -175,9 +179,10 @@ internal sealed unsafe class EpollLoop : IDisposable
             {
                 socket.Readable.Signal(ended: false);
             }
-            catch (Exception)
+            catch (Exception e)
             {
                 // As in Dispatch: one continuation's bug does not stop the loop.
+                _faulted(e);
             }
         }
     }
