@@ -12,7 +12,8 @@ public sealed class DependencyTests
     /// <summary>
     /// Lowest layer first. A namespace may use any namespace of a lower layer and none of its own layer or above.
     /// A namespace the assembly has and this table does not fails the test; an entry the assembly no longer has is
-    /// skipped, so the table may name where the code is going before it gets there.
+    /// skipped, so the table may name where the code is going before it gets there (Gateway.Diagnostics and
+    /// Gateway.Reload are such entries when this table was written).
     /// </summary>
     private static readonly string[][] Layers =
     [
@@ -51,7 +52,7 @@ public sealed class DependencyTests
         foreach (var members in cycles)
         {
             var inside = new HashSet<string>(members, StringComparer.Ordinal);
-            report.AppendLine().Append("cycle of ").Append(members.Count).Append(": ").AppendLine(string.Join(", ", members));
+            report.AppendLine().Append("cycle of ").Append(members.Count).Append(" namespaces: ").AppendLine(string.Join(", ", members));
             var edges = graph.Edges.Keys.Where(edge => inside.Contains(edge.From) && inside.Contains(edge.To)).Order().ToList();
 
             // Every edge of the component lies on a cycle; the shortest through each, each cycle once.
@@ -76,7 +77,7 @@ public sealed class DependencyTests
             report.AppendLine("  the edges, with the types that make them:");
             foreach (var edge in edges)
             {
-                report.Append("    ").Append(edge.From).Append(" -> ").Append(edge.To).Append(" (").Append(graph.Edges[edge].Count).AppendLine(" type pairs)");
+                report.Append("    ").Append(edge.From).Append(" -> ").Append(edge.To).Append(" (").Append(Pairs(graph.Edges[edge].Count)).AppendLine(")");
                 foreach (var line in graph.Examples(edge, CycleExamples, "        "))
                 {
                     report.AppendLine(line);
@@ -127,7 +128,7 @@ public sealed class DependencyTests
             {
                 var (from, to) = (layerOf[edge.From], layerOf[edge.To]);
                 report.Append("  ").Append(edge.From).Append(" (").Append(from).Append(") -> ").Append(edge.To).Append(" (").Append(to)
-                    .Append(from == to ? ", same layer" : "").Append("): ").Append(graph.Edges[edge].Count).AppendLine(" type pairs");
+                    .Append(from == to ? ", same layer" : "").Append("): ").AppendLine(Pairs(graph.Edges[edge].Count));
                 foreach (var line in graph.Examples(edge, Examples, "      "))
                 {
                     report.AppendLine(line);
@@ -147,6 +148,8 @@ public sealed class DependencyTests
         Assert.Contains(graph.Edges.Keys, edge => edge.From == "Gateway.Hosting");
         Assert.True(graph.Edges.Count > 20, $"only {graph.Edges.Count} namespace dependencies found");
     }
+
+    private static string Pairs(int count) => count == 1 ? "1 type pair" : $"{count} type pairs";
 
     /// <summary>Tarjan's strongly connected components, each sorted, in order of their first member.</summary>
     private static List<List<string>> StronglyConnected(NamespaceGraph graph)
