@@ -68,7 +68,7 @@ internal static class GatewayApplication
         builder.Services.Configure<LoggerFilterOptions>(options =>
             options.Rules.Insert(0, new LoggerFilterRule(null, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None, null)));
 
-        builder.Services.AddSingleton(sockets ?? SocketEngine.FromEnvironment());
+        builder.Services.AddSingleton(sockets ?? SocketEngines.FromEnvironment());
         GatewayServices.Add(builder.Services, time, location, factory, initial);
 
         builder.WebHost.ConfigureKestrel(kestrel =>

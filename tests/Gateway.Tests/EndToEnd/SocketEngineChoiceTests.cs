@@ -3,6 +3,7 @@ using Gateway.Sockets;
 using Gateway.Sockets.Epoll;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Gateway.Core;
 
 namespace Gateway.Tests.EndToEnd;
 
@@ -25,7 +26,7 @@ public sealed class SocketEngineChoiceTests
             Assert.IsType<EpollEngine>(engine); // the best one on Linux, as for an operator who sets nothing
         }
 
-        Assert.Same(SocketEngine.Shared(Environment.GetEnvironmentVariable("GATEWAY_TEST_SOCKET_ENGINE")), engine);
+        Assert.Same(SocketEngines.Shared(Environment.GetEnvironmentVariable("GATEWAY_TEST_SOCKET_ENGINE")), engine);
     }
 
     [Theory]
@@ -33,10 +34,10 @@ public sealed class SocketEngineChoiceTests
     public async Task Gateways_on_either_engine_tunnel_and_terminate_side_by_side(string name)
     {
         await using var backends = new NamedBackends("a");
-        await using var gateway = await TestGateway.StartOnAsync(SocketEngine.Shared(name), backends.Gateway());
-        await using var other = await TestGateway.StartOnAsync(SocketEngine.Shared(name == "epoll" ? "dotnet" : "epoll"), backends.Gateway());
+        await using var gateway = await TestGateway.StartOnAsync(SocketEngines.Shared(name), backends.Gateway());
+        await using var other = await TestGateway.StartOnAsync(SocketEngines.Shared(name == "epoll" ? "dotnet" : "epoll"), backends.Gateway());
 
-        Assert.Same(SocketEngine.Shared(name), gateway.Services.GetRequiredService<SocketEngine>());
+        Assert.Same(SocketEngines.Shared(name), gateway.Services.GetRequiredService<SocketEngine>());
         foreach (var running in (TestGateway[])[gateway, other])
         {
             Assert.Equal("a", await NamedBackends.WhichBackendAsync(running.Https));

@@ -54,7 +54,7 @@ public sealed class TestGateway : IAsyncDisposable
 
     /// <param name="logs">Receives what the gateway logs, at the levels the config's Logging section lets through.</param>
     internal static Task<TestGateway> StartInAsync(string directory, TimeProvider? time, CapturedLogs? logs, params string[] args) =>
-        LaunchAsync(directory, time, logs, Environment.GetEnvironmentVariable("GATEWAY_TEST_SOCKET_ENGINE") is { Length: > 0 } choice ? SocketEngine.Shared(choice) : null, args);
+        LaunchAsync(directory, time, logs, Environment.GetEnvironmentVariable("GATEWAY_TEST_SOCKET_ENGINE") is { Length: > 0 } choice ? SocketEngines.Shared(choice) : null, args);
 
     /// <summary>Starts a gateway on <paramref name="engine"/>, whatever the environment says.</summary>
     internal static async Task<TestGateway> StartOnAsync(SocketEngine engine, JsonObject? gateway = null, JsonObject? reverseProxy = null, CapturedLogs? logs = null)

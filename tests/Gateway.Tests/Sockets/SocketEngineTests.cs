@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Gateway.Sockets;
 using Gateway.Sockets.Epoll;
 using Gateway.Tests.Infrastructure;
+using Gateway.Core;
 
 namespace Gateway.Tests.Sockets;
 
@@ -269,15 +270,15 @@ public sealed class SocketEngineTests : IDisposable
     [Fact]
     public void The_engine_is_chosen_by_name_one_per_kind_and_a_wrong_name_says_what_is_allowed()
     {
-        Assert.IsType<DotNetSocketEngine>(SocketEngine.Shared("dotnet"));
-        Assert.IsType<EpollEngine>(SocketEngine.Shared("epoll"));
-        Assert.Same(SocketEngine.Shared("epoll"), SocketEngine.Shared(null)); // the best one here, and no second set of loops
-        Assert.Same(SocketEngine.Shared("epoll"), SocketEngine.Shared(""));
-        Assert.Same(SocketEngine.Shared("dotnet"), SocketEngine.Shared("dotnet"));
+        Assert.IsType<DotNetSocketEngine>(SocketEngines.Shared("dotnet"));
+        Assert.IsType<EpollEngine>(SocketEngines.Shared("epoll"));
+        Assert.Same(SocketEngines.Shared("epoll"), SocketEngines.Shared(null)); // the best one here, and no second set of loops
+        Assert.Same(SocketEngines.Shared("epoll"), SocketEngines.Shared(""));
+        Assert.Same(SocketEngines.Shared("dotnet"), SocketEngines.Shared("dotnet"));
 
         foreach (var wrong in (string[])["iouring", "EPOLL", " dotnet"])
         {
-            var error = Assert.Throws<ArgumentException>(() => SocketEngine.Shared(wrong));
+            var error = Assert.Throws<ArgumentException>(() => SocketEngines.Shared(wrong));
             Assert.Contains($"GATEWAY_SOCKET_ENGINE is '{wrong}'", error.Message, StringComparison.Ordinal);
             Assert.Contains("'epoll' or 'dotnet'", error.Message, StringComparison.Ordinal);
         }
