@@ -100,5 +100,3 @@ internal sealed class TrafficHistory(TunnelHandler tunnels, GenerationStore snap
         }
     }
 }
-
-internal sealed record TrafficSample(DateTimeOffset At, int ActiveTunnels, double BytesPerSecond);

@@ -5,26 +5,6 @@ using Gateway.Configuration;
 
 namespace Gateway.ProxyProtocol;
 
-internal enum ProxyHeaderStatus
-{
-    /// <summary>What arrived so far is a valid beginning; read more.</summary>
-    NeedMoreData,
-
-    /// <summary>Not a PROXY header, or a malformed one: close the connection.</summary>
-    Invalid,
-
-    Complete,
-}
-
-/// <param name="Source">The original client; null for v2 LOCAL and v1 UNKNOWN (the connection is the sender's own: keep its address).</param>
-/// <param name="Length">Bytes the header occupies, to consume before anything else is read.</param>
-internal readonly record struct ProxyHeader(ProxyHeaderStatus Status, int Length, IPEndPoint? Source, IPEndPoint? Destination, string? Error)
-{
-    public static ProxyHeader NeedMore => new(ProxyHeaderStatus.NeedMoreData, 0, null, null, null);
-
-    public static ProxyHeader Invalid(string error) => new(ProxyHeaderStatus.Invalid, 0, null, null, error);
-}
-
 /// <summary>
 /// The PROXY protocol header (HAProxy's spec, versions 1 and 2) that a load balancer puts in front of a TCP
 /// stream to name the original client. Pure and allocation-light: the caller peeks, this says how much to consume.

@@ -3,18 +3,6 @@ using Gateway.Core;
 
 namespace Gateway.Sni;
 
-internal enum HelloReadEnd
-{
-    /// <summary>The parser reached a verdict; see the result's status.</summary>
-    Parsed,
-
-    /// <summary>The whole ClientHello did not arrive within the timeout.</summary>
-    TimedOut,
-
-    /// <summary>The client closed or reset before its ClientHello was complete.</summary>
-    ClosedEarly,
-}
-
 /// <summary>
 /// Reads a connection until its ClientHello is complete. The bytes stay in the connection's received buffer, so
 /// whichever side takes the connection next (the backend of a tunnel, or TLS termination) gets them first.

@@ -2,9 +2,6 @@ using System.Buffers.Binary;
 
 namespace Gateway.Sni;
 
-/// <summary>Where the ClientHello sits in the peeked bytes once every record carrying it has arrived.</summary>
-internal readonly record struct HandshakeLayout(int RecordCount, int MessageLength, int RecordBytes);
-
 /// <summary>
 /// The TLS record layer as far as a first flight needs it (RFC 8446 5.1): finds the handshake records that carry the
 /// ClientHello and gives verdicts from headers alone, so the caller never waits for bytes it would reject anyway.

@@ -1,9 +1,9 @@
 using System.Net;
+using Gateway.Core;
 using Gateway.Sockets;
 using Gateway.Sockets.Epoll;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Gateway.Core;
 
 namespace Gateway.Tests.EndToEnd;
 

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Gateway.Core;
 using Gateway.Sockets;
 using Gateway.Sockets.Epoll;
 using Gateway.Tests.Infrastructure;
-using Gateway.Core;
 
 namespace Gateway.Tests.Sockets;
 

@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Net.Security;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace Gateway.Certificates.Acme;
@@ -97,25 +95,4 @@ internal sealed class AcmeStorage
         hosts.Count == 1 ? hosts[0] : hosts[0] + "+" + Convert.ToHexStringLower(HostSetDigest(hosts).AsSpan(0, 4));
 
     private static string KeyPath(string certificatePath) => certificatePath[..^".pem".Length] + KeySuffix;
-}
-
-/// <summary>A certificate issued by the CA, with the DNS names it covers.</summary>
-internal sealed record StoredCertificate(IReadOnlySet<string> Hosts, DateTimeOffset NotBefore, DateTimeOffset NotAfter, SslStreamCertificateContext Context)
-{
-    public static StoredCertificate From(SslStreamCertificateContext context)
-    {
-        var leaf = context.TargetCertificate;
-        var hosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var extension in leaf.Extensions)
-        {
-            if (extension is X509SubjectAlternativeNameExtension names)
-            {
-                hosts.UnionWith(names.EnumerateDnsNames());
-            }
-        }
-
-        return new StoredCertificate(hosts, new DateTimeOffset(leaf.NotBefore.ToUniversalTime()), new DateTimeOffset(leaf.NotAfter.ToUniversalTime()), context);
-    }
-
-    public bool Covers(IEnumerable<string> hosts) => hosts.All(Hosts.Contains);
 }

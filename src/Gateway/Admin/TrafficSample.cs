@@ -1,0 +1,3 @@
+namespace Gateway.Admin;
+
+internal sealed record TrafficSample(DateTimeOffset At, int ActiveTunnels, double BytesPerSecond);

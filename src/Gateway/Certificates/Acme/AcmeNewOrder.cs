@@ -1,0 +1,3 @@
+namespace Gateway.Certificates.Acme;
+
+internal sealed record AcmeNewOrder(IReadOnlyList<AcmeIdentifier> Identifiers);

@@ -1,0 +1,20 @@
+namespace Gateway.Metrics;
+
+/// <summary>The error tag of <c>gateway.listener.accept_failures</c>.</summary>
+internal static class AcceptFailures
+{
+    /// <summary>EMFILE or ENFILE: the process's or the system's open-files limit.</summary>
+    public const string Descriptors = "descriptors";
+
+    /// <summary>ENOBUFS or ENOMEM.</summary>
+    public const string Memory = "memory";
+
+    public const string Other = "other";
+
+    public static string Of(System.Net.Sockets.SocketError error) => error switch
+    {
+        System.Net.Sockets.SocketError.TooManyOpenSockets => Descriptors,
+        System.Net.Sockets.SocketError.NoBufferSpaceAvailable => Memory,
+        _ => Other,
+    };
+}

@@ -1,0 +1,8 @@
+namespace Gateway.Metrics;
+
+/// <summary>The outcome tag of <c>gateway.acme.orders</c>.</summary>
+internal static class AcmeOutcomes
+{
+    public const string Issued = "issued";
+    public const string Failed = "failed";
+}

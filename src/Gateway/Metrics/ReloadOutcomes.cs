@@ -1,0 +1,8 @@
+namespace Gateway.Metrics;
+
+/// <summary>The outcome tag of <c>gateway.config.reloads</c>.</summary>
+internal static class ReloadOutcomes
+{
+    public const string Applied = "applied";
+    public const string Rejected = "rejected";
+}
