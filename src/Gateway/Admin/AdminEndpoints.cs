@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gateway.Configuration;
 using Gateway.Core;
+using Gateway.Diagnostics;
 using Gateway.Passthrough;
 using Gateway.Passthrough.Balancing;
 using Gateway.Proxy;
@@ -67,7 +68,7 @@ internal static partial class AdminEndpoints
         return Results.Json(new { cluster, destination, state = target.EffectiveState.ToString(), setAtRuntime = target.RuntimeState is not null }, Json);
     }
 
-    [LoggerMessage(1, LogLevel.Warning, "Destination {DestinationId} of cluster {ClusterId} set to {State} through the admin API", EventName = "DestinationStateSet")]
+    [LoggerMessage(LogEvents.DestinationStateSet, LogLevel.Warning, "Destination {DestinationId} of cluster {ClusterId} set to {State} through the admin API", EventName = "DestinationStateSet")]
     private static partial void StateSet(ILogger logger, string destinationId, string clusterId, DestinationAdminState state);
 
     private static StatsDocument Build(HttpContext context)

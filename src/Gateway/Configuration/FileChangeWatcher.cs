@@ -1,3 +1,4 @@
+using Gateway.Diagnostics;
 namespace Gateway.Configuration;
 
 /// <summary>
@@ -96,7 +97,7 @@ internal sealed partial class FileChangeWatcher(Action changed, ILogger logger) 
 
     private static partial class Log
     {
-        [LoggerMessage(6, LogLevel.Warning, "Cannot watch {Files} for changes ({Reason}); the running configuration keeps serving, edits are not noticed until the next reload tries again. On Linux, raise fs.inotify.max_user_watches or max_user_instances", EventName = "WatchFailed")]
+        [LoggerMessage(LogEvents.WatchFailed, LogLevel.Warning, "Cannot watch {Files} for changes ({Reason}); the running configuration keeps serving, edits are not noticed until the next reload tries again. On Linux, raise fs.inotify.max_user_watches or max_user_instances", EventName = "WatchFailed")]
         public static partial void WatchFailed(ILogger logger, string files, string reason);
     }
 }

@@ -2,6 +2,7 @@ using Gateway.Certificates;
 using Gateway.Certificates.Acme;
 using Gateway.Configuration;
 using Gateway.Core;
+using Gateway.Diagnostics;
 using Gateway.Metrics;
 using Gateway.Passthrough;
 using Gateway.Proxy;
@@ -126,7 +127,7 @@ internal sealed partial class ConnectionRouter
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Connection from {RemoteEndPoint} closed before routing: {Outcome} {Reason}", EventName = "HelloRejected")]
+        [LoggerMessage(LogEvents.HelloRejected, LogLevel.Debug, "Connection from {RemoteEndPoint} closed before routing: {Outcome} {Reason}", EventName = "HelloRejected")]
         public static partial void HelloRejected(ILogger logger, System.Net.EndPoint? remoteEndPoint, string outcome, string reason);
     }
 }

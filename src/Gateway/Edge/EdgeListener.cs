@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Gateway.Core;
+using Gateway.Diagnostics;
 using Gateway.Metrics;
 using Gateway.Sni;
 using Gateway.Sockets;
@@ -287,19 +288,19 @@ internal sealed partial class EdgeListener : IConnectionListener
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Listener {EndPoint} cannot accept connections: {Error}; retrying with a growing wait, up to {MaxBackoffSeconds} s, until it works again", EventName = "AcceptFailed")]
+        [LoggerMessage(LogEvents.AcceptFailed, LogLevel.Warning, "Listener {EndPoint} cannot accept connections: {Error}; retrying with a growing wait, up to {MaxBackoffSeconds} s, until it works again", EventName = "AcceptFailed")]
         public static partial void AcceptFailing(ILogger logger, EndPoint endPoint, string error, double maxBackoffSeconds);
 
-        [LoggerMessage(35, LogLevel.Information, "Listener {EndPoint} accepts connections again, after {Failures} failed accepts over {Seconds:0.0} s", EventName = "AcceptRecovered")]
+        [LoggerMessage(LogEvents.AcceptRecovered, LogLevel.Information, "Listener {EndPoint} accepts connections again, after {Failures} failed accepts over {Seconds:0.0} s", EventName = "AcceptRecovered")]
         public static partial void AcceptRecovered(ILogger logger, EndPoint endPoint, int failures, double seconds);
 
-        [LoggerMessage(2, LogLevel.Error, "Connection from {RemoteEndPoint} failed", EventName = "ConnectionFailed")]
+        [LoggerMessage(LogEvents.ConnectionFailed, LogLevel.Error, "Connection from {RemoteEndPoint} failed", EventName = "ConnectionFailed")]
         public static partial void ConnectionFailed(ILogger logger, EndPoint? remoteEndPoint, Exception exception);
 
-        [LoggerMessage(4, LogLevel.Debug, "Connection from {RemoteEndPoint} closed: the gateway is stopping", EventName = "NotHandedOff")]
+        [LoggerMessage(LogEvents.NotHandedOff, LogLevel.Debug, "Connection from {RemoteEndPoint} closed: the gateway is stopping", EventName = "NotHandedOff")]
         public static partial void NotHandedOff(ILogger logger, EndPoint? remoteEndPoint);
 
-        [LoggerMessage(3, LogLevel.Information, "Listener {EndPoint}: the shutdown timeout passed, {Count} tunnels closed", EventName = "TunnelsClosedOnStop")]
+        [LoggerMessage(LogEvents.TunnelsClosedOnStop, LogLevel.Information, "Listener {EndPoint}: the shutdown timeout passed, {Count} tunnels closed", EventName = "TunnelsClosedOnStop")]
         public static partial void TunnelsClosed(ILogger logger, EndPoint endPoint, int count);
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Core;
+using Gateway.Diagnostics;
 using Gateway.Limits;
 using Gateway.Metrics;
 using Gateway.Sockets;
@@ -137,10 +138,10 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Not listening on {EndPoint}: {Error}", EventName = "OptionalListenerNotBound")]
+        [LoggerMessage(LogEvents.OptionalListenerNotBound, LogLevel.Warning, "Not listening on {EndPoint}: {Error}", EventName = "OptionalListenerNotBound")]
         public static partial void OptionalNotBound(ILogger logger, EndPoint endPoint, string error);
 
-        [LoggerMessage(3000, LogLevel.Error, "A continuation threw into the socket engine's thread; its connection may hang, the engine's other sockets are served", EventName = "SocketContinuationFault")]
+        [LoggerMessage(LogEvents.SocketContinuationFault, LogLevel.Error, "A continuation threw into the socket engine's thread; its connection may hang, the engine's other sockets are served", EventName = "SocketContinuationFault")]
         public static partial void ContinuationFault(ILogger logger, Exception exception);
     }
 }

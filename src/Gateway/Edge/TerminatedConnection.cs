@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using Gateway.Diagnostics;
 using Gateway.Metrics;
 using Gateway.Sockets;
 using Microsoft.AspNetCore.Connections;
@@ -381,13 +382,13 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
 
     private static partial class Log
     {
-        [LoggerMessage(3001, LogLevel.Warning, "Connection {ConnectionId} failed unexpectedly and was closed", EventName = "TerminatedConnectionError")]
+        [LoggerMessage(LogEvents.TerminatedConnectionError, LogLevel.Warning, "Connection {ConnectionId} failed unexpectedly and was closed", EventName = "TerminatedConnectionError")]
         public static partial void UnexpectedError(ILogger logger, string connectionId, Exception exception);
 
-        [LoggerMessage(3003, LogLevel.Error, "A callback on the close of connection {ConnectionId} threw", EventName = "TerminatedConnectionCloseCallbackFailed")]
+        [LoggerMessage(LogEvents.TerminatedConnectionCloseCallbackFailed, LogLevel.Error, "A callback on the close of connection {ConnectionId} threw", EventName = "TerminatedConnectionCloseCallbackFailed")]
         public static partial void CloseCallbackFailed(ILogger logger, string connectionId, Exception exception);
 
-        [LoggerMessage(3002, LogLevel.Debug, "Connection {ConnectionId} communication error", EventName = "TerminatedConnectionCommunicationError")]
+        [LoggerMessage(LogEvents.TerminatedConnectionCommunicationError, LogLevel.Debug, "Connection {ConnectionId} communication error", EventName = "TerminatedConnectionCommunicationError")]
         public static partial void CommunicationError(ILogger logger, string connectionId, Exception exception);
     }
 

@@ -1,3 +1,4 @@
+using Gateway.Diagnostics;
 using Microsoft.AspNetCore.Connections;
 
 namespace Gateway.Hosting;
@@ -95,7 +96,7 @@ internal sealed partial class FirstRequestDeadline
 
     private static partial class Log
     {
-        [LoggerMessage(40, LogLevel.Debug, "Connection {ConnectionId} from {RemoteEndPoint} closed: no request within {Timeout}", EventName = "NoFirstRequest")]
+        [LoggerMessage(LogEvents.NoFirstRequest, LogLevel.Debug, "Connection {ConnectionId} from {RemoteEndPoint} closed: no request within {Timeout}", EventName = "NoFirstRequest")]
         public static partial void NoFirstRequest(ILogger logger, string connectionId, System.Net.EndPoint? remoteEndPoint, TimeSpan timeout);
     }
 }

@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Diagnostics;
 using Gateway.Passthrough;
 
 namespace Gateway.Limits;
@@ -132,19 +133,19 @@ internal sealed partial class DescriptorBudget
 
     private static partial class Log
     {
-        [LoggerMessage(30, LogLevel.Information, "Open files: limit {Limit} (hard {HardLimit}{Raised}), {OpenAtStart} open once started, {Reserve} kept free; connections on the public listeners limited to {MaxConnections}", EventName = "DescriptorBudget")]
+        [LoggerMessage(LogEvents.DescriptorBudget, LogLevel.Information, "Open files: limit {Limit} (hard {HardLimit}{Raised}), {OpenAtStart} open once started, {Reserve} kept free; connections on the public listeners limited to {MaxConnections}", EventName = "DescriptorBudget")]
         public static partial void Budget(ILogger logger, long limit, long hardLimit, string raised, int openAtStart, int reserve, string maxConnections);
 
-        [LoggerMessage(31, LogLevel.Warning, "Open files: the limit {Limit} leaves room for only {MaxConnections} connections ({OpenAtStart} descriptors open once started, {Reserve} kept free); raise it (systemd LimitNOFILE, docker --ulimit nofile, ulimit -n)", EventName = "FewConnections")]
+        [LoggerMessage(LogEvents.FewConnections, LogLevel.Warning, "Open files: the limit {Limit} leaves room for only {MaxConnections} connections ({OpenAtStart} descriptors open once started, {Reserve} kept free); raise it (systemd LimitNOFILE, docker --ulimit nofile, ulimit -n)", EventName = "FewConnections")]
         public static partial void FewConnections(ILogger logger, long limit, int maxConnections, int openAtStart, int reserve);
 
-        [LoggerMessage(32, LogLevel.Warning, "Gateway:Limits:MaxConnections {Configured} needs about {Needed} descriptors, the open-files limit {Limit} holds {MaxConnections} connections: connections are limited to {MaxConnections}, since past that the process would run out of descriptors; raise the limit (LimitNOFILE) or lower MaxConnections", EventName = "MaxConnectionsTooHigh")]
+        [LoggerMessage(LogEvents.MaxConnectionsTooHigh, LogLevel.Warning, "Gateway:Limits:MaxConnections {Configured} needs about {Needed} descriptors, the open-files limit {Limit} holds {MaxConnections} connections: connections are limited to {MaxConnections}, since past that the process would run out of descriptors; raise the limit (LimitNOFILE) or lower MaxConnections", EventName = "MaxConnectionsTooHigh")]
         public static partial void ConfiguredTooHigh(ILogger logger, int configured, long needed, long limit, int maxConnections);
 
-        [LoggerMessage(33, LogLevel.Warning, "The passthrough clusters' MaxConnections add up to {Total} tunnels, about {Needed} descriptors; the open-files limit {Limit} holds {MaxConnections} connections: the clusters' limits cannot all be reached; raise the limit (LimitNOFILE)", EventName = "ClusterLimitsTooHigh")]
+        [LoggerMessage(LogEvents.ClusterLimitsTooHigh, LogLevel.Warning, "The passthrough clusters' MaxConnections add up to {Total} tunnels, about {Needed} descriptors; the open-files limit {Limit} holds {MaxConnections} connections: the clusters' limits cannot all be reached; raise the limit (LimitNOFILE)", EventName = "ClusterLimitsTooHigh")]
         public static partial void ClustersTooHigh(ILogger logger, long total, long needed, long limit, int maxConnections);
 
-        [LoggerMessage(34, LogLevel.Information, "Open files: no descriptor limit to derive a connection limit from on this system; only Gateway:Limits:MaxConnections limits connections", EventName = "NoDescriptorLimit")]
+        [LoggerMessage(LogEvents.NoDescriptorLimit, LogLevel.Information, "Open files: no descriptor limit to derive a connection limit from on this system; only Gateway:Limits:MaxConnections limits connections", EventName = "NoDescriptorLimit")]
         public static partial void NoLimit(ILogger logger);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Gateway.Configuration;
+using Gateway.Diagnostics;
 using Gateway.Metrics;
 using Microsoft.Net.Http.Headers;
 
@@ -90,10 +91,10 @@ internal sealed partial class PooledConnectionGuard(HttpMessageHandler inner, st
 
     private static partial class Log
     {
-        [LoggerMessage(2001, LogLevel.Information, "Cluster {ClusterId}: a backend answer showed {Scheme} authentication bound to its connection; that connection was closed instead of going back to the pool. Logged once; gateway_proxy_bound_backend_connections_total counts every one", EventName = "BoundConnectionClosed")]
+        [LoggerMessage(LogEvents.BoundConnectionClosed, LogLevel.Information, "Cluster {ClusterId}: a backend answer showed {Scheme} authentication bound to its connection; that connection was closed instead of going back to the pool. Logged once; gateway_proxy_bound_backend_connections_total counts every one", EventName = "BoundConnectionClosed")]
         public static partial void Closed(ILogger logger, string clusterId, string scheme);
 
-        [LoggerMessage(2002, LogLevel.Warning, "Cluster {ClusterId}: a backend answer over HTTP/{Version} showed {Scheme} authentication bound to its connection, and the connection could not be told apart from the pool's others; the answer was refused. Logged once; gateway_proxy_bound_backend_connections_total counts every one", EventName = "BoundConnectionNotFound")]
+        [LoggerMessage(LogEvents.BoundConnectionNotFound, LogLevel.Warning, "Cluster {ClusterId}: a backend answer over HTTP/{Version} showed {Scheme} authentication bound to its connection, and the connection could not be told apart from the pool's others; the answer was refused. Logged once; gateway_proxy_bound_backend_connections_total counts every one", EventName = "BoundConnectionNotFound")]
         public static partial void NotFound(ILogger logger, string clusterId, string scheme, Version version);
     }
 }

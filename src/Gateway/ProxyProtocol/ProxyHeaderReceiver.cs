@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Gateway.Configuration;
 using Gateway.Core;
+using Gateway.Diagnostics;
 using Gateway.Metrics;
 using Gateway.Sni;
 
@@ -79,7 +80,7 @@ internal sealed partial class ProxyHeaderReceiver(GenerationStore generations, G
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "Connection from trusted {RemoteEndPoint} closed: {Reason}", EventName = "ProxyHeaderRefused")]
+        [LoggerMessage(LogEvents.ProxyHeaderRefused, LogLevel.Debug, "Connection from trusted {RemoteEndPoint} closed: {Reason}", EventName = "ProxyHeaderRefused")]
         public static partial void Refused(ILogger logger, EndPoint? remoteEndPoint, string reason);
     }
 }

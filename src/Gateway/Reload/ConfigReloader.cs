@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Threading.Channels;
 using Gateway.Certificates;
 using Gateway.Configuration;
+using Gateway.Diagnostics;
 using Gateway.Metrics;
 
 namespace Gateway.Reload;
@@ -177,16 +178,16 @@ internal sealed partial class ConfigReloader : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Configuration generation {Generation} applied from {ConfigFile}", EventName = "ConfigApplied")]
+        [LoggerMessage(LogEvents.ConfigApplied, LogLevel.Information, "Configuration generation {Generation} applied from {ConfigFile}", EventName = "ConfigApplied")]
         public static partial void Applied(ILogger logger, int generation, string configFile);
 
-        [LoggerMessage(2, LogLevel.Error, "Configuration in {ConfigFile} rejected; generation {Generation} keeps serving. {Count} error(s):\n{Errors}", EventName = "ConfigRejected")]
+        [LoggerMessage(LogEvents.ConfigRejected, LogLevel.Error, "Configuration in {ConfigFile} rejected; generation {Generation} keeps serving. {Count} error(s):\n{Errors}", EventName = "ConfigRejected")]
         public static partial void Rejected(ILogger logger, string configFile, int generation, int count, string errors);
 
-        [LoggerMessage(3, LogLevel.Warning, "{Setting}: this needs a restart; the running value stays, the rest of the change is applied", EventName = "RestartNeeded")]
+        [LoggerMessage(LogEvents.RestartNeeded, LogLevel.Warning, "{Setting}: this needs a restart; the running value stays, the rest of the change is applied", EventName = "RestartNeeded")]
         public static partial void RestartNeeded(ILogger logger, string setting);
 
-        [LoggerMessage(5, LogLevel.Error, "Reloading {ConfigFile} failed unexpectedly; the serving generation stays", EventName = "ReloadCrashed")]
+        [LoggerMessage(LogEvents.ReloadCrashed, LogLevel.Error, "Reloading {ConfigFile} failed unexpectedly; the serving generation stays", EventName = "ReloadCrashed")]
         public static partial void ReloadCrashed(ILogger logger, string configFile, Exception exception);
     }
 }

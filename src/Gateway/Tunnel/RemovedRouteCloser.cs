@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Diagnostics;
 using Gateway.Passthrough;
 
 namespace Gateway.Tunnel;
@@ -48,7 +49,7 @@ internal sealed partial class RemovedRouteCloser
 
     private static partial class Log
     {
-        [LoggerMessage(4, LogLevel.Information, "Closed {Count} tunnel(s) of passthrough routes removed by a reload", EventName = "RemovedRouteTunnelsClosed")]
+        [LoggerMessage(LogEvents.RemovedRouteTunnelsClosed, LogLevel.Information, "Closed {Count} tunnel(s) of passthrough routes removed by a reload", EventName = "RemovedRouteTunnelsClosed")]
         public static partial void ClosedRemoved(ILogger logger, int count);
     }
 }

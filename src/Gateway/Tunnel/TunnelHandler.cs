@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Core;
+using Gateway.Diagnostics;
 using Gateway.Metrics;
 using Gateway.Passthrough;
 using Gateway.Passthrough.Balancing;
@@ -266,20 +267,20 @@ internal sealed partial class TunnelHandler : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Passthrough {Client} SNI {ServerName}: route {RouteId} has no destination available in cluster {ClusterId}", EventName = "NoDestination")]
+        [LoggerMessage(LogEvents.NoDestination, LogLevel.Warning, "Passthrough {Client} SNI {ServerName}: route {RouteId} has no destination available in cluster {ClusterId}", EventName = "NoDestination")]
         public static partial void NoDestination(ILogger logger, EndPoint? client, string? serverName, string routeId, string clusterId);
 
-        [LoggerMessage(2, LogLevel.Warning, "Passthrough {Client} SNI {ServerName}: route {RouteId} could not reach destination {DestinationId} ({Address}): {Error}", EventName = "ConnectFailed")]
+        [LoggerMessage(LogEvents.ConnectFailed, LogLevel.Warning, "Passthrough {Client} SNI {ServerName}: route {RouteId} could not reach destination {DestinationId} ({Address}): {Error}", EventName = "ConnectFailed")]
         public static partial void ConnectFailed(ILogger logger, EndPoint? client, string? serverName, string routeId, string destinationId, string address, string error);
 
         // The connection log, one line per tunnel like HAProxy's tcplog.
-        [LoggerMessage(3, LogLevel.Information, "Tunnel {Client} SNI {ServerName} route {RouteId} destination {DestinationId}: {BytesFromClient} bytes in, {BytesFromBackend} bytes out, {DurationSeconds:0.000} s, ended by {End}", EventName = "TunnelClosed")]
+        [LoggerMessage(LogEvents.TunnelClosed, LogLevel.Information, "Tunnel {Client} SNI {ServerName} route {RouteId} destination {DestinationId}: {BytesFromClient} bytes in, {BytesFromBackend} bytes out, {DurationSeconds:0.000} s, ended by {End}", EventName = "TunnelClosed")]
         public static partial void TunnelClosed(ILogger logger, EndPoint? client, string? serverName, string routeId, string destinationId, long bytesFromClient, long bytesFromBackend, double durationSeconds, TunnelEnd end);
 
-        [LoggerMessage(4, LogLevel.Warning, "Passthrough {Client} SNI {ServerName}: route {RouteId} refused, cluster {ClusterId} is at its MaxConnections", EventName = "ClusterFull")]
+        [LoggerMessage(LogEvents.ClusterFull, LogLevel.Warning, "Passthrough {Client} SNI {ServerName}: route {RouteId} refused, cluster {ClusterId} is at its MaxConnections", EventName = "ClusterFull")]
         public static partial void ClusterFull(ILogger logger, EndPoint? client, string? serverName, string routeId, string clusterId);
 
-        [LoggerMessage(5, LogLevel.Warning, "Destination {DestinationId} of cluster {ClusterId} is down after {Fall} consecutive failures", EventName = "DestinationDown")]
+        [LoggerMessage(LogEvents.DestinationDownOnConnect, LogLevel.Warning, "Destination {DestinationId} of cluster {ClusterId} is down after {Fall} consecutive failures", EventName = "DestinationDownOnConnect")]
         public static partial void MarkedDown(ILogger logger, string clusterId, string destinationId, int fall);
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using Gateway.Diagnostics;
 using Gateway.Edge;
 using Gateway.Metrics;
 using Gateway.Sockets;
@@ -33,7 +34,7 @@ public sealed class InternalErrorTests : IDisposable
         peer.Send("x"u8);
 
         await Poll.UntilAsync(() => errors[("component", "socket-loop")] == 1, "the fault is counted", Guard);
-        var entry = Assert.Single(logs.Entries, e => e.Event.Id == 3000);
+        var entry = Assert.Single(logs.Entries, e => e.Event.Id == LogEvents.SocketContinuationFault);
         Assert.Equal(LogLevel.Error, entry.Level);
         Assert.Equal("Gateway.Sockets.SocketEngine", entry.Category);
         Assert.Equal("SocketContinuationFault", entry.Event.Name);
@@ -46,7 +47,7 @@ public sealed class InternalErrorTests : IDisposable
         peer.Send("y"u8);
         await Poll.UntilAsync(() => io.ReadVersion != seen, "the loop saw the data", Guard);
         await Task.Delay(100);
-        Assert.Single(logs.Entries, e => e.Event.Id == 3000);
+        Assert.Single(logs.Entries, e => e.Event.Id == LogEvents.SocketContinuationFault);
     }
 
     [Fact]
@@ -68,7 +69,7 @@ public sealed class InternalErrorTests : IDisposable
             Assert.Equal("partial", await ReadToEndAsync(peer));
             await Poll.UntilAsync(() => errors[("component", "terminated-connection")] == 1, "the failure is counted", Guard);
             var entry = Assert.Single(logs.Entries);
-            Assert.Equal((LogLevel.Warning, 3001, "TerminatedConnectionError"), (entry.Level, entry.Event.Id, entry.Event.Name));
+            Assert.Equal((LogLevel.Warning, LogEvents.TerminatedConnectionError, "TerminatedConnectionError"), (entry.Level, entry.Event.Id, entry.Event.Name));
             Assert.Contains(connection.ConnectionId, entry.Message, StringComparison.Ordinal);
             await connection.DisposeAsync();
         }
@@ -111,7 +112,7 @@ public sealed class InternalErrorTests : IDisposable
         peer.Dispose(); // the client leaves: the close is signalled
         await Poll.UntilAsync(() => errors[("component", "terminated-connection")] == 1, "the failure is counted", Guard);
         var entry = Assert.Single(logs.Entries);
-        Assert.Equal((LogLevel.Error, 3003), (entry.Level, entry.Event.Id));
+        Assert.Equal((LogLevel.Error, LogEvents.TerminatedConnectionCloseCallbackFailed), (entry.Level, entry.Event.Id));
         Assert.Equal(1, Volatile.Read(ref others)); // the other callbacks still ran
         await connection.Transport.Output.CompleteAsync();
         await connection.DisposeAsync();

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Threading.Channels;
 using Gateway.Configuration;
 using Gateway.Core;
+using Gateway.Diagnostics;
 using Gateway.Metrics;
 
 namespace Gateway.Certificates.Acme;
@@ -281,28 +282,28 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "ACME: ordering a certificate for {Hosts} ({Why})", EventName = "AcmeOrdering")]
+        [LoggerMessage(LogEvents.AcmeOrdering, LogLevel.Information, "ACME: ordering a certificate for {Hosts} ({Why})", EventName = "AcmeOrdering")]
         public static partial void Ordering(ILogger logger, string hosts, string why);
 
-        [LoggerMessage(2, LogLevel.Information, "ACME: certificate for {Hosts} issued, valid until {NotAfter:u}", EventName = "AcmeIssued")]
+        [LoggerMessage(LogEvents.AcmeIssued, LogLevel.Information, "ACME: certificate for {Hosts} issued, valid until {NotAfter:u}", EventName = "AcmeIssued")]
         public static partial void Issued(ILogger logger, string hosts, DateTimeOffset notAfter);
 
-        [LoggerMessage(3, LogLevel.Error, "ACME: ordering for {Hosts} failed ({Failures} in a row); next attempt at {NotBefore:u}, {Meanwhile}. {Reason}", EventName = "AcmeFailed")]
+        [LoggerMessage(LogEvents.AcmeFailed, LogLevel.Error, "ACME: ordering for {Hosts} failed ({Failures} in a row); next attempt at {NotBefore:u}, {Meanwhile}. {Reason}", EventName = "AcmeFailed")]
         public static partial void Failed(ILogger logger, string hosts, int failures, DateTimeOffset notBefore, string meanwhile, string reason);
 
-        [LoggerMessage(4, LogLevel.Warning, "ACME is enabled but Gateway:Acme:AcceptTermsOfService is not true: no certificate will be ordered until you have read and accepted the terms of service of {Directory}", EventName = "AcmeTermsNotAccepted")]
+        [LoggerMessage(LogEvents.AcmeTermsNotAccepted, LogLevel.Warning, "ACME is enabled but Gateway:Acme:AcceptTermsOfService is not true: no certificate will be ordered until you have read and accepted the terms of service of {Directory}", EventName = "AcmeTermsNotAccepted")]
         public static partial void TermsNotAccepted(ILogger logger, Uri directory);
 
-        [LoggerMessage(5, LogLevel.Information, "ACME: no certificate will be ordered for {Host}: {Reason}", EventName = "AcmeHostSkipped")]
+        [LoggerMessage(LogEvents.AcmeHostSkipped, LogLevel.Information, "ACME: no certificate will be ordered for {Host}: {Reason}", EventName = "AcmeHostSkipped")]
         public static partial void Skipped(ILogger logger, string host, string reason);
 
-        [LoggerMessage(6, LogLevel.Information, "ACME: loaded {Count} stored certificate(s) from {Folder}", EventName = "AcmeLoaded")]
+        [LoggerMessage(LogEvents.AcmeLoaded, LogLevel.Information, "ACME: loaded {Count} stored certificate(s) from {Folder}", EventName = "AcmeLoaded")]
         public static partial void Loaded(ILogger logger, int count, string folder);
 
-        [LoggerMessage(7, LogLevel.Warning, "ACME: skipping the stored certificate {Path}: {Reason}", EventName = "AcmeUnreadable")]
+        [LoggerMessage(LogEvents.AcmeUnreadable, LogLevel.Warning, "ACME: skipping the stored certificate {Path}: {Reason}", EventName = "AcmeUnreadable")]
         public static partial void Unreadable(ILogger logger, string path, string reason);
 
-        [LoggerMessage(8, LogLevel.Error, "ACME: certificate management failed (stored certificates or account key unreadable, or a bug); it tries again within 5 minutes", EventName = "AcmeCrashed")]
+        [LoggerMessage(LogEvents.AcmeCrashed, LogLevel.Error, "ACME: certificate management failed (stored certificates or account key unreadable, or a bug); it tries again within 5 minutes", EventName = "AcmeCrashed")]
         public static partial void Crashed(ILogger logger, Exception exception);
     }
 }

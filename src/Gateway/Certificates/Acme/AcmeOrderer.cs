@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Gateway.Diagnostics;
 
 namespace Gateway.Certificates.Acme;
 
@@ -151,10 +152,10 @@ internal sealed partial class AcmeOrderer(AcmeChallengeResponses responses, Time
 
     private static partial class Log
     {
-        [LoggerMessage(20, LogLevel.Information, "ACME: answering {Challenge} for {Host}", EventName = "AcmeChallengeOpened")]
+        [LoggerMessage(LogEvents.AcmeChallengeOpened, LogLevel.Information, "ACME: answering {Challenge} for {Host}", EventName = "AcmeChallengeOpened")]
         public static partial void ChallengeOpened(ILogger logger, string host, string challenge);
 
-        [LoggerMessage(21, LogLevel.Warning, "ACME: {Challenge} failed for {Hosts}: {Reason}", EventName = "AcmeChallengeFailed")]
+        [LoggerMessage(LogEvents.AcmeChallengeFailed, LogLevel.Warning, "ACME: {Challenge} failed for {Hosts}: {Reason}", EventName = "AcmeChallengeFailed")]
         public static partial void ChallengeFailed(ILogger logger, string hosts, string challenge, string reason);
     }
 }

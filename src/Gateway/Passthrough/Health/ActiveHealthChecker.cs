@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using Gateway.Core;
+using Gateway.Diagnostics;
 using Gateway.Passthrough.Balancing;
 
 namespace Gateway.Passthrough.Health;
@@ -161,13 +162,13 @@ internal sealed partial class ActiveHealthChecker : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Destination {DestinationId} ({Address}) of cluster {ClusterId} is down: {Reason}", EventName = "DestinationDown")]
+        [LoggerMessage(LogEvents.DestinationDown, LogLevel.Warning, "Destination {DestinationId} ({Address}) of cluster {ClusterId} is down: {Reason}", EventName = "DestinationDown")]
         public static partial void Down(ILogger logger, string clusterId, string destinationId, string address, string reason);
 
-        [LoggerMessage(2, LogLevel.Information, "Destination {DestinationId} ({Address}) of cluster {ClusterId} is {Status}", EventName = "DestinationUp")]
+        [LoggerMessage(LogEvents.DestinationUp, LogLevel.Information, "Destination {DestinationId} ({Address}) of cluster {ClusterId} is {Status}", EventName = "DestinationUp")]
         public static partial void Up(ILogger logger, string clusterId, string destinationId, string address, HealthStatus status);
 
-        [LoggerMessage(36, LogLevel.Debug, "Health check of destination {DestinationId} of cluster {ClusterId} not counted: {Reason}", EventName = "HealthCheckSkipped")]
+        [LoggerMessage(LogEvents.HealthCheckSkipped, LogLevel.Debug, "Health check of destination {DestinationId} of cluster {ClusterId} not counted: {Reason}", EventName = "HealthCheckSkipped")]
         public static partial void Skipped(ILogger logger, string clusterId, string destinationId, string reason);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gateway.Configuration;
+using Gateway.Diagnostics;
 using Gateway.Metrics;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -113,7 +114,7 @@ internal sealed partial class NtlmGuard(GenerationStore snapshots, GatewayMetric
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Route {RouteId}: {Scheme} authentication refused on pooled cluster {ClusterId} (502): it is not a per-request scheme; set Gateway:Proxy:Clusters:{ClusterId}:ConnectionPinned to true if its backend needs it. Logged once per route; gateway_proxy_ntlm_refused_total counts every refusal", EventName = "NtlmRefused")]
+        [LoggerMessage(LogEvents.NtlmRefused, LogLevel.Warning, "Route {RouteId}: {Scheme} authentication refused on pooled cluster {ClusterId} (502): it is not a per-request scheme; set Gateway:Proxy:Clusters:{ClusterId}:ConnectionPinned to true if its backend needs it. Logged once per route; gateway_proxy_ntlm_refused_total counts every refusal", EventName = "NtlmRefused")]
         public static partial void Refused(ILogger logger, string routeId, string scheme, string clusterId);
     }
 }
