@@ -8,11 +8,11 @@ namespace Gateway.Access;
 /// Gateway:Proxy:Routes:{id}:PathRules, in YARP's proxy pipeline: paths such as Exchange's /ecp and /PowerShell
 /// answered 403 unless the client is in the rule's AllowedNetworks - the control passthrough cannot give.
 /// </summary>
-internal sealed class PathRules(GenerationStore snapshots, GatewayMetrics metrics)
+internal sealed class PathRules(GenerationStore generations, GatewayMetrics metrics)
 {
     public Task CheckAsync(HttpContext context, RequestDelegate next)
     {
-        var request = ProxyRequestPolicy.Of(context, snapshots);
+        var request = ProxyRequestPolicy.Of(context, generations);
         if (!request.Known)
         {
             return ProxyRequestPolicy.RefuseUnknownAsync(context);

@@ -9,11 +9,11 @@ namespace Gateway.Access;
 /// networks (403) and basic-auth users (401), combined as Satisfy says; then HSTS on the way out. A route whose
 /// settings are not published yet (mid-reload) is answered 503, never proxied unchecked.
 /// </summary>
-internal sealed class RouteAccess(GenerationStore snapshots, BasicAuthenticator authenticator, GatewayMetrics metrics, TimeProvider time)
+internal sealed class RouteAccess(GenerationStore generations, BasicAuthenticator authenticator, GatewayMetrics metrics, TimeProvider time)
 {
     public Task CheckAsync(HttpContext context, RequestDelegate next)
     {
-        var request = ProxyRequestPolicy.Of(context, snapshots);
+        var request = ProxyRequestPolicy.Of(context, generations);
         if (!request.Known)
         {
             return ProxyRequestPolicy.RefuseUnknownAsync(context);

@@ -13,7 +13,7 @@ namespace Gateway.Admin;
 /// operator's browser is the remaining threat: it may neither rebind a DNS name to 127.0.0.1 (only IP and
 /// localhost Host headers are served then) nor post a state change from another origin.
 /// </summary>
-internal sealed class AdminAccessMiddleware(RequestDelegate next, GenerationStore snapshots, GatewayMetrics metrics, TimeProvider time)
+internal sealed class AdminAccessMiddleware(RequestDelegate next, GenerationStore generations, GatewayMetrics metrics, TimeProvider time)
 {
     /// <summary>The realm label of <c>gateway.auth.throttled</c> for the admin listener (route ids label the rest).</summary>
     public const string AdminRealm = "(admin)";
@@ -29,7 +29,7 @@ internal sealed class AdminAccessMiddleware(RequestDelegate next, GenerationStor
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var admin = snapshots.Current.Get<AdminConfig>();
+        var admin = generations.Current.Get<AdminConfig>();
         if ((admin.AllowedNetworks.Count > 0 && !Networks.Contains(admin.AllowedNetworks, context.Connection.RemoteIpAddress))
             || (admin.Users.Count == 0 && !IsLocalName(context.Request.Host.Host))
             || (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && IsCrossSite(context.Request)))

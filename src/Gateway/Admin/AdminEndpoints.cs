@@ -31,9 +31,9 @@ internal static partial class AdminEndpoints
         admin.UseEndpoints(endpoints =>
         {
             endpoints.MapGet("/healthz", () => Results.Text("ok\n"));
-            endpoints.MapGet("/readyz", (GatewayListeners listeners, GenerationStore snapshots) =>
-                listeners.Https is not null && snapshots.Current.Number > 0
-                    ? Results.Text($"ready, config generation {snapshots.Current.Number}\n")
+            endpoints.MapGet("/readyz", (GatewayListeners listeners, GenerationStore generations) =>
+                listeners.Https is not null && generations.Current.Number > 0
+                    ? Results.Text($"ready, config generation {generations.Current.Number}\n")
                     : Results.Text("not ready: listeners not bound yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
             endpoints.MapGet("/", () => Results.Redirect("stats"));
             endpoints.MapGet("/stats", (HttpContext context) => Results.Content(StatsPage.Render(Build(context)), "text/html; charset=utf-8"));

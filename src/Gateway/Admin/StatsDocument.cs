@@ -21,11 +21,11 @@ internal sealed record StatsDocument(
     IReadOnlyList<CertificateView> Certificates,
     IReadOnlyList<AcmeView> Acme)
 {
-    public static StatsDocument Build(GenerationStore snapshots, PassthroughClusters clusters, TunnelHandler tunnels, ProxyStats proxy, TrafficHistory history,
+    public static StatsDocument Build(GenerationStore generations, PassthroughClusters clusters, TunnelHandler tunnels, ProxyStats proxy, TrafficHistory history,
         ManagedCertificates managed, AcmeCertificateManager acme, ConnectionLimiter limiter, DescriptorBudget descriptors, TimeProvider time)
     {
-        var snapshot = snapshots.Current;
-        var passthrough = snapshot.Get<PassthroughConfig>();
+        var generation = generations.Current;
+        var passthrough = generation.Get<PassthroughConfig>();
         var active = tunnels.ActiveByRoute();
         var now = time.GetUtcNow();
 
@@ -62,12 +62,12 @@ internal sealed record StatsDocument(
             .OrderBy(p => p.Route, StringComparer.Ordinal)
             .Select(p => new ProxyRouteView(p.Route, p.Cluster, p.Requests, p.Errors, p.Requests == 0 ? 0 : (double)p.Errors / p.Requests, p.AverageSeconds * 1000))
             .ToList();
-        foreach (var route in snapshot.Get<YarpConfig>().Routes.Where(r => proxyRoutes.All(p => p.Route != r.RouteId)))
+        foreach (var route in generation.Get<YarpConfig>().Routes.Where(r => proxyRoutes.All(p => p.Route != r.RouteId)))
         {
             proxyRoutes.Add(new ProxyRouteView(route.RouteId, route.ClusterId ?? "", 0, 0, 0, 0));
         }
 
-        var certificates = snapshot.Get<CertificateSet>().Certificates
+        var certificates = generation.Get<CertificateSet>().Certificates
             .Select(c => new CertificateView(c.Host, c.Host == "*" ? "fallback" : "file", c.Subject, c.NotAfter, (c.NotAfter - now).TotalDays))
             .Concat(managed.All.OrderBy(c => c.NotAfter).Select(c => new CertificateView(
                 string.Join(", ", c.Hosts.Order(StringComparer.Ordinal)), "acme", c.Context.TargetCertificate.Subject, c.NotAfter, (c.NotAfter - now).TotalDays)))
@@ -78,10 +78,10 @@ internal sealed record StatsDocument(
                 s.Failures, s.LastAttempt, s.LastError, s.Failures > 0 ? s.NotBefore : null))
             .ToList();
 
-        var connections = new ConnectionsView(limiter.Open, limiter.MaxConnections, snapshot.Get<LimitsConfig>().MaxConnections is null ? "derived" : "config",
+        var connections = new ConnectionsView(limiter.Open, limiter.MaxConnections, generation.Get<LimitsConfig>().MaxConnections is null ? "derived" : "config",
             descriptors.Limit, OpenFilesLimit.CountOpen(), descriptors.OpenAtStart, descriptors.Reserve, DescriptorBudget.PerConnection);
-        var failure = snapshots.LastFailure;
-        return new StatsDocument(now, snapshot.Number,
+        var failure = generations.LastFailure;
+        return new StatsDocument(now, generation.Number,
             failure is null ? null : new ReloadErrorView(failure.At, [.. failure.Errors.Select(e => e.ToString())]),
             connections,
             routes, clusterViews, proxyRoutes, certificates, orders);

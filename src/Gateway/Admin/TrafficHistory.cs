@@ -9,7 +9,7 @@ namespace Gateway.Admin;
 /// The last 15 minutes of open tunnels and throughput per passthrough route and stream, sampled every
 /// 10 seconds into a fixed ring per route, for the charts on the stats page.
 /// </summary>
-internal sealed class TrafficHistory(TunnelHandler tunnels, GenerationStore snapshots, TimeProvider time) : BackgroundService
+internal sealed class TrafficHistory(TunnelHandler tunnels, GenerationStore generations, TimeProvider time) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
     public const int Capacity = 90;
@@ -48,7 +48,7 @@ internal sealed class TrafficHistory(TunnelHandler tunnels, GenerationStore snap
 
     internal void Sample()
     {
-        var passthrough = snapshots.Current.Get<PassthroughConfig>();
+        var passthrough = generations.Current.Get<PassthroughConfig>();
         var active = tunnels.ActiveByRoute();
         var now = time.GetUtcNow();
         foreach (var id in passthrough.Routes.Keys.Concat(passthrough.Streams.Keys))

@@ -43,6 +43,7 @@ internal static class LogEvents
     public const int DestinationDown = 600;
     public const int DestinationUp = 601;
     public const int HealthCheckSkipped = 602;
+    public const int HealthCheckError = 603;
 
     // Tunnels: 650-
     public const int RemovedRouteTunnelsClosed = 650;

@@ -241,7 +241,7 @@ internal sealed partial class EdgeListener : IConnectionListener
         catch (Exception e)
         {
             Log.ConnectionFailed(_owner.Logger, client?.RemoteEndPoint, e);
-            _owner.Metrics.InternalError("edge-connection");
+            _owner.Metrics.InternalError(InternalErrors.EdgeConnection);
         }
         finally
         {

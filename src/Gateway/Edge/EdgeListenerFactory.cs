@@ -55,7 +55,7 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
         _faults = sockets.OnFault(e =>
         {
             Log.ContinuationFault(engineLogger, e);
-            metrics.InternalError("socket-loop");
+            metrics.InternalError(InternalErrors.SocketLoop);
         });
         _pools = new MemoryPool<byte>[sockets.AffinityGroups];
         for (var i = 0; i < _pools.Length; i++)

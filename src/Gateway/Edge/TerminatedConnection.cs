@@ -329,7 +329,7 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
                 return;
             default:
                 Log.UnexpectedError(_logger, ConnectionId, error);
-                _metrics.InternalError("terminated-connection");
+                _metrics.InternalError(InternalErrors.TerminatedConnection);
                 return;
         }
     }
@@ -376,7 +376,7 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
         {
             // A callback's failure is its owner's (Kestrel's, a middleware's); the connection is closed either way.
             Log.CloseCallbackFailed(_logger, ConnectionId, e);
-            _metrics.InternalError("terminated-connection");
+            _metrics.InternalError(InternalErrors.TerminatedConnection);
         }
     }
 

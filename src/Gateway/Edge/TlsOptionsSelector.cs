@@ -13,7 +13,7 @@ namespace Gateway.Edge;
 /// certificate for the SNI, else the ACME one, else the self-signed fallback; offering only http/1.1 for hosts
 /// of connection-pinned clusters.
 /// </summary>
-internal sealed class TlsOptionsSelector(GenerationStore snapshots, ManagedCertificates managed, AcmeChallengeResponses challenges)
+internal sealed class TlsOptionsSelector(GenerationStore generations, ManagedCertificates managed, AcmeChallengeResponses challenges)
 {
     /// <summary>Connection item set when the handshake answers a tls-alpn-01 challenge: the connection ends after it.</summary>
     public const string AcmeChallengeItem = "Gateway.AcmeChallenge";
@@ -35,18 +35,18 @@ internal sealed class TlsOptionsSelector(GenerationStore snapshots, ManagedCerti
             return challenge;
         }
 
-        var snapshot = snapshots.Current;
-        var options = snapshot.Get<CertificateSet>().Match(serverName) ?? managed.Match(serverName, snapshot.Get<TlsConfig>()) ?? snapshot.Get<CertificateSet>().Fallback;
-        if (!snapshot.Get<ProxyPolicies>().Http11Only(serverName))
+        var generation = generations.Current;
+        var options = generation.Get<CertificateSet>().Match(serverName) ?? managed.Match(serverName, generation.Get<TlsConfig>()) ?? generation.Get<CertificateSet>().Fallback;
+        if (!generation.Get<ProxyPolicies>().Http11Only(serverName))
         {
             return options;
         }
 
         // The same certificate and settings offering only http/1.1: hosts of connection-pinned clusters must not
-        // negotiate HTTP/2. Every options instance above was built with this snapshot's TLS settings.
+        // negotiate HTTP/2. Every options instance above was built with this generation's TLS settings.
         if (!_http11Only.TryGetValue(options, out var http11))
         {
-            http11 = CertificateSet.CreateOptions(options.ServerCertificateContext!, snapshot.Get<TlsConfig>(), Http11Protocols);
+            http11 = CertificateSet.CreateOptions(options.ServerCertificateContext!, generation.Get<TlsConfig>(), Http11Protocols);
             _http11Only.AddOrUpdate(options, http11);
         }
 

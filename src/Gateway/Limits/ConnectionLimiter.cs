@@ -9,7 +9,7 @@ namespace Gateway.Limits;
 /// descriptors hold) and per client address, and new connections per client address per minute. Over a limit a new
 /// connection is refused at accept, before any TLS work; connections already open are never touched.
 /// </summary>
-internal sealed class ConnectionLimiter(GenerationStore snapshots, ClientRateLimiter rates, DescriptorBudget descriptors)
+internal sealed class ConnectionLimiter(GenerationStore generations, ClientRateLimiter rates, DescriptorBudget descriptors)
 {
     private readonly ConcurrentDictionary<IPAddress, int> _perClient = new();
     private int _total;
@@ -17,7 +17,7 @@ internal sealed class ConnectionLimiter(GenerationStore snapshots, ClientRateLim
     public int Open => Volatile.Read(ref _total);
 
     /// <summary>The limit in force on connections open at once.</summary>
-    public int MaxConnections => descriptors.MaxConnections(snapshots.Current.Get<LimitsConfig>());
+    public int MaxConnections => descriptors.MaxConnections(generations.Current.Get<LimitsConfig>());
 
     /// <summary>
     /// Takes a place among the connections open at once, right at accept: a connection still sending its PROXY header
@@ -48,7 +48,7 @@ internal sealed class ConnectionLimiter(GenerationStore snapshots, ClientRateLim
 
     private bool TryAcquireFor(IPAddress client)
     {
-        var limits = snapshots.Current.Get<LimitsConfig>();
+        var limits = generations.Current.Get<LimitsConfig>();
         if (limits.NewConnectionsPerClientIpPerMinute is { } rate && !rates.TryAcquire(client, rate))
         {
             return false;

@@ -7,7 +7,7 @@ namespace Gateway.Proxy;
 /// After routing, for a request no route matched (an unknown host, or a path no route of the host covers):
 /// Gateway:Proxy:DefaultSite decides - a built-in 404 page, a redirect, or closing the connection.
 /// </summary>
-internal sealed class DefaultSiteMiddleware(RequestDelegate next, GenerationStore snapshots, GatewayListeners listeners)
+internal sealed class DefaultSiteMiddleware(RequestDelegate next, GenerationStore generations, GatewayListeners listeners)
 {
     private const string NotFoundPage = """
         <!DOCTYPE html>
@@ -25,10 +25,10 @@ internal sealed class DefaultSiteMiddleware(RequestDelegate next, GenerationStor
 
         if (context.Listener() == ListenerKind.Http)
         {
-            return HttpsRedirectMiddleware.Redirect(context, snapshots, listeners); // plain HTTP is only for routes that ask for it
+            return HttpsRedirectMiddleware.Redirect(context, generations, listeners); // plain HTTP is only for routes that ask for it
         }
 
-        var site = snapshots.Current.Get<ProxyPolicies>().DefaultSite;
+        var site = generations.Current.Get<ProxyPolicies>().DefaultSite;
         switch (site.Action)
         {
             case DefaultSiteAction.Redirect:

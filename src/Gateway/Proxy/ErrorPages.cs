@@ -8,7 +8,7 @@ namespace Gateway.Proxy;
 /// down, every destination unhealthy, a timeout), the visitor gets a page instead of an empty response -
 /// Gateway:Proxy:ErrorPages:{code}, or a built-in one.
 /// </summary>
-internal sealed class ErrorPages(GenerationStore snapshots)
+internal sealed class ErrorPages(GenerationStore generations)
 {
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -19,7 +19,7 @@ internal sealed class ErrorPages(GenerationStore snapshots)
             return;
         }
 
-        var custom = ProxyRequestPolicy.Of(context, snapshots).Policies.ErrorPages.GetValueOrDefault(status);
+        var custom = ProxyRequestPolicy.Of(context, generations).Policies.ErrorPages.GetValueOrDefault(status);
         // A backend's own empty 502 came with its headers (Content-Length: 0, cookies, encodings): none of them fit the page.
         context.Response.Headers.Clear();
         context.Response.ContentType = "text/html; charset=utf-8";

@@ -13,13 +13,13 @@ namespace Gateway.Proxy;
 internal sealed class HttpsRedirectMiddleware
 {
     private readonly RequestDelegate _next;
-    private readonly GenerationStore _snapshots;
+    private readonly GenerationStore _generations;
     private readonly GatewayListeners _listeners;
 
-    public HttpsRedirectMiddleware(RequestDelegate next, GenerationStore snapshots, GatewayListeners listeners)
+    public HttpsRedirectMiddleware(RequestDelegate next, GenerationStore generations, GatewayListeners listeners)
     {
         _next = next;
-        _snapshots = snapshots;
+        _generations = generations;
         _listeners = listeners;
     }
 
@@ -31,13 +31,13 @@ internal sealed class HttpsRedirectMiddleware
         }
 
         // A host some route serves with ForceHttps off is decided after routing, by the route that matches.
-        return _snapshots.Current.Get<ProxyPolicies>().MayServePlainHttp(context.Request.Host.Host)
+        return _generations.Current.Get<ProxyPolicies>().MayServePlainHttp(context.Request.Host.Host)
             ? _next(context)
-            : Redirect(context, _snapshots, _listeners);
+            : Redirect(context, _generations, _listeners);
     }
 
     /// <summary>Answers with a 308 to the same host, path and query over https (400 without a Host).</summary>
-    public static Task Redirect(HttpContext context, GenerationStore snapshots, GatewayListeners listeners)
+    public static Task Redirect(HttpContext context, GenerationStore generations, GatewayListeners listeners)
     {
         var host = context.Request.Host;
         if (!host.HasValue || string.IsNullOrEmpty(host.Host))
@@ -46,7 +46,7 @@ internal sealed class HttpsRedirectMiddleware
             return Task.CompletedTask;
         }
 
-        var port = snapshots.Current.Get<ListenersConfig>().HttpsPublicPort ?? listeners.Https?.Port ?? 443;
+        var port = generations.Current.Get<ListenersConfig>().HttpsPublicPort ?? listeners.Https?.Port ?? 443;
         var authority = port == 443 ? host.Host : host.Host + ":" + port.ToString(CultureInfo.InvariantCulture);
 
         context.Response.StatusCode = StatusCodes.Status308PermanentRedirect;

@@ -8,11 +8,11 @@ namespace Gateway.Proxy;
 /// coalescing), even one that is passthrough here. Such a request must not reach YARP: 421 tells the browser
 /// to open a new connection, whose ClientHello the router then sends to the passthrough backend.
 /// </summary>
-internal sealed class MisdirectedRequestMiddleware(RequestDelegate next, GenerationStore snapshots)
+internal sealed class MisdirectedRequestMiddleware(RequestDelegate next, GenerationStore generations)
 {
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.Request.IsHttps && snapshots.Current.Get<PassthroughRoutes>().Match(context.Request.Host.Host) is not null)
+        if (context.Request.IsHttps && generations.Current.Get<PassthroughRoutes>().Match(context.Request.Host.Host) is not null)
         {
             context.Response.StatusCode = StatusCodes.Status421MisdirectedRequest;
             return Task.CompletedTask;

@@ -12,7 +12,7 @@ namespace Gateway.Proxy;
 /// <see cref="BindingScheme"/>), so that connection never goes back to the pool for another client.
 /// The pooled-cluster check of the proxy pipeline (NtlmGuard) turns the same answer into the client's 502.
 /// </summary>
-internal sealed partial class PooledConnectionGuard(HttpMessageHandler inner, string clusterId, GenerationStore snapshots, GatewayMetrics metrics, ILogger logger)
+internal sealed partial class PooledConnectionGuard(HttpMessageHandler inner, string clusterId, GenerationStore generations, GatewayMetrics metrics, ILogger logger)
     : DelegatingHandler(inner)
 {
     private int _logged;
@@ -67,7 +67,7 @@ internal sealed partial class PooledConnectionGuard(HttpMessageHandler inner, st
         }
         finally
         {
-            var scheme = response is null ? null : BindingScheme(response.Headers, snapshots.Current.Get<ProxyPolicies>().PerRequestAuthSchemes(clusterId));
+            var scheme = response is null ? null : BindingScheme(response.Headers, generations.Current.Get<ProxyPolicies>().PerRequestAuthSchemes(clusterId));
             exchange.Judge(bound: scheme is not null);
             if (scheme is not null)
             {

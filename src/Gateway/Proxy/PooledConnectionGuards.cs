@@ -4,13 +4,13 @@ using Gateway.Metrics;
 namespace Gateway.Proxy;
 
 /// <summary>Puts a <see cref="PooledConnectionGuard"/> in every pooled backend client, and its stream on every connection.</summary>
-internal sealed class PooledConnectionGuards(GenerationStore? snapshots, GatewayMetrics? metrics, ILogger<PooledConnectionGuard>? logger)
+internal sealed class PooledConnectionGuards(GenerationStore? generations, GatewayMetrics? metrics, ILogger<PooledConnectionGuard>? logger)
 {
     /// <summary>No guard: for tests of the pooling alone.</summary>
     public static PooledConnectionGuards None { get; } = new(null, null, null);
 
     public HttpMessageHandler Wrap(HttpMessageHandler handler, string clusterId) =>
-        snapshots is null ? handler : new PooledConnectionGuard(handler, clusterId, snapshots, metrics!, logger!);
+        generations is null ? handler : new PooledConnectionGuard(handler, clusterId, generations, metrics!, logger!);
 
-    public Stream Wrap(Stream connection) => snapshots is null ? connection : new PooledConnectionStream(connection);
+    public Stream Wrap(Stream connection) => generations is null ? connection : new PooledConnectionStream(connection);
 }

@@ -3,7 +3,7 @@ using Gateway.Core;
 
 namespace Gateway.Proxy;
 
-/// <summary>Reads <c>Gateway:Proxy</c>; whether the ids exist in YARP's section is checked with the snapshot.</summary>
+/// <summary>Reads <c>Gateway:Proxy</c>; whether the ids exist in YARP's section is checked with the generation.</summary>
 internal static class ProxyPoliciesReader
 {
     private static readonly int[] RedirectCodes = [301, 302, 307, 308];

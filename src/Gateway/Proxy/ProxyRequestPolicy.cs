@@ -31,7 +31,7 @@ internal sealed class ProxyRequestPolicy
     public bool Known { get; }
 
     /// <summary>The request's policy, resolved by the first proxy pipeline step that asks.</summary>
-    public static ProxyRequestPolicy Of(HttpContext context, GenerationStore snapshots)
+    public static ProxyRequestPolicy Of(HttpContext context, GenerationStore generations)
     {
         if (context.Features.Get<ProxyRequestPolicy>() is { } resolved)
         {
@@ -39,7 +39,7 @@ internal sealed class ProxyRequestPolicy
         }
 
         var feature = context.GetReverseProxyFeature();
-        var policies = snapshots.Current.Get<ProxyPolicies>();
+        var policies = generations.Current.Get<ProxyPolicies>();
         var routeId = feature.Route.Config.RouteId;
         var clusterId = feature.Cluster?.Config.ClusterId;
         var policy = new ProxyRequestPolicy(

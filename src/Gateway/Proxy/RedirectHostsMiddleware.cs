@@ -7,12 +7,12 @@ namespace Gateway.Proxy;
 /// Gateway:Proxy:Redirects: hosts that answer every request, on either listener, with a redirect to another
 /// URL (Nginx Proxy Manager's "redirection hosts"), in one hop.
 /// </summary>
-internal sealed class RedirectHostsMiddleware(RequestDelegate next, GenerationStore snapshots)
+internal sealed class RedirectHostsMiddleware(RequestDelegate next, GenerationStore generations)
 {
     public Task InvokeAsync(HttpContext context)
     {
         if (context.Listener() is not (ListenerKind.Https or ListenerKind.Http)
-            || snapshots.Current.Get<ProxyPolicies>().Redirect(context.Request.Host.Host) is not { } redirect)
+            || generations.Current.Get<ProxyPolicies>().Redirect(context.Request.Host.Host) is not { } redirect)
         {
             return next(context);
         }

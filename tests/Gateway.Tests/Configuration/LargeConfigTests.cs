@@ -106,11 +106,11 @@ public sealed class LargeConfigTests
             var errors = new ConfigErrors();
             var configuration = ConfigSources.TryBuild(file, [], errors);
             Assert.NotNull(configuration);
-            var (snapshot, problems) = await ConfigUnderTest.BuildAsync(configuration, directory);
+            var (generation, problems) = await ConfigUnderTest.BuildAsync(configuration, directory);
             best = stopwatch.Elapsed < best ? stopwatch.Elapsed : best;
             Assert.Empty(problems);
-            Assert.Equal(routes, snapshot!.Get<YarpConfig>().Routes.Count);
-            Assert.Equal(policies ? routes : 0, snapshot.Get<ProxyPoliciesConfig>().Routes.Count);
+            Assert.Equal(routes, generation!.Get<YarpConfig>().Routes.Count);
+            Assert.Equal(policies ? routes : 0, generation.Get<ProxyPoliciesConfig>().Routes.Count);
         }
 
         return best;

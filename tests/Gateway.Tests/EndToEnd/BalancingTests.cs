@@ -76,7 +76,7 @@ public sealed class BalancingTests
         var drained = backends.Gateway(settings);
         drained["Passthrough"]!["Clusters"]!["pool"]!["Destinations"]!["a"]!["State"] = "Drain";
         await gateway.WriteConfigAsync(drained, null);
-        await Poll.UntilAsync(() => gateway.Snapshots.Current.Number == 2, "the drain is applied");
+        await Poll.UntilAsync(() => gateway.Generations.Current.Number == 2, "the drain is applied");
 
         Assert.Equal("b", await NamedBackends.WhichBackendAsync(gateway.Https));
         await ReloadTests.AssertEchoAsync(held, "a drained destination keeps its tunnels"u8.ToArray());

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Gateway.Core;
+using Gateway.Passthrough;
 using Gateway.Reload;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Sni;
@@ -81,11 +82,11 @@ public sealed class ReloadTests : IAsyncLifetime
         await gateway.WriteConfigAsync(gatewaySection, proxySection, raw);
         Assert.False(await reloader.ReloadAsync());
 
-        var failure = gateway.Snapshots.LastFailure;
+        var failure = gateway.Generations.LastFailure;
         Assert.NotNull(failure);
         var expectedPath = path.StartsWith("appsettings.json", StringComparison.Ordinal) ? gateway.ConfigFile + path["appsettings.json".Length..] : path;
         Assert.Contains(failure.Errors, e => e.Path == expectedPath && e.Message.Contains(message, StringComparison.Ordinal));
-        Assert.Equal(1, gateway.Snapshots.Current.Number);
+        Assert.Equal(1, gateway.Generations.Current.Number);
         await AssertServesAsync(gateway, "raw.test", "app.test");
     }
 
@@ -104,7 +105,7 @@ public sealed class ReloadTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(second, "appsettings.json"), TestGateway.Compose(Gateway("raw2.test"), Proxy("app2.test")));
         await SwapDataLinkAsync(directory, second);
 
-        await Poll.UntilAsync(() => gateway.Snapshots.Current.Number == 2, "the swapped ConfigMap is applied");
+        await Poll.UntilAsync(() => gateway.Generations.Current.Number == 2, "the swapped ConfigMap is applied");
         await AssertServesAsync(gateway, "raw2.test", "app2.test");
     }
 
@@ -131,7 +132,7 @@ public sealed class ReloadTests : IAsyncLifetime
         File.Copy(second.KeyPath, Path.Combine(secondData, "tls.key"));
         await SwapDataLinkAsync(directory, secondData);
 
-        await Poll.UntilAsync(() => gateway.Snapshots.Current.Number >= 2 && gateway.Snapshots.LastFailure is null, "the swapped Secret is reloaded");
+        await Poll.UntilAsync(() => gateway.Generations.Current.Number >= 2 && gateway.Generations.LastFailure is null, "the swapped Secret is reloaded");
         Assert.Equal(second.Thumbprint, await ServedThumbprintAsync(gateway));
     }
 
@@ -153,7 +154,7 @@ public sealed class ReloadTests : IAsyncLifetime
 
         await gateway.WriteConfigAsync(Gateway("raw2.test"), Proxy("app2.test"));
         var written = DateTime.UtcNow;
-        await Poll.UntilAsync(() => gateway.Snapshots.Current.Number == 2, "the edit is applied", TimeSpan.FromSeconds(2));
+        await Poll.UntilAsync(() => gateway.Generations.Current.Number == 2, "the edit is applied", TimeSpan.FromSeconds(2));
         Assert.True(DateTime.UtcNow - written < TimeSpan.FromSeconds(2));
 
         await AssertServesAsync(gateway, "raw2.test", "app2.test");
@@ -173,7 +174,7 @@ public sealed class ReloadTests : IAsyncLifetime
         File.Copy(second.KeyPath, Path.Combine(directory, "key.pem"), overwrite: true);
         await gateway.WriteConfigAsync(section, Proxy("app.test"));
 
-        await Poll.UntilAsync(() => gateway.Snapshots.Current.Number == 2, "the unchanged file is reloaded");
+        await Poll.UntilAsync(() => gateway.Generations.Current.Number == 2, "the unchanged file is reloaded");
         Assert.Equal(second.Thumbprint, await ServedThumbprintAsync(gateway));
     }
 
@@ -192,7 +193,7 @@ public sealed class ReloadTests : IAsyncLifetime
             File.Move(Path.Combine(directory, to + ".new"), Path.Combine(directory, to), overwrite: true);
         }
 
-        await Poll.UntilAsync(() => gateway.Snapshots.Current.Number >= 2 && gateway.Snapshots.LastFailure is null, "the certificate files are reloaded");
+        await Poll.UntilAsync(() => gateway.Generations.Current.Number >= 2 && gateway.Generations.LastFailure is null, "the certificate files are reloaded");
         Assert.Equal(second.Thumbprint, await ServedThumbprintAsync(gateway));
     }
 
@@ -237,15 +238,44 @@ public sealed class ReloadTests : IAsyncLifetime
     {
         await using var gateway = await TestGateway.StartAsync(Gateway("raw.test"), Proxy("app.test"));
         var reloader = gateway.Services.GetRequiredService<ConfigReloader>();
-        var running = gateway.Snapshots.Current.Get<ListenersConfig>();
+        var running = gateway.Generations.Current.Get<ListenersConfig>();
         var next = Gateway("raw2.test");
         next["Listeners"] = new JsonObject { ["Https"] = "127.0.0.1:1", ["Http"] = "127.0.0.1:2", ["Admin"] = "127.0.0.1:0" };
 
         await gateway.WriteConfigAsync(next, Proxy("app.test"));
         Assert.True(await reloader.ReloadAsync());
 
-        Assert.Equal(running, gateway.Snapshots.Current.Get<ListenersConfig>());
+        Assert.Equal(running, gateway.Generations.Current.Get<ListenersConfig>());
         await AssertServesAsync(gateway, "raw2.test", "app.test");
+    }
+
+    [Fact]
+    public async Task A_stream_moved_by_a_reload_keeps_its_bound_address_and_the_move_is_reported_as_needing_a_restart()
+    {
+        var logs = new CapturedLogs();
+        var directory = System.IO.Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), TestGateway.Compose(WithStream(Gateway("raw.test"), "127.0.0.1:0"), Proxy("app.test")));
+        await using var gateway = await TestGateway.StartInAsync(directory, null, logs);
+        var reloader = gateway.Services.GetRequiredService<ConfigReloader>();
+        var bound = gateway.Generations.Current.Get<PassthroughConfig>().Streams["plain"].Listen;
+
+        await gateway.WriteConfigAsync(WithStream(Gateway("raw2.test"), "127.0.0.1:1"), Proxy("app.test"));
+        Assert.True(await reloader.ReloadAsync());
+
+        // What the generation (and /stats) says is what is bound; the rest of the edit applied.
+        Assert.Equal(bound, gateway.Generations.Current.Get<PassthroughConfig>().Streams["plain"].Listen);
+        Assert.Contains(logs.Entries, e => e.Event.Name == "RestartNeeded" && e.Message.Contains("Gateway:Passthrough:Streams", StringComparison.Ordinal)
+            && e.Message.Contains("127.0.0.1:1", StringComparison.Ordinal));
+        await AssertServesAsync(gateway, "raw2.test", "app.test");
+        using var stream = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await stream.ConnectAsync(gateway.Services.GetRequiredService<GatewayListeners>().Stream("plain")!);
+        await AssertEchoAsync(stream, "still on the bound port"u8.ToArray());
+    }
+
+    private static JsonObject WithStream(JsonObject gateway, string listen)
+    {
+        gateway["Passthrough"]!["Streams"] = new JsonObject { ["plain"] = new JsonObject { ["Listen"] = listen, ["ClusterId"] = "raw" } };
+        return gateway;
     }
 
     internal JsonObject Gateway(string passthroughHost, string routeId = "raw") => new()

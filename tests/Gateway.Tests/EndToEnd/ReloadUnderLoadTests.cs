@@ -64,7 +64,7 @@ public sealed class ReloadUnderLoadTests
         {
             await gateway.WriteConfigAsync(Gateway(i), Proxy(i));
             // A generous bound: how fast a reload applies is measured in docs/benchmarks.md, not asserted on a busy machine.
-            await Poll.UntilAsync(() => gateway.Snapshots.Current.Number == i + 1, $"reload {i} is applied", TimeSpan.FromSeconds(20));
+            await Poll.UntilAsync(() => gateway.Generations.Current.Number == i + 1, $"reload {i} is applied", TimeSpan.FromSeconds(20));
 
             // The new passthrough route, the new L7 route and the certificate of this generation all serve.
             using (var tunnel = await ReloadTests.OpenTunnelAsync(gateway, $"p{i}.test"))

@@ -73,7 +73,7 @@ public sealed class TestGateway : IAsyncDisposable
 
     public string ConfigFile => Path.Combine(Directory, "appsettings.json");
 
-    internal GenerationStore Snapshots => _app.Services.GetRequiredService<GenerationStore>();
+    internal GenerationStore Generations => _app.Services.GetRequiredService<GenerationStore>();
 
     /// <summary>Rewrites the config file the way an editor saves it (write a temporary file, rename over).</summary>
     public async Task WriteConfigAsync(JsonObject? gateway, JsonObject? reverseProxy, string? raw = null)

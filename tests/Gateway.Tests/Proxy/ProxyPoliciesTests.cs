@@ -22,20 +22,20 @@ public sealed class ProxyPoliciesTests
     [Fact]
     public async Task The_exchange_preset_pins_connections_speaks_http_1_1_waits_an_hour_and_probes_owa()
     {
-        var (snapshot, errors) = await BuildAsync(new() { ["Gateway:Proxy:Clusters:exchange:Preset"] = "Exchange" });
+        var (generation, errors) = await BuildAsync(new() { ["Gateway:Proxy:Clusters:exchange:Preset"] = "Exchange" });
 
         Assert.Empty(errors);
-        var exchange = snapshot!.Get<YarpConfig>().Clusters.Single(c => c.ClusterId == "exchange");
+        var exchange = generation!.Get<YarpConfig>().Clusters.Single(c => c.ClusterId == "exchange");
         Assert.Equal(HttpVersion.Version11, exchange.HttpRequest!.Version);
         Assert.Equal(HttpVersionPolicy.RequestVersionExact, exchange.HttpRequest.VersionPolicy);
         Assert.Equal(TimeSpan.FromHours(1), exchange.HttpRequest.ActivityTimeout);
         Assert.True(exchange.HealthCheck!.Active!.Enabled);
         Assert.Equal("/owa/healthcheck.htm", exchange.HealthCheck.Active.Path);
-        Assert.NotNull(snapshot.Get<ProxyPolicies>().Pinned("exchange"));
-        Assert.Null(snapshot.Get<ProxyPolicies>().Pinned("app"));
-        Assert.True(snapshot.Get<ProxyPolicies>().Http11Only("MAIL.example."));
-        Assert.False(snapshot.Get<ProxyPolicies>().Http11Only("app.example"));
-        Assert.Null(snapshot.Get<YarpConfig>().Clusters.Single(c => c.ClusterId == "app").HttpRequest);
+        Assert.NotNull(generation.Get<ProxyPolicies>().Pinned("exchange"));
+        Assert.Null(generation.Get<ProxyPolicies>().Pinned("app"));
+        Assert.True(generation.Get<ProxyPolicies>().Http11Only("MAIL.example."));
+        Assert.False(generation.Get<ProxyPolicies>().Http11Only("app.example"));
+        Assert.Null(generation.Get<YarpConfig>().Clusters.Single(c => c.ClusterId == "app").HttpRequest);
     }
 
     [Fact]
@@ -80,10 +80,10 @@ public sealed class ProxyPoliciesTests
         AssertError(messages, "Gateway:Proxy:Clusters:exchange:PerRequestAuthSchemes", "a list of scheme names");
         Assert.Equal(4, messages.Count);
 
-        var (snapshot, valid) = await BuildAsync(new() { ["Gateway:Proxy:Clusters:app:PerRequestAuthSchemes:0"] = "Token" });
+        var (generation, valid) = await BuildAsync(new() { ["Gateway:Proxy:Clusters:app:PerRequestAuthSchemes:0"] = "Token" });
         Assert.Empty(valid);
-        Assert.Contains("token", snapshot!.Get<ProxyPolicies>().PerRequestAuthSchemes("APP"));
-        Assert.Empty(snapshot.Get<ProxyPolicies>().PerRequestAuthSchemes("exchange"));
+        Assert.Contains("token", generation!.Get<ProxyPolicies>().PerRequestAuthSchemes("APP"));
+        Assert.Empty(generation.Get<ProxyPolicies>().PerRequestAuthSchemes("exchange"));
     }
 
     [Fact]
@@ -175,7 +175,7 @@ public sealed class ProxyPoliciesTests
         AssertError(messages, "ReverseProxy:Routes:owa:CorsPolicy", "CORS middleware");
     }
 
-    private static async Task<(Generation? Snapshot, IReadOnlyList<ConfigError> Errors)> BuildAsync(Dictionary<string, string?> gateway)
+    private static async Task<(Generation? Generation, IReadOnlyList<ConfigError> Errors)> BuildAsync(Dictionary<string, string?> gateway)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(YarpSection).AddInMemoryCollection(gateway).Build();
         var (generation, errors) = await ConfigUnderTest.BuildAsync(configuration, "/tmp");

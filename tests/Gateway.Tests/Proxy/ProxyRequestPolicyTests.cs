@@ -120,8 +120,8 @@ public sealed class ProxyRequestPolicyTests
     private static async Task<Generation> BuildAsync(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var (snapshot, errors) = await ConfigUnderTest.BuildAsync(configuration, "/tmp");
+        var (generation, errors) = await ConfigUnderTest.BuildAsync(configuration, "/tmp");
         Assert.Empty(errors);
-        return snapshot!;
+        return generation!;
     }
 }

@@ -18,7 +18,7 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
     /// <summary>Even with nothing due, look again this often: a clock jump or a removed file should not go unnoticed for long.</summary>
     private static readonly TimeSpan MaxSleep = TimeSpan.FromHours(1);
 
-    private readonly GenerationStore _snapshots;
+    private readonly GenerationStore _generations;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ManagedCertificates _managed;
     private readonly AcmeOrderer _orderer;
@@ -32,17 +32,17 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
     private AcmeClient? _client;
     private (string, Uri, string?) _clientConfig;
 
-    public AcmeCertificateManager(GenerationStore snapshots, IHostApplicationLifetime lifetime, ManagedCertificates managed, AcmeOrderer orderer,
+    public AcmeCertificateManager(GenerationStore generations, IHostApplicationLifetime lifetime, ManagedCertificates managed, AcmeOrderer orderer,
         GatewayMetrics metrics, TimeProvider time, ILogger<AcmeCertificateManager> logger)
     {
-        _snapshots = snapshots;
+        _generations = generations;
         _lifetime = lifetime;
         _managed = managed;
         _orderer = orderer;
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        snapshots.Published += (_, _) => _wake.Writer.TryWrite(true);
+        generations.Published += (_, _) => _wake.Writer.TryWrite(true);
     }
 
     /// <summary>A copy of every host set's standing, for the stats page.</summary>
@@ -68,7 +68,7 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
     {
         try
         {
-            Storage(_snapshots.Current);
+            Storage(_generations.Current);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -110,6 +110,7 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
             {
                 // Storage trouble (disk full, unreadable key): say so and try again later; never stop the gateway.
                 Log.Crashed(_logger, e);
+                _metrics.InternalError(InternalErrors.Acme);
                 sleep = TimeSpan.FromMinutes(5);
             }
 
@@ -119,9 +120,9 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
 
     private async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var snapshot = _snapshots.Current;
-        var config = snapshot.Get<AcmeConfig>();
-        var storage = Storage(snapshot);
+        var generation = _generations.Current;
+        var config = generation.Get<AcmeConfig>();
+        var storage = Storage(generation);
         if (!config.Enabled)
         {
             return MaxSleep;
@@ -129,12 +130,12 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
 
         if (!config.AcceptTermsOfService)
         {
-            ReportOnce($"tos:{snapshot.Number}", () => Log.TermsNotAccepted(_logger, config.Directory));
+            ReportOnce($"tos:{generation.Number}", () => Log.TermsNotAccepted(_logger, config.Directory));
             return MaxSleep;
         }
 
-        var challenges = config.Challenges.Where(c => c != AcmeChallengeType.Http01 || snapshot.Get<ListenersConfig>().Http is not null).ToList();
-        var sets = AcmeHostSets.Compute(snapshot, (host, reason) => ReportOnce($"skip:{host}:{reason}", () => Log.Skipped(_logger, host, reason)));
+        var challenges = config.Challenges.Where(c => c != AcmeChallengeType.Http01 || generation.Get<ListenersConfig>().Http is not null).ToList();
+        var sets = AcmeHostSets.Compute(generation, (host, reason) => ReportOnce($"skip:{host}:{reason}", () => Log.Skipped(_logger, host, reason)));
         var statuses = Track(sets);
         var next = _time.GetUtcNow() + MaxSleep;
         foreach (var status in statuses)
@@ -183,7 +184,7 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
             var (chain, key) = await _orderer.OrderAsync(_client, config, status.Hosts, challenges, cancellationToken);
             var issued = storage.Save(status.Hosts, chain, key);
             // Only what the new certificate fully replaces goes: an older one that also covers other hosts keeps serving them.
-            _managed.Replace([.. _managed.All.Where(c => !issued.Covers(c.Hosts) || c.NotAfter > issued.NotAfter), issued], _snapshots.Current.Get<TlsConfig>());
+            _managed.Replace([.. _managed.All.Where(c => !issued.Covers(c.Hosts) || c.NotAfter > issued.NotAfter), issued], _generations.Current.Get<TlsConfig>());
             status.Succeeded(_time.GetUtcNow());
             _metrics.AcmeOrdered(AcmeOutcomes.Issued);
             Log.Issued(_logger, hosts, issued.NotAfter);
@@ -226,17 +227,17 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
         _managed.All.Where(c => c.Covers(hosts)).MaxBy(c => c.NotAfter);
 
     /// <summary>The storage for the serving CA; switching CA (staging to production) loads that CA's certificates instead.</summary>
-    private AcmeStorage Storage(Generation snapshot)
+    private AcmeStorage Storage(Generation generation)
     {
-        var config = snapshot.Get<AcmeConfig>();
-        var storage = new AcmeStorage(snapshot.Get<CertificatesConfig>().Path, config.Directory);
+        var config = generation.Get<AcmeConfig>();
+        var storage = new AcmeStorage(generation.Get<CertificatesConfig>().Path, config.Directory);
         if (_storage?.Root == storage.Root)
         {
             return _storage;
         }
 
         var loaded = storage.LoadAll((path, e) => Log.Unreadable(_logger, path, e.Message));
-        _managed.Replace(loaded, snapshot.Get<TlsConfig>());
+        _managed.Replace(loaded, generation.Get<TlsConfig>());
         if (loaded.Count > 0)
         {
             Log.Loaded(_logger, loaded.Count, storage.CertificatesFolder);

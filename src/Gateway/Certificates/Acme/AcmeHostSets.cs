@@ -12,17 +12,17 @@ namespace Gateway.Certificates.Acme;
 internal static class AcmeHostSets
 {
     /// <returns>Sorted, distinct host sets, the largest first (so a smaller set is found covered by its superset's certificate).</returns>
-    public static List<IReadOnlyList<string>> Compute(Generation snapshot, Action<string, string> skipped)
+    public static List<IReadOnlyList<string>> Compute(Generation generation, Action<string, string> skipped)
     {
         var sets = new List<IReadOnlyList<string>>();
-        foreach (var route in snapshot.Get<YarpConfig>().Routes)
+        foreach (var route in generation.Get<YarpConfig>().Routes)
         {
             var hosts = new SortedSet<string>(StringComparer.Ordinal);
             foreach (var raw in route.Match.Hosts ?? [])
             {
                 // YARP allows a port in Match.Hosts ("app.example:443"); the certificate is for the name.
                 var name = HostPattern.WithoutPort(raw);
-                if (Admit(snapshot, name, $"route '{route.RouteId}'", skipped) is { } host)
+                if (Admit(generation, name, $"route '{route.RouteId}'", skipped) is { } host)
                 {
                     hosts.Add(host);
                 }
@@ -34,18 +34,18 @@ internal static class AcmeHostSets
             }
         }
 
-        foreach (var redirect in snapshot.Get<ProxyPoliciesConfig>().Redirects.Values)
+        foreach (var redirect in generation.Get<ProxyPoliciesConfig>().Redirects.Values)
         {
-            var hosts = redirect.Hosts.Select(h => Admit(snapshot, h.Value, $"redirect '{redirect.RedirectId}'", skipped)).OfType<string>().Order(StringComparer.Ordinal).ToList();
+            var hosts = redirect.Hosts.Select(h => Admit(generation, h.Value, $"redirect '{redirect.RedirectId}'", skipped)).OfType<string>().Order(StringComparer.Ordinal).ToList();
             if (hosts.Count > 0)
             {
                 sets.Add(hosts);
             }
         }
 
-        foreach (var host in snapshot.Get<AcmeConfig>().Hosts)
+        foreach (var host in generation.Get<AcmeConfig>().Hosts)
         {
-            if (Admit(snapshot, host.Value, "Gateway:Acme:Hosts", skipped) is { } admitted)
+            if (Admit(generation, host.Value, "Gateway:Acme:Hosts", skipped) is { } admitted)
             {
                 sets.Add([admitted]);
             }
@@ -54,7 +54,7 @@ internal static class AcmeHostSets
         return [.. sets.DistinctBy(s => string.Join(",", s)).OrderByDescending(s => s.Count)];
     }
 
-    private static string? Admit(Generation snapshot, string raw, string source, Action<string, string> skipped)
+    private static string? Admit(Generation generation, string raw, string source, Action<string, string> skipped)
     {
         if (!HostPattern.TryParse(raw, out var host, out _))
         {
@@ -65,8 +65,8 @@ internal static class AcmeHostSets
             host.IsWildcard ? "a wildcard needs the dns-01 challenge, which Gateway does not answer; configure its certificate under Gateway:Tls:Certificates"
             : IPAddress.TryParse(host.Value, out _) ? "an IP address, not a DNS name"
             : !host.Value.Contains('.', StringComparison.Ordinal) ? "not a fully qualified name"
-            : snapshot.Get<CertificateSet>().Match(host.Value) is not null ? "its certificate is configured under Gateway:Tls:Certificates"
-            : snapshot.Get<PassthroughRoutes>().Match(host.Value) is not null ? "a passthrough host: its backend holds its certificate"
+            : generation.Get<CertificateSet>().Match(host.Value) is not null ? "its certificate is configured under Gateway:Tls:Certificates"
+            : generation.Get<PassthroughRoutes>().Match(host.Value) is not null ? "a passthrough host: its backend holds its certificate"
             : null;
         if (reason is not null)
         {

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using Gateway.Core;
 using Gateway.Diagnostics;
+using Gateway.Metrics;
 using Gateway.Passthrough.Balancing;
 
 namespace Gateway.Passthrough.Health;
@@ -15,13 +16,15 @@ namespace Gateway.Passthrough.Health;
 internal sealed partial class ActiveHealthChecker : BackgroundService
 {
     private readonly PassthroughClusters _clusters;
+    private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _changed = new(0);
 
-    public ActiveHealthChecker(PassthroughClusters clusters, TimeProvider time, ILogger<ActiveHealthChecker> logger)
+    public ActiveHealthChecker(PassthroughClusters clusters, GatewayMetrics metrics, TimeProvider time, ILogger<ActiveHealthChecker> logger)
     {
         _clusters = clusters;
+        _metrics = metrics;
         _time = time;
         _logger = logger;
     }
@@ -139,6 +142,9 @@ internal sealed partial class ActiveHealthChecker : BackgroundService
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            // A bug, not the destination's doing: said as such, so it does not pass for a down backend.
+            _metrics.InternalError(InternalErrors.HealthCheck);
+            Log.CheckFailedUnexpectedly(_logger, cluster.ClusterId, destination.DestinationId, e);
             failure = e.Message;
         }
 
@@ -167,6 +173,9 @@ internal sealed partial class ActiveHealthChecker : BackgroundService
 
         [LoggerMessage(LogEvents.DestinationUp, LogLevel.Information, "Destination {DestinationId} ({Address}) of cluster {ClusterId} is {Status}", EventName = "DestinationUp")]
         public static partial void Up(ILogger logger, string clusterId, string destinationId, string address, HealthStatus status);
+
+        [LoggerMessage(LogEvents.HealthCheckError, LogLevel.Error, "Health check of destination {DestinationId} of cluster {ClusterId} failed unexpectedly; counted as a failed check", EventName = "HealthCheckError")]
+        public static partial void CheckFailedUnexpectedly(ILogger logger, string clusterId, string destinationId, Exception exception);
 
         [LoggerMessage(LogEvents.HealthCheckSkipped, LogLevel.Debug, "Health check of destination {DestinationId} of cluster {ClusterId} not counted: {Reason}", EventName = "HealthCheckSkipped")]
         public static partial void Skipped(ILogger logger, string clusterId, string destinationId, string reason);

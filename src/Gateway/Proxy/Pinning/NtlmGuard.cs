@@ -17,7 +17,7 @@ namespace Gateway.Proxy.Pinning;
 /// connection is not passed on; both get a 502 that says what to change. The backend connection that carried such an
 /// answer is closed by <see cref="PooledConnectionGuard"/> before anyone else can use it.
 /// </summary>
-internal sealed partial class NtlmGuard(GenerationStore snapshots, GatewayMetrics metrics, ILogger<NtlmGuard> logger)
+internal sealed partial class NtlmGuard(GenerationStore generations, GatewayMetrics metrics, ILogger<NtlmGuard> logger)
 {
     private readonly ConcurrentDictionary<string, bool> _warnedRoutes = new(StringComparer.Ordinal);
 
@@ -30,7 +30,7 @@ internal sealed partial class NtlmGuard(GenerationStore snapshots, GatewayMetric
             return next(context);
         }
 
-        var request = ProxyRequestPolicy.Of(context, snapshots);
+        var request = ProxyRequestPolicy.Of(context, generations);
         if (request.Pinned is not null)
         {
             return next(context);
@@ -53,7 +53,7 @@ internal sealed partial class NtlmGuard(GenerationStore snapshots, GatewayMetric
             return ValueTask.CompletedTask;
         }
 
-        var request = ProxyRequestPolicy.Of(transform.HttpContext, snapshots);
+        var request = ProxyRequestPolicy.Of(transform.HttpContext, generations);
         var feature = transform.HttpContext.GetReverseProxyFeature();
         var clusterId = feature.Cluster.Config.ClusterId;
         if (request.Pinned is not null || PooledConnectionGuard.BindingScheme(headers, request.Policies.PerRequestAuthSchemes(clusterId)) is not { } scheme)

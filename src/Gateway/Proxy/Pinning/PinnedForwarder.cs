@@ -12,14 +12,14 @@ namespace Gateway.Proxy.Pinning;
 /// replaces YARP's final forwarding step with one over the client connection's own backend connection. Requests
 /// of other clusters pass through untouched.
 /// </summary>
-internal sealed class PinnedForwarder(IHttpForwarder forwarder, GenerationStore snapshots)
+internal sealed class PinnedForwarder(IHttpForwarder forwarder, GenerationStore generations)
 {
     /// <summary>RFC 9113 7: HTTP_1_1_REQUIRED, which makes a client retry the request over HTTP/1.1.</summary>
     private const int Http11Required = 0xd;
 
     public Task KeepDestinationAsync(HttpContext context, RequestDelegate next)
     {
-        if (ProxyRequestPolicy.Of(context, snapshots).Pinned is null)
+        if (ProxyRequestPolicy.Of(context, generations).Pinned is null)
         {
             return next(context);
         }
@@ -57,7 +57,7 @@ internal sealed class PinnedForwarder(IHttpForwarder forwarder, GenerationStore 
 
     public Task ForwardAsync(HttpContext context, RequestDelegate next)
     {
-        return ProxyRequestPolicy.Of(context, snapshots).Pinned is null
+        return ProxyRequestPolicy.Of(context, generations).Pinned is null
             ? next(context)
             : ForwardPinnedAsync(context, context.GetReverseProxyFeature());
     }
