@@ -10,7 +10,8 @@
 #   HAProxy L4     127.0.0.1:8443  SNI exchange.dyb.test -> 9443, anything else -> 8444         haproxy-l4.cfg
 #   nginx L7       127.0.0.1:8444  terminates TLS, proxies to 9080                                nginx-l7.conf
 #   Gateway        127.0.0.1:7443  exchange.dyb.test tunnelled to 9443; app.dyb.test terminated, gateway.json
-#                                  YARP to 9080 (7080: its redirect listener, unused here)
+#                                  YARP to 9080 (7080: its redirect listener, unused here); its access log is off,
+#                                  as nginx-l7.conf's is (docs/benchmarks.md gives what it costs when on)
 # The first three files are the anchors from shared/reference, copied unchanged.
 #
 # Steps: install missing tools (apt-get) -> dotnet publish src/Gateway -c Release -> ECDSA P-256 cert for *.dyb.test and

@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.Metrics;
 using Gateway.Proxy;
 
@@ -30,6 +31,7 @@ internal sealed class PathRules(GenerationStore generations, GatewayMetrics metr
             if ((path.Evasive || path.IsUnder(rule.Paths)) && !Networks.Contains(rule.AllowedNetworks, context.Connection.RemoteIpAddress))
             {
                 metrics.ProxyDenied(context.GetReverseProxyFeature().Route.Config.RouteId, DenyReasons.PathRule);
+                GatewayAnswer.Set(context, DenyReasons.PathRule);
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
                 return Task.CompletedTask;
             }

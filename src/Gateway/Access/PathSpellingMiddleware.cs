@@ -1,3 +1,4 @@
+using Gateway.Core;
 using Gateway.Metrics;
 using Gateway.Proxy;
 using Yarp.ReverseProxy.Model;
@@ -42,6 +43,7 @@ internal sealed class PathSpellingMiddleware(RequestDelegate next, RouteMatcher 
             if (!string.Equals(other, routeId, StringComparison.OrdinalIgnoreCase))
             {
                 metrics.ProxyDenied(routeId, DenyReasons.PathSpelling);
+                GatewayAnswer.Set(context, DenyReasons.PathSpelling);
                 context.Response.StatusCode = StatusCodes.Status400BadRequest;
                 context.Response.ContentType = "text/plain; charset=utf-8";
                 await context.Response.WriteAsync(

@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.Metrics;
 using Gateway.Proxy;
 
@@ -110,6 +111,7 @@ internal sealed class RouteAccess(GenerationStore generations, BasicAuthenticato
     private void Deny(HttpContext context, string routeId, string reason, int status)
     {
         metrics.ProxyDenied(routeId, reason);
+        GatewayAnswer.Set(context, reason);
         context.Response.StatusCode = status;
     }
 }

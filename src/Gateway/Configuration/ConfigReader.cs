@@ -109,7 +109,7 @@ internal static class ConfigReader
         {
             if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
             {
-                errors.Add(child.Path, $"unknown key '{child.Key}'; expected one of: {string.Join(", ", known)}");
+                errors.Add(child.Path, $"unknown key '{child.Key}'{NearMiss.Hint(child.Key, known)}; expected one of: {string.Join(", ", known)}");
             }
         }
     }

@@ -30,19 +30,4 @@ internal sealed class Generation
         var slot = PartSlot<T>.Index;
         return slot < _parts.Length ? (T?)_parts[slot] : null;
     }
-
-    /// <summary>A copy with one part replaced: what a reload keeps of the running generation (bound listener addresses).</summary>
-    public Generation With<T>(T part)
-        where T : class
-    {
-        var parts = _parts;
-        Array.Resize(ref parts, Math.Max(parts.Length, PartSlot<T>.Index + 1));
-        if (ReferenceEquals(parts, _parts))
-        {
-            parts = (object?[])parts.Clone();
-        }
-
-        parts[PartSlot<T>.Index] = part;
-        return new Generation(Number, parts);
-    }
 }

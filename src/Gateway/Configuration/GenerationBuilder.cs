@@ -32,14 +32,6 @@ internal sealed class GenerationBuilder(IConfiguration configuration, string bas
     public void Add<T>(T part)
         where T : class => _parts[PartSlot<T>.Index] = part;
 
-    /// <summary>A part added by a capability read earlier.</summary>
-    /// <exception cref="InvalidOperationException">It was not added (capabilities are read in an order that makes it so).</exception>
-    public T Get<T>()
-        where T : class =>
-        _parts.TryGetValue(PartSlot<T>.Index, out var part)
-            ? (T)part
-            : throw new InvalidOperationException($"{typeof(T).Name} is read after the capability that needs it");
-
     /// <summary>A part added earlier, or null when its settings were in error.</summary>
     public T? Find<T>()
         where T : class => _parts.TryGetValue(PartSlot<T>.Index, out var part) ? (T)part : null;

@@ -10,5 +10,8 @@ internal interface IConfigFeature
     /// <summary>The keys directly under <c>Gateway</c> that this capability reads; any other key there is refused.</summary>
     IReadOnlyList<string> GatewayKeys { get; }
 
+    /// <summary>Top-level sections besides <c>Gateway</c> that this capability reads (YARP's, <c>Logging</c>); any other is refused.</summary>
+    IReadOnlyList<string> Sections => [];
+
     ValueTask ReadAsync(GenerationBuilder next);
 }

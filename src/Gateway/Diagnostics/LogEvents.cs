@@ -73,6 +73,9 @@ internal static class LogEvents
     // Admin: 850-
     public const int DestinationStateSet = 850;
 
+    // Access log: 870-
+    public const int AccessLogWriteFailed = 870;
+
     // Hosting: 900-
     public const int NoFirstRequest = 900;
 }

@@ -18,9 +18,6 @@ namespace Gateway.Edge;
 /// </summary>
 internal sealed partial class ConnectionRouter
 {
-    /// <summary>Connection item holding the <see cref="ClientHelloInfo"/> for the stages after the router.</summary>
-    public const string ClientHelloItem = "Gateway.ClientHello";
-
     private readonly GenerationStore _generations;
     private readonly TunnelHandler _tunnels;
     private readonly GatewayMetrics _metrics;

@@ -270,7 +270,7 @@ internal sealed partial class EdgeListener : IConnectionListener
         var connection = _owner.CreateConnection(client);
         if (hello is not null)
         {
-            connection.Items[ConnectionRouter.ClientHelloItem] = hello;
+            connection.Items[ClientHelloInfo.ItemKey] = hello;
         }
 
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

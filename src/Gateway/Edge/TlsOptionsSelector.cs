@@ -27,7 +27,7 @@ internal sealed class TlsOptionsSelector(GenerationStore generations, ManagedCer
     {
         // The router's SNI, not SslStream's: SslStream reads only the first TLS record, so a ClientHello
         // fragmented across records would otherwise get the fallback certificate.
-        var hello = connection.Items.TryGetValue(ConnectionRouter.ClientHelloItem, out var item) ? item as ClientHelloInfo : null;
+        var hello = connection.Items.TryGetValue(ClientHelloInfo.ItemKey, out var item) ? item as ClientHelloInfo : null;
         var serverName = hello is null ? fallbackServerName : hello.ServerName;
         if (hello is not null && IsChallenge(hello) && challenges.TlsAlpn(serverName) is { } challenge)
         {

@@ -55,6 +55,7 @@ internal static class GatewayApplication
         var generations = app.Services.GetRequiredService<GenerationStore>();
         app.Lifetime.ApplicationStarted.Register(() => descriptors.Started(generations.Current, limiter.Open));
 
+        LiveLogging.Follow(generations, builder.Configuration);
         GatewayPipeline.Use(app);
         return app;
     }

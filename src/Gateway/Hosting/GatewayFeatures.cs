@@ -1,3 +1,4 @@
+using Gateway.AccessLog;
 using Gateway.Admin;
 using Gateway.Certificates;
 using Gateway.Certificates.Acme;
@@ -24,9 +25,11 @@ internal static class GatewayFeatures
         new PassthroughFeature(),
         new ReloadFeature(),
         new AdminFeature(),
+        new AccessLogFeature(),
         new AcmeFeature(), // after the listeners: http-01 needs the HTTP one
         new ProxyFeature(), // after passthrough: a host is one or the other
         new HostingFeature(), // after every listener address
+        new LoggingFeature(),
         new CertificatesFeature(time), // last: the self-signed fallback is written only for a usable configuration
     ];
 }

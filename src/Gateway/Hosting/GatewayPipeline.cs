@@ -1,4 +1,5 @@
 using Gateway.Access;
+using Gateway.AccessLog;
 using Gateway.Admin;
 using Gateway.Certificates.Acme;
 using Gateway.Core;
@@ -14,6 +15,7 @@ internal static class GatewayPipeline
     {
         app.UseMiddleware<FirstRequestMiddleware>();
         app.MapWhen(context => context.Listener() == ListenerKind.Admin, AdminEndpoints.Configure);
+        app.UseMiddleware<AccessLogMiddleware>();
         app.UseMiddleware<AcmeHttpChallengeMiddleware>();
         app.UseMiddleware<RedirectHostsMiddleware>();
         app.UseMiddleware<HttpsRedirectMiddleware>();

@@ -1,4 +1,5 @@
 using Gateway.Access;
+using Gateway.AccessLog;
 using Gateway.Admin;
 using Gateway.Certificates.Acme;
 using Gateway.Configuration;
@@ -24,6 +25,7 @@ internal static class GatewayServices
         services.Configure<HostOptions>(options => options.ShutdownTimeout = initial.Get<ShutdownConfig>().Timeout);
         services.AddReload(location, factory, initial);
         services.AddLimits();
+        services.AddAccessLog();
 
         // Generation appliers run in registration order: L7 first, then L4, so both serve a new generation within the
         // same instant and a YARP failure leaves both on the running one.

@@ -27,6 +27,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _loginsThrottled;
     private readonly Counter<long> _acceptFailures;
     private readonly Counter<long> _internalErrors;
+    private readonly Counter<long> _accessLogDropped;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -50,11 +51,14 @@ internal sealed class GatewayMetrics
             "Failed accepts on the public listeners, by cause (descriptors: the open-files limit; memory: kernel buffers; other); each is followed by a wait.");
         _internalErrors = Meter.CreateCounter<long>("gateway.internal_errors", "{error}",
             "Exceptions caught where none was expected, each also logged, by component (socket-loop: a continuation threw into an epoll loop; edge-connection: routing a connection failed; terminated-connection: a connection Kestrel terminates failed otherwise than by a reset or an abort, or a callback on its close threw).");
+        _accessLogDropped = Meter.CreateCounter<long>("gateway.access_log.dropped", "{line}", "Access-log lines dropped: the sink could not keep up, or could not be written.");
         _acmeOrders = Meter.CreateCounter<long>("gateway.acme.orders", "{order}", "ACME certificate orders, by outcome (issued, failed).");
     }
 
     /// <summary>For the observable instruments that read runtime state.</summary>
     public Meter Meter { get; }
+
+    public void AccessLogDropped(int lines = 1) => _accessLogDropped.Add(lines);
 
     public void ConnectionRouted(string outcome) => _connections.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 

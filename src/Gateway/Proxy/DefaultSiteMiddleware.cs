@@ -29,6 +29,7 @@ internal sealed class DefaultSiteMiddleware(RequestDelegate next, GenerationStor
         }
 
         var site = generations.Current.Get<ProxyPolicies>().DefaultSite;
+        GatewayAnswer.Set(context, "default-site");
         switch (site.Action)
         {
             case DefaultSiteAction.Redirect:

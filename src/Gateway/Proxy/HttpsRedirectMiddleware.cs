@@ -50,6 +50,7 @@ internal sealed class HttpsRedirectMiddleware
         var authority = port == 443 ? host.Host : host.Host + ":" + port.ToString(CultureInfo.InvariantCulture);
 
         context.Response.StatusCode = StatusCodes.Status308PermanentRedirect;
+        GatewayAnswer.Set(context, "https-redirect");
         context.Response.Headers.Location = "https://" + authority + RequestTarget(context);
         return Task.CompletedTask;
     }

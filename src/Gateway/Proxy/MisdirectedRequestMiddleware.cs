@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.Passthrough;
 
 namespace Gateway.Proxy;
@@ -15,6 +16,7 @@ internal sealed class MisdirectedRequestMiddleware(RequestDelegate next, Generat
         if (context.Request.IsHttps && generations.Current.Get<PassthroughRoutes>().Match(context.Request.Host.Host) is not null)
         {
             context.Response.StatusCode = StatusCodes.Status421MisdirectedRequest;
+            GatewayAnswer.Set(context, "misdirected");
             return Task.CompletedTask;
         }
 

@@ -11,6 +11,8 @@ internal sealed class ProxyFeature : IConfigFeature
 {
     public IReadOnlyList<string> GatewayKeys { get; } = ["Proxy"];
 
+    public IReadOnlyList<string> Sections { get; } = [ProxyConfigReader.SectionName];
+
     public async ValueTask ReadAsync(GenerationBuilder next)
     {
         var errors = next.Errors;

@@ -29,7 +29,12 @@ internal static class ProxyServices
         services.AddSingleton<ProxyStats>();
         services.AddSingleton<ProxyRequestRecorder>();
 
-        var builder = services.AddReverseProxy().AddTransforms(transforms => transforms.AddRequestTransform(UntrustedRequestHeaders.ApplyAsync));
+        var builder = services.AddReverseProxy().AddTransforms(transforms =>
+        {
+            var time = transforms.Services.GetRequiredService<TimeProvider>();
+            transforms.AddRequestTransform(UntrustedRequestHeaders.ApplyAsync);
+            transforms.AddResponseTransform(response => BackendTiming.RecordAsync(response, time));
+        });
 
         // Routing's host policy compares every route's hosts with every other's when the route table is built
         // (docs/benchmarks.md: 10,000 routes); the replacement does the same with lookups.

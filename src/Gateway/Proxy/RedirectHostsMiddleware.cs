@@ -20,6 +20,7 @@ internal sealed class RedirectHostsMiddleware(RequestDelegate next, GenerationSt
         var location = redirect.KeepPath ? redirect.To + HttpsRedirectMiddleware.RequestTarget(context) : redirect.To;
 
         context.Response.StatusCode = redirect.Code;
+        GatewayAnswer.Set(context, "redirect");
         context.Response.Headers.Location = location.Length == 0 ? "/" : location;
         context.Response.Headers.CacheControl = redirect.Code is 301 or 308 ? null : "no-store";
         context.Response.ContentLength = 0;

@@ -3,6 +3,9 @@ namespace Gateway.Sni;
 /// <summary>The routing-relevant fields of a ClientHello. Nothing here is validated against config.</summary>
 internal sealed class ClientHelloInfo
 {
+    /// <summary>The connection item that carries a terminated connection's hello to TLS termination and the access log.</summary>
+    public const string ItemKey = "Gateway.ClientHello";
+
     /// <summary>The host_name from server_name (RFC 6066), exactly as sent (case and trailing dot kept); null when absent.</summary>
     public string? ServerName { get; init; }
 

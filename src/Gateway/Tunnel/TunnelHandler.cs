@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Gateway.AccessLog;
 using Gateway.Core;
 using Gateway.Diagnostics;
 using Gateway.Metrics;
@@ -26,17 +27,19 @@ internal sealed partial class TunnelHandler : IDisposable
     private readonly PassthroughClusters _clusters;
     private readonly DestinationPicker _picker;
     private readonly GatewayMetrics _metrics;
+    private readonly AccessLogWriter _accessLog;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<TunnelSession, string> _open = new();
     private readonly ConcurrentDictionary<string, TrafficCounters> _routeTraffic = new(StringComparer.OrdinalIgnoreCase);
     private readonly ITimer _idleSweep;
 
-    public TunnelHandler(PassthroughClusters clusters, DestinationPicker picker, GatewayMetrics metrics, TimeProvider time, ILogger<TunnelHandler> logger)
+    public TunnelHandler(PassthroughClusters clusters, DestinationPicker picker, GatewayMetrics metrics, AccessLogWriter accessLog, TimeProvider time, ILogger<TunnelHandler> logger)
     {
         _clusters = clusters;
         _picker = picker;
         _metrics = metrics;
+        _accessLog = accessLog;
         _time = time;
         _logger = logger;
         _idleSweep = time.CreateTimer(static state => ((TunnelHandler)state!).CloseIdleTunnels(), this, IdleSweepInterval, IdleSweepInterval);
@@ -102,6 +105,7 @@ internal sealed partial class TunnelHandler : IDisposable
             var routeTraffic = Traffic(route.RouteId);
             routeTraffic.Opened();
             destination.Traffic.Opened();
+            var at = _time.GetUtcNow();
             var started = _time.GetTimestamp();
             using var session = new TunnelSession(client, backend, route.Cluster.IdleTimeout, _time, routeTraffic, destination.Traffic);
             _open[session] = route.RouteId;
@@ -118,6 +122,23 @@ internal sealed partial class TunnelHandler : IDisposable
                 _metrics.TunnelClosed(route.RouteId, session.BytesFromClient, session.BytesFromBackend, duration, end.ToString());
                 Log.TunnelClosed(_logger, client.RemoteEndPoint, serverName, route.RouteId, destination.DestinationId,
                     session.BytesFromClient, session.BytesFromBackend, duration.TotalSeconds, end);
+                if (_accessLog.Enabled)
+                {
+                    _accessLog.Write(new AccessLogEntry
+                    {
+                        Time = at,
+                        Client = client.RemoteEndPoint as IPEndPoint,
+                        Tunnel = true,
+                        Sni = serverName,
+                        BytesIn = session.BytesFromClient,
+                        BytesOut = session.BytesFromBackend,
+                        Duration = duration,
+                        Route = route.RouteId,
+                        Cluster = route.Cluster.ClusterId,
+                        Destination = destination.DestinationId,
+                        End = end.ToString(),
+                    });
+                }
             }
         }
         finally
@@ -274,7 +295,7 @@ internal sealed partial class TunnelHandler : IDisposable
         public static partial void ConnectFailed(ILogger logger, EndPoint? client, string? serverName, string routeId, string destinationId, string address, string error);
 
         // The connection log, one line per tunnel like HAProxy's tcplog.
-        [LoggerMessage(LogEvents.TunnelClosed, LogLevel.Information, "Tunnel {Client} SNI {ServerName} route {RouteId} destination {DestinationId}: {BytesFromClient} bytes in, {BytesFromBackend} bytes out, {DurationSeconds:0.000} s, ended by {End}", EventName = "TunnelClosed")]
+        [LoggerMessage(LogEvents.TunnelClosed, LogLevel.Debug, "Tunnel {Client} SNI {ServerName} route {RouteId} destination {DestinationId}: {BytesFromClient} bytes in, {BytesFromBackend} bytes out, {DurationSeconds:0.000} s, ended by {End}", EventName = "TunnelClosed")]
         public static partial void TunnelClosed(ILogger logger, EndPoint? client, string? serverName, string routeId, string destinationId, long bytesFromClient, long bytesFromBackend, double durationSeconds, TunnelEnd end);
 
         [LoggerMessage(LogEvents.ClusterFull, LogLevel.Warning, "Passthrough {Client} SNI {ServerName}: route {RouteId} refused, cluster {ClusterId} is at its MaxConnections", EventName = "ClusterFull")]

@@ -31,7 +31,7 @@ public sealed class DependencyTests
         /* 5 */ ["Gateway.ProxyProtocol"],
         /* 6 */ ["Gateway.Passthrough"],
         /* 7 */ ["Gateway.Passthrough.Balancing", "Gateway.Limits", "Gateway.Proxy"],
-        /* 8 */ ["Gateway.Passthrough.Health", "Gateway.Certificates.Acme", "Gateway.Proxy.Pinning", "Gateway.Access"],
+        /* 8 */ ["Gateway.Passthrough.Health", "Gateway.Certificates.Acme", "Gateway.Proxy.Pinning", "Gateway.Access", "Gateway.AccessLog"],
         /* 9 */ ["Gateway.Tunnel"],
 
         // The listener's flow (accept, PROXY header, limits, ClientHello, route, tunnel or terminate) and the reload

@@ -10,7 +10,11 @@ internal static class GatewayProcess
         RunAsync(workingDirectory, CancellationToken.None, args);
 
     /// <param name="stop">Kills the process: a test that gave up on it leaves nothing running.</param>
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string? workingDirectory, CancellationToken stop, params string[] args)
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(string? workingDirectory, CancellationToken stop, params string[] args) =>
+        RunAsync(workingDirectory, new Dictionary<string, string>(), stop, args);
+
+    /// <param name="environment">Variables set for the process on top of the test's own.</param>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string? workingDirectory, IReadOnlyDictionary<string, string> environment, CancellationToken stop, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -19,6 +23,11 @@ internal static class GatewayProcess
             RedirectStandardInput = true,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Gateway.dll"));
         foreach (var arg in args)
         {

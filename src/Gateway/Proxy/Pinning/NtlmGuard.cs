@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.Diagnostics;
 using Gateway.Metrics;
 using Microsoft.Extensions.Primitives;
@@ -93,6 +94,7 @@ internal sealed partial class NtlmGuard(GenerationStore generations, GatewayMetr
     private Task RefuseAsync(HttpContext context, string routeId, string clusterId, string scheme, string direction)
     {
         metrics.NtlmRefused(routeId, direction);
+        GatewayAnswer.Set(context, "ntlm-refused");
         if (_warnedRoutes.TryAdd(routeId, true))
         {
             Log.Refused(logger, routeId, scheme, clusterId);
