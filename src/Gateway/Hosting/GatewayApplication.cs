@@ -12,7 +12,7 @@ internal static class GatewayApplication
     /// <exception cref="ConfigValidationException">The configuration cannot be used; every problem is listed.</exception>
     /// <exception cref="CommandLineException">Bad command line.</exception>
     /// <exception cref="FileNotFoundException">The config file does not exist.</exception>
-    /// <exception cref="ArgumentException"><c>GATEWAY_SOCKET_ENGINE</c> names no engine this machine has.</exception>
+    /// <exception cref="SocketEngineChoiceException"><c>GATEWAY_SOCKET_ENGINE</c> names no engine this machine has.</exception>
     /// <param name="logger">An extra log destination (tests read what the gateway logs).</param>
     /// <param name="sockets">The edge's socket engine; by default the one <c>GATEWAY_SOCKET_ENGINE</c> names.</param>
     public static async Task<WebApplication> BuildAsync(string[] args, TimeProvider? time = null, ILoggerProvider? logger = null, SocketEngine? sockets = null)

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Gateway.Configuration;
+using Gateway.Core;
 using Microsoft.AspNetCore.Connections;
 
 namespace Gateway.Hosting;
@@ -51,6 +52,12 @@ internal static class GatewayCli
         }
         catch (Exception e) when (e is ConfigValidationException or FileNotFoundException)
         {
+            await error.WriteLineAsync(e.Message);
+            return ExitCodes.Invalid;
+        }
+        catch (SocketEngineChoiceException e)
+        {
+            // A setting like any other, in the environment: wrong as written, so not worth restarting.
             await error.WriteLineAsync(e.Message);
             return ExitCodes.Invalid;
         }

@@ -87,4 +87,16 @@ public sealed class SectionCheckTests
         Assert.Contains("Gatway: environment variables Gatway__... set a section Gateway does not read (did you mean Gateway__...?)", output, StringComparison.Ordinal);
         Assert.DoesNotContain("SOME_TOOL", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_unknown_socket_engine_in_the_environment_is_a_wrong_setting_exit_2_not_a_crash()
+    {
+        var directory = Directory.CreateTempSubdirectory("gateway-check-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), TestGateway.Compose(null, null));
+
+        var (exitCode, _, error) = await GatewayProcess.RunAsync(directory, new Dictionary<string, string> { ["GATEWAY_SOCKET_ENGINE"] = "iouring" }, CancellationToken.None);
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal("GATEWAY_SOCKET_ENGINE is 'iouring': use 'epoll' or 'dotnet', or leave it unset for the best one here", error.Trim());
+    }
 }

@@ -278,7 +278,7 @@ public sealed class SocketEngineTests : IDisposable
 
         foreach (var wrong in (string[])["iouring", "EPOLL", " dotnet"])
         {
-            var error = Assert.Throws<ArgumentException>(() => SocketEngines.Shared(wrong));
+            var error = Assert.Throws<SocketEngineChoiceException>(() => SocketEngines.Shared(wrong));
             Assert.Contains($"GATEWAY_SOCKET_ENGINE is '{wrong}'", error.Message, StringComparison.Ordinal);
             Assert.Contains("'epoll' or 'dotnet'", error.Message, StringComparison.Ordinal);
         }
