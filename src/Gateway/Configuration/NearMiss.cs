@@ -26,8 +26,8 @@ internal static class NearMiss
     public static string Hint(string typed, IEnumerable<string> known) =>
         Suggest(typed, known) is { } suggestion ? $" (did you mean '{suggestion}'?)" : "";
 
-    /// <summary>Edit distance with adjacent transpositions (optimal string alignment).</summary>
-    private static int Distance(string a, string b)
+    /// <summary>Edits (insert, delete, replace, swap two neighbours) from one to the other.</summary>
+    public static int Distance(string a, string b)
     {
         var d = new int[a.Length + 1, b.Length + 1];
         for (var i = 0; i <= a.Length; i++)
