@@ -1,5 +1,4 @@
 using System.Net.Security;
-using System.Security.Authentication;
 using System.Security.Cryptography;
 using Gateway.Configuration;
 
@@ -65,7 +64,8 @@ internal sealed class CertificateSet
     public static SslServerAuthenticationOptions CreateOptions(SslStreamCertificateContext context, TlsConfig tls, List<SslApplicationProtocol>? protocols = null) => new()
     {
         ServerCertificateContext = context,
-        EnabledSslProtocols = tls.MinProtocol == TlsMinProtocol.Tls13 ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13,
+        EnabledSslProtocols = tls.Protocols,
+        CipherSuitesPolicy = tls.CipherSuites,
         AllowTlsResume = tls.AllowResumption,
         // Set explicitly: Kestrel fills in ALPN itself when this is null, which would mutate a shared instance.
         ApplicationProtocols = protocols ?? HttpProtocols,

@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Security.Authentication;
 using Gateway.Configuration;
 
 namespace Gateway.Certificates;
@@ -59,7 +60,7 @@ internal sealed class CertificatesFeature(TimeProvider time) : IConfigFeature
 
     private static TlsConfig ReadTls(IConfigurationSection section, string baseDirectory, ConfigErrors errors)
     {
-        ConfigReader.RejectUnknownKeys(section, errors, "MinProtocol", "AllowResumption", "Certificates", "UnknownSni");
+        ConfigReader.RejectUnknownKeys(section, errors, "MinProtocol", "Policy", "CipherSuites", "AllowResumption", "Certificates", "UnknownSni");
         var certificates = new List<CertificateFileConfig>();
         var seen = new Dictionary<HostPattern, string>();
         foreach (var entry in section.GetSection("Certificates").GetChildren())
@@ -95,10 +96,119 @@ internal sealed class CertificatesFeature(TimeProvider time) : IConfigFeature
             }
         }
 
+        var minProtocol = ConfigReader.ReadEnum(section, "MinProtocol", TlsMinProtocol.Tls12, errors);
+        var allowResumption = ConfigReader.ReadBool(section, "AllowResumption", false, errors);
+        var policy = ConfigReader.ReadEnum(section, "Policy", TlsPolicy.Intermediate, errors);
+        var (protocols, suites) = ReadSuites(section, minProtocol, policy, errors);
+        if (allowResumption && suites is not null)
+        {
+            errors.Add(ConfigReader.Path(section, "AllowResumption"), "sessions cannot be resumed with a cipher suite list of Gateway's own: .NET then builds a new OpenSSL context for every handshake, and a new context knows no session. Resumption works with Policy Modern or MinProtocol Tls13 (TLS 1.3 only), or with Policy Platform (OpenSSL's default suites, CBC included)");
+        }
+
         return new TlsConfig(
-            ConfigReader.ReadEnum(section, "MinProtocol", TlsMinProtocol.Tls12, errors),
-            ConfigReader.ReadBool(section, "AllowResumption", false, errors),
+            minProtocol,
+            allowResumption,
             certificates,
-            ConfigReader.ReadEnum(section, "UnknownSni", UnknownSniAction.Terminate, errors));
+            ConfigReader.ReadEnum(section, "UnknownSni", UnknownSniAction.Terminate, errors),
+            policy,
+            protocols,
+            suites);
     }
+
+    /// <summary>The protocols and suites every terminated handshake offers.</summary>
+    private static (SslProtocols Protocols, CipherSuitesPolicy? Suites) ReadSuites(IConfigurationSection section, TlsMinProtocol minProtocol, TlsPolicy policy, ConfigErrors errors)
+    {
+        var minSet = ConfigReader.ReadString(section, "MinProtocol") is not null;
+        if (policy == TlsPolicy.Modern && minSet && minProtocol == TlsMinProtocol.Tls12)
+        {
+            errors.Add(ConfigReader.Path(section, "MinProtocol"), "Policy Modern is TLS 1.3 only; MinProtocol Tls12 contradicts it (remove MinProtocol, or use Policy Intermediate for TLS 1.2 clients)");
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            // Schannel takes no suite list from .NET: the system's policy chooses.
+            if (ConfigReader.ReadString(section, "CipherSuites") is not null || section.GetSection("CipherSuites").GetChildren().Any())
+            {
+                errors.Add(ConfigReader.Path(section, "CipherSuites"), "Windows chooses the cipher suites itself (its TLS policy); a list is supported on Linux only");
+            }
+
+            return (policy == TlsPolicy.Modern || minProtocol == TlsMinProtocol.Tls13 ? SslProtocols.Tls13 : SslProtocols.Tls12 | SslProtocols.Tls13, null);
+        }
+
+        var listed = ReadCipherSuites(section, errors);
+        if (listed is not null)
+        {
+            if (ConfigReader.ReadString(section, "Policy") is not null)
+            {
+                errors.Add(ConfigReader.Path(section, "Policy"), "set either Policy or CipherSuites: the suites listed are the policy");
+            }
+
+            var tls13 = listed.Where(CipherSuiteNames.IsTls13).ToList();
+            var tls12 = listed.Where(s => !CipherSuiteNames.IsTls13(s)).ToList();
+            var path = ConfigReader.Path(section, "CipherSuites");
+            if (minProtocol == TlsMinProtocol.Tls13 && tls13.Count == 0)
+            {
+                errors.Add(path, "lists no TLS 1.3 suite, but MinProtocol is Tls13: no handshake could succeed");
+            }
+            else if (minProtocol == TlsMinProtocol.Tls13 && tls12.Count > 0)
+            {
+                errors.Add(path, $"lists TLS 1.2 suites ({string.Join(", ", tls12)}), but MinProtocol is Tls13: they would never be offered");
+            }
+
+            var protocols = (tls13.Count > 0 ? SslProtocols.Tls13 : SslProtocols.None) | (tls12.Count > 0 && minProtocol == TlsMinProtocol.Tls12 ? SslProtocols.Tls12 : SslProtocols.None);
+            return (protocols, new CipherSuitesPolicy(listed));
+        }
+
+        // TLS 1.3 alone needs no list: every TLS 1.3 suite is AEAD, and without a list .NET keeps one OpenSSL context per
+        // certificate, so resumption can work.
+        return policy == TlsPolicy.Modern || minProtocol == TlsMinProtocol.Tls13
+            ? (SslProtocols.Tls13, null)
+            : policy == TlsPolicy.Platform
+                ? (SslProtocols.Tls12 | SslProtocols.Tls13, null)
+                : (SslProtocols.Tls12 | SslProtocols.Tls13, new CipherSuitesPolicy(CipherSuiteNames.Intermediate));
+    }
+
+    /// <summary>
+    /// <c>CipherSuites</c> as a JSON list or as one string separated by colons, commas or spaces (nginx's and HAProxy's
+    /// spelling); null when not set.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static List<TlsCipherSuite>? ReadCipherSuites(IConfigurationSection section, ConfigErrors errors)
+    {
+        var key = section.GetSection("CipherSuites");
+        var entries = key.GetChildren().Select(e => (e.Path, e.Value)).ToList();
+        if (entries.Count == 0 && !string.IsNullOrWhiteSpace(key.Value))
+        {
+            entries = [.. key.Value.Split([':', ',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(name => (key.Path, (string?)name))];
+        }
+
+        if (entries.Count == 0)
+        {
+            return null;
+        }
+
+        var suites = new List<TlsCipherSuite>();
+        foreach (var (path, value) in entries)
+        {
+            var name = value?.Trim() ?? "";
+            if (!CipherSuiteNames.TryParse(name, out var suite))
+            {
+                errors.Add(path, $"'{name}' is not a cipher suite name; write IANA's (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) or OpenSSL's (ECDHE-RSA-AES128-GCM-SHA256)");
+            }
+            else if (!Supported(suite))
+            {
+                errors.Add(path, $"'{name}' ({suite}) is not a suite this machine's OpenSSL can negotiate");
+            }
+            else if (!suites.Contains(suite))
+            {
+                suites.Add(suite);
+            }
+        }
+
+        return suites.Count == 0 ? null : suites;
+    }
+
+    /// <summary>.NET silently drops from a policy the suites OpenSSL does not implement; a list must not shrink unseen.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static bool Supported(TlsCipherSuite suite) => new CipherSuitesPolicy([suite]).AllowedCipherSuites.Contains(suite);
 }

@@ -29,13 +29,13 @@ internal sealed class TlsOptionsSelector(GenerationStore generations, ManagedCer
         // fragmented across records would otherwise get the fallback certificate.
         var hello = connection.Items.TryGetValue(ClientHelloInfo.ItemKey, out var item) ? item as ClientHelloInfo : null;
         var serverName = hello is null ? fallbackServerName : hello.ServerName;
-        if (hello is not null && IsChallenge(hello) && challenges.TlsAlpn(serverName) is { } challenge)
+        var generation = generations.Current;
+        if (hello is not null && IsChallenge(hello) && challenges.TlsAlpn(serverName, generation.Get<TlsConfig>()) is { } challenge)
         {
             connection.Items[AcmeChallengeItem] = true;
             return challenge;
         }
 
-        var generation = generations.Current;
         var options = generation.Get<CertificateSet>().Match(serverName) ?? managed.Match(serverName, generation.Get<TlsConfig>()) ?? generation.Get<CertificateSet>().Fallback;
         if (!generation.Get<ProxyPolicies>().Http11Only(serverName))
         {

@@ -26,6 +26,9 @@ public sealed class TlsResumptionTests
             ["Tls"] = new JsonObject
             {
                 ["AllowResumption"] = allowResumption,
+
+                // Resumption needs OpenSSL's own suite list: with one of Gateway's, .NET keeps no session.
+                ["Policy"] = "Platform",
                 ["Certificates"] = new JsonObject
                 {
                     [Host] = new JsonObject { ["CertificatePath"] = certificate.CertificatePath, ["KeyPath"] = certificate.KeyPath },

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Security;
-using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Gateway.Certificates.Acme;
@@ -12,19 +11,30 @@ namespace Gateway.Certificates.Acme;
 internal sealed class AcmeChallengeResponses
 {
     private readonly ConcurrentDictionary<string, string> _http = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, SslServerAuthenticationOptions> _tlsAlpn = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly List<SslApplicationProtocol> ChallengeProtocols = [TlsAlpnChallengeCertificate.Protocol];
+
+    private readonly ConcurrentDictionary<string, SslStreamCertificateContext> _tlsAlpn = new(StringComparer.OrdinalIgnoreCase);
 
     public bool TryGetHttp(string token, out string keyAuthorization) => _http.TryGetValue(token, out keyAuthorization!);
 
-    /// <summary>The handshake options for a tls-alpn-01 answer to <paramref name="serverName"/>; null when none is open.</summary>
-    public SslServerAuthenticationOptions? TlsAlpn(string? serverName)
+    /// <summary>The handshake options for a tls-alpn-01 answer to <paramref name="serverName"/>, with the serving generation's protocols and suites; null when none is open.</summary>
+    public SslServerAuthenticationOptions? TlsAlpn(string? serverName, TlsConfig tls)
     {
         if (serverName is null || Configuration.HostNames.Classify(serverName, out var name) == Configuration.HostNameKind.Invalid)
         {
             return null;
         }
 
-        return _tlsAlpn.TryGetValue(name.Length == serverName.Length ? serverName : name.ToString(), out var options) ? options : null;
+        if (!_tlsAlpn.TryGetValue(name.Length == serverName.Length ? serverName : name.ToString(), out var context))
+        {
+            return null;
+        }
+
+        // Built per answer: a validator connects a few times per order, and the TLS settings may have been reloaded.
+        // Only acme-tls/1: a client that offers nothing else must get exactly this protocol (RFC 8737 3).
+        var options = CertificateSet.CreateOptions(context, tls, ChallengeProtocols);
+        options.AllowTlsResume = false;
+        return options;
     }
 
     public IDisposable AddHttp(string token, string keyAuthorization)
@@ -35,18 +45,11 @@ internal sealed class AcmeChallengeResponses
 
     public IDisposable AddTlsAlpn(string host, X509Certificate2 certificate)
     {
-        var options = new SslServerAuthenticationOptions
-        {
-            ServerCertificateContext = SslStreamCertificateContext.Create(certificate, null, offline: true),
-            // Only acme-tls/1: a client that offers nothing else must get exactly this protocol (RFC 8737 3).
-            ApplicationProtocols = [TlsAlpnChallengeCertificate.Protocol],
-            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-            AllowTlsResume = false,
-        };
-        _tlsAlpn[host] = options;
+        var context = SslStreamCertificateContext.Create(certificate, null, offline: true);
+        _tlsAlpn[host] = context;
         return new Removal(() =>
         {
-            _tlsAlpn.TryRemove(new KeyValuePair<string, SslServerAuthenticationOptions>(host, options));
+            _tlsAlpn.TryRemove(new KeyValuePair<string, SslStreamCertificateContext>(host, context));
             certificate.Dispose();
         });
     }

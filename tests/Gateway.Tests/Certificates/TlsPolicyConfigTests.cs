@@ -1,0 +1,87 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using Gateway.Certificates;
+using Gateway.Configuration;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Certificates;
+
+/// <summary>How <c>Gateway:Tls:Policy</c>, <c>CipherSuites</c>, <c>MinProtocol</c> and <c>AllowResumption</c> combine, and every refusal with its path.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class TlsPolicyConfigTests
+{
+    [Fact]
+    public void The_default_is_intermediate_with_its_own_suite_list_and_tls_12_and_13()
+    {
+        var tls = Load([])!.Get<TlsConfig>();
+        Assert.Equal(TlsPolicy.Intermediate, tls.Policy);
+        Assert.Equal(SslProtocols.Tls12 | SslProtocols.Tls13, tls.Protocols);
+        Assert.Contains(TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.CipherSuites!.AllowedCipherSuites);
+        Assert.DoesNotContain(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, tls.CipherSuites!.AllowedCipherSuites);
+        Assert.DoesNotContain(TlsCipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA256, tls.CipherSuites!.AllowedCipherSuites);
+    }
+
+    [Theory]
+    [InlineData("Modern", null)]
+    [InlineData("modern", "Tls13")]
+    [InlineData("Intermediate", "Tls13")]
+    public void Tls_13_alone_keeps_openssls_own_suites_so_resumption_can_work(string policy, string? minProtocol)
+    {
+        var tls = Load(new() { ["Gateway:Tls:Policy"] = policy, ["Gateway:Tls:MinProtocol"] = minProtocol, ["Gateway:Tls:AllowResumption"] = "true" })!.Get<TlsConfig>();
+        Assert.Equal(SslProtocols.Tls13, tls.Protocols);
+        Assert.Null(tls.CipherSuites);
+    }
+
+    [Fact]
+    public void A_list_takes_both_spellings_and_one_string_and_its_versions_follow_the_suites()
+    {
+        var only12 = Load(new() { ["Gateway:Tls:CipherSuites"] = " ECDHE-RSA-AES128-GCM-SHA256 : tls_ecdhe_ecdsa_with_aes_256_gcm_sha384,ECDHE-RSA-AES128-GCM-SHA256" })!.Get<TlsConfig>();
+        Assert.Equal(SslProtocols.Tls12, only12.Protocols);
+        Assert.Equal([TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384], only12.CipherSuites!.AllowedCipherSuites);
+
+        var only13 = Load(new() { ["Gateway:Tls:CipherSuites:0"] = "TLS_AES_256_GCM_SHA384" })!.Get<TlsConfig>();
+        Assert.Equal(SslProtocols.Tls13, only13.Protocols);
+    }
+
+    [Fact]
+    public void Every_contradiction_and_unknown_name_is_refused_with_its_path()
+    {
+        var messages = Errors(new()
+        {
+            ["Gateway:Tls:CipherSuites:0"] = "ECDHE-RSA-AES128-CBC-SHA",
+            ["Gateway:Tls:CipherSuites:1"] = "49199",
+            ["Gateway:Tls:CipherSuites:2"] = "TLS_NULL_WITH_NULL_NULL",
+            ["Gateway:Tls:CipherSuites:3"] = "TLS_AES_128_GCM_SHA256",
+            ["Gateway:Tls:Policy"] = "Modern",
+        });
+        AssertError(messages, "Gateway:Tls:CipherSuites:0", "'ECDHE-RSA-AES128-CBC-SHA' is not a cipher suite name");
+        AssertError(messages, "Gateway:Tls:CipherSuites:1", "'49199' is not a cipher suite name");
+        AssertError(messages, "Gateway:Tls:CipherSuites:2", "not a suite this machine's OpenSSL can negotiate");
+        AssertError(messages, "Gateway:Tls:Policy", "either Policy or CipherSuites");
+        Assert.Equal(4, messages.Count);
+
+        AssertError(Errors(new() { ["Gateway:Tls:Policy"] = "Modern", ["Gateway:Tls:MinProtocol"] = "Tls12" }), "Gateway:Tls:MinProtocol", "Policy Modern is TLS 1.3 only");
+        AssertError(Errors(new() { ["Gateway:Tls:Policy"] = "Old" }), "Gateway:Tls:Policy", "not one of: Intermediate, Modern, Platform");
+        AssertError(Errors(new() { ["Gateway:Tls:MinProtocol"] = "Tls13", ["Gateway:Tls:CipherSuites"] = "ECDHE-RSA-AES128-GCM-SHA256" }), "Gateway:Tls:CipherSuites", "lists no TLS 1.3 suite");
+        AssertError(Errors(new() { ["Gateway:Tls:MinProtocol"] = "Tls13", ["Gateway:Tls:CipherSuites"] = "ECDHE-RSA-AES128-GCM-SHA256 TLS_AES_128_GCM_SHA256" }), "Gateway:Tls:CipherSuites", "would never be offered");
+        AssertError(Errors(new() { ["Gateway:Tls:AllowResumption"] = "true" }), "Gateway:Tls:AllowResumption", "sessions cannot be resumed");
+        AssertError(Errors(new() { ["Gateway:Tls:AllowResumption"] = "true", ["Gateway:Tls:CipherSuites"] = "TLS_AES_128_GCM_SHA256" }), "Gateway:Tls:AllowResumption", "sessions cannot be resumed");
+        AssertError(Errors(new() { ["Gateway:Tls:CipherSuite"] = "x" }), "Gateway:Tls:CipherSuite", "did you mean");
+        Assert.False(Load(new() { ["Gateway:Tls:AllowResumption"] = "true", ["Gateway:Tls:Policy"] = "Platform" }) is null);
+    }
+
+    private static List<string> Errors(Dictionary<string, string?> values)
+    {
+        Load(values, out var errors);
+        return [.. errors.All.Select(e => e.ToString())];
+    }
+
+    private static void AssertError(List<string> messages, string path, string fragment) =>
+        Assert.True(messages.Any(m => m.StartsWith(path + ": ", StringComparison.Ordinal) && m.Contains(fragment, StringComparison.Ordinal)),
+            $"no error at {path} containing '{fragment}'; got:\n{string.Join("\n", messages)}");
+
+    private static Generation? Load(Dictionary<string, string?> values) => Load(values, out _);
+
+    private static Generation? Load(Dictionary<string, string?> values, out ConfigErrors errors) =>
+        ConfigUnderTest.Read(values, "/etc/gateway", out errors);
+}
