@@ -141,18 +141,15 @@ internal sealed class YarpSectionCheck
 
         if (type == typeof(TimeSpan))
         {
-            if (TimeSpan.TryParseExact(value, "c", CultureInfo.InvariantCulture, out var exact) && exact >= TimeSpan.Zero)
+            if (!Duration.TryParse(value, out var duration))
             {
-                return;
+                _errors.Add(path, $"'{value}' is not a duration; {DurationForms}");
             }
-
-            if (Duration.TryParse(value, out var duration))
+            else if (!TimeSpan.TryParseExact(value, "c", CultureInfo.InvariantCulture, out _))
             {
                 Rewritten[path] = Duration.Format(duration);
-                return;
             }
 
-            _errors.Add(path, $"'{value}' is not a duration; {DurationForms}");
             return;
         }
 

@@ -15,7 +15,7 @@ public sealed class YarpSectionCheckTests
     /// {}, list indices as {n}). When a YARP upgrade adds a key, the model read from YARP's types has it and this list
     /// does not: look at what the new reader reads and add it here.
     /// </summary>
-    private static readonly string[] KeysYarpReads =
+    internal static readonly string[] KeysYarpReads =
     [
         "Routes:{}:Order", "Routes:{}:MaxRequestBodySize", "Routes:{}:ClusterId", "Routes:{}:AuthorizationPolicy",
         "Routes:{}:RateLimiterPolicy", "Routes:{}:OutputCachePolicy", "Routes:{}:TimeoutPolicy", "Routes:{}:Timeout",
