@@ -2,13 +2,18 @@ using System.Globalization;
 
 namespace Gateway.Configuration;
 
-/// <summary>Durations as operators write them: "00:00:05" (YARP's format) or "500ms", "5s", "30m", "1h", "1d".</summary>
+/// <summary>
+/// Durations as operators write them: "00:00:05" (YARP's format) or "500ms", "5s", "30m", "1h", "1d"; never a bare
+/// number, whose unit a reader would have to guess.
+/// </summary>
 internal static class Duration
 {
     public static bool TryParse(string text, out TimeSpan value)
     {
         text = text.Trim();
-        if (TimeSpan.TryParseExact(text, "c", CultureInfo.InvariantCulture, out value))
+
+        // TimeSpan's "c" format reads a bare number as days: "5" would be five days, not the five seconds meant.
+        if (text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParseExact(text, "c", CultureInfo.InvariantCulture, out value))
         {
             return value >= TimeSpan.Zero;
         }

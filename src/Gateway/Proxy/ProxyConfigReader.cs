@@ -5,7 +5,9 @@ namespace Gateway.Proxy;
 
 /// <summary>
 /// Reads and validates YARP's <c>ReverseProxy</c> section with YARP's own parser and validator, before anything
-/// is applied: the live proxy is fed only configs that passed, so it never rejects half of a reload.
+/// is applied: the live proxy is fed only configs that passed, so it never rejects half of a reload. Every key and
+/// value is checked first (<see cref="YarpSectionCheck"/>); YARP then reads the routes and clusters without an error
+/// of their own, so its validator still reports what is wrong with those in the same pass.
 /// </summary>
 internal static class ProxyConfigReader
 {
@@ -14,11 +16,12 @@ internal static class ProxyConfigReader
     public static async Task<YarpConfig> ReadAsync(IConfiguration root, ConfigErrors errors)
     {
         var section = root.GetSection(SectionName);
+        var check = YarpSectionCheck.Run(section, errors);
 
         // A throwaway container: YARP's config parser is internal, reachable only through LoadFromConfig.
         await using var services = new ServiceCollection()
             .AddLogging()
-            .AddReverseProxy().LoadFromConfig(section).Services
+            .AddReverseProxy().LoadFromConfig(ForYarp(section, check)).Services
             .BuildServiceProvider();
 
         IProxyConfig config;
@@ -26,14 +29,15 @@ internal static class ProxyConfigReader
         {
             config = services.GetRequiredService<IProxyConfigProvider>().GetConfig();
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or OverflowException)
         {
+            // The check above reads every value YARP reads; this is a value it missed, reported as YARP words it.
             errors.Add(SectionName, Describe(e));
             return YarpConfig.Empty;
         }
 
         var validator = services.GetRequiredService<IConfigValidator>();
-        var clusterIds = config.Clusters.Select(c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var clusterIds = WrittenIds(section, "Clusters");
         foreach (var route in config.Routes)
         {
             var path = $"{SectionName}:Routes:{route.RouteId}";
@@ -71,6 +75,47 @@ internal static class ProxyConfigReader
         }
 
         return new YarpConfig(config.Routes, config.Clusters);
+    }
+
+    /// <summary>
+    /// The ids of <c>Routes</c> or <c>Clusters</c> as written, read or not: a route YARP could not read because of an
+    /// error of its own still exists, and nothing that names it should report otherwise.
+    /// </summary>
+    public static HashSet<string> WrittenIds(IConfigurationSection section, string level) =>
+        section.GetSection(level).GetChildren().Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The section itself, or when values were rewritten or entries are in error, a copy with the values as YARP reads
+    /// them and without those entries.
+    /// </summary>
+    private static IConfiguration ForYarp(IConfigurationSection section, YarpSectionCheck check)
+    {
+        if (check.Rewritten.Count == 0 && check.InError.Count == 0)
+        {
+            return section;
+        }
+
+        var inError = check.InError.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var left = section.AsEnumerable()
+            .Where(kv => !inError.Contains(Entry(kv.Key)))
+            .Select(kv => check.Rewritten.TryGetValue(kv.Key, out var rewritten) ? KeyValuePair.Create(kv.Key, (string?)rewritten) : kv);
+        return new ConfigurationBuilder().Add(new IndexedMemoryConfigurationProvider(left)).Build().GetSection(SectionName);
+    }
+
+    /// <summary>"ReverseProxy:Routes:app" of "ReverseProxy:Routes:app:Match:Hosts:0".</summary>
+    private static string Entry(string path)
+    {
+        var end = -1;
+        for (var level = 0; level < 3; level++)
+        {
+            end = path.IndexOf(':', end + 1);
+            if (end < 0)
+            {
+                return path;
+            }
+        }
+
+        return path[..end];
     }
 
     private static string Describe(Exception e)

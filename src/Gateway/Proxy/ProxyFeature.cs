@@ -23,7 +23,7 @@ internal sealed class ProxyFeature : IConfigFeature
             HostOwnership.Check(passthrough, yarp, errors);
         }
 
-        ProxyPolicies.Check(config, yarp, errors);
+        ProxyPolicies.Check(config, yarp, next.Configuration.GetSection(ProxyConfigReader.SectionName), errors);
         yarp = ProxyPolicies.ApplyPresets(yarp, config);
         next.Add(config);
         next.Add(yarp);

@@ -105,16 +105,19 @@ internal sealed class ProxyPolicies
     /// <summary>True when this generation's YARP config has the cluster.</summary>
     public bool HasCluster(string clusterId) => _clusterIds.Contains(clusterId);
 
-    /// <summary>Every id in Gateway:Proxy must name a YARP route or cluster of the same file.</summary>
-    public static void Check(ProxyPoliciesConfig config, YarpConfig proxy, ConfigErrors errors)
+    /// <summary>
+    /// Every id in Gateway:Proxy must name a YARP route or cluster of the same file: one written there, whether or not
+    /// YARP could read it (a route in error has its own error, not a second one here).
+    /// </summary>
+    public static void Check(ProxyPoliciesConfig config, YarpConfig proxy, IConfigurationSection yarpSection, ConfigErrors errors)
     {
-        var clusters = proxy.Clusters.Select(c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var clusters = ProxyConfigReader.WrittenIds(yarpSection, "Clusters");
         foreach (var cluster in config.Clusters.Values.Where(c => !clusters.Contains(c.ClusterId)))
         {
             errors.Add(cluster.ConfigPath, $"there is no cluster '{cluster.ClusterId}' under {ProxyConfigReader.SectionName}:Clusters");
         }
 
-        var routes = proxy.Routes.Select(r => r.RouteId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var routes = ProxyConfigReader.WrittenIds(yarpSection, "Routes");
         foreach (var route in config.Routes.Values.Where(r => !routes.Contains(r.RouteId)))
         {
             errors.Add(route.ConfigPath, $"there is no route '{route.RouteId}' under {ProxyConfigReader.SectionName}:Routes");

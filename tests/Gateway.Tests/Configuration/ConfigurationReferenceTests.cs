@@ -128,7 +128,7 @@ public sealed partial class ConfigurationReferenceTests
     }
 
     /// <summary>The keys named in backticks in the first cell of a table row, normalized, with where they were written.</summary>
-    private static Dictionary<string, (string Text, int Line)> DocumentedKeys(string[] lines)
+    internal static Dictionary<string, (string Text, int Line)> DocumentedKeys(string[] lines)
     {
         var keys = new Dictionary<string, (string, int)>(StringComparer.Ordinal);
         for (var i = 0; i < lines.Length; i++)

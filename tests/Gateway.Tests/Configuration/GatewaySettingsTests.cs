@@ -121,6 +121,7 @@ public sealed class GatewaySettingsTests
     [InlineData("1.5m", 90_000)]
     [InlineData("1h", 3_600_000)]
     [InlineData("1d", 86_400_000)]
+    [InlineData("1.00:00:00", 86_400_000)]
     public void Durations_take_timespan_or_unit_forms(string text, int milliseconds)
     {
         Assert.True(Duration.TryParse(text, out var value));
@@ -134,6 +135,8 @@ public sealed class GatewaySettingsTests
     [InlineData("-5s")]
     [InlineData("NaNs")]
     [InlineData("1e300d")]
+    [InlineData("5")]
+    [InlineData("1.5")]
     public void Bad_durations_are_refused(string text) => Assert.False(Duration.TryParse(text, out _));
 
     private static void AssertError(List<string> messages, string path, string fragment) =>
