@@ -24,7 +24,7 @@ internal sealed class CertificatesFeature(TimeProvider time) : IConfigFeature
         next.Add(tls);
         next.Add(new CertificatesConfig(path));
 
-        var set = CertificateSet.Load(tls, errors);
+        var set = CertificateSet.Load(tls, errors, next.Warnings, time.GetUtcNow());
         if (!errors.Any && Fallback(path, next.DryRun, errors) is { } fallback)
         {
             next.Add(set.WithFallback(fallback, tls));

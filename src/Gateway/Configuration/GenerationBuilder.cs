@@ -22,6 +22,9 @@ internal sealed class GenerationBuilder(IConfiguration configuration, string bas
 
     public ConfigErrors Errors { get; } = new();
 
+    /// <summary>What is usable but likely wrong (a certificate that does not cover its host, or expires soon): said, not refused.</summary>
+    public ConfigErrors Warnings { get; } = new();
+
     /// <summary>Settings this reload changed that take effect only at the next start, as "what: running -> wanted".</summary>
     public IReadOnlyList<string> RestartNeeded => _restartNeeded;
 

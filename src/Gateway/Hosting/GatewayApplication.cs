@@ -46,6 +46,7 @@ internal static class GatewayApplication
 
         var app = builder.Build();
         GatewayServices.Start(app.Services);
+        ConfigReloader.LogWarnings(app.Services.GetRequiredService<ILogger<ConfigReloader>>(), result.Warnings);
         Preload.Run();
 
         // The connection limit derived from the open-files limit counts what the started process holds (listeners,
@@ -67,6 +68,11 @@ internal static class GatewayApplication
         var commandLine = CommandLine.Parse(args);
         var factory = new GenerationFactory(GatewayFeatures.Create(TimeProvider.System));
         var (_, result) = await factory.BuildAsync(commandLine.Location, number: 1, dryRun: true);
+        foreach (var warning in result.Warnings)
+        {
+            await output.WriteLineAsync($"warning: {warning}");
+        }
+
         if (result.Errors.Count == 0)
         {
             await output.WriteLineAsync($"{commandLine.ConfigFile}: ok");

@@ -127,6 +127,8 @@ internal sealed partial class ConfigReloader : BackgroundService
                 Log.RestartNeeded(_logger, setting);
             }
 
+            LogWarnings(_logger, result.Warnings);
+
             return true;
         }
         finally
@@ -134,6 +136,15 @@ internal sealed partial class ConfigReloader : BackgroundService
             // After a failed reload too: a watch the inotify limit refused earlier is tried again.
             Watch(_store.Current);
             _reloading.Release();
+        }
+    }
+
+    /// <summary>Said at start and on every applied reload, so a certificate close to its end is noticed.</summary>
+    public static void LogWarnings(ILogger logger, IReadOnlyList<ConfigError> warnings)
+    {
+        foreach (var warning in warnings)
+        {
+            Log.ConfigWarning(logger, warning.Path, warning.Message);
         }
     }
 
@@ -186,6 +197,9 @@ internal sealed partial class ConfigReloader : BackgroundService
 
         [LoggerMessage(LogEvents.RestartNeeded, LogLevel.Warning, "{Setting}: this needs a restart; the running value stays, the rest of the change is applied", EventName = "RestartNeeded")]
         public static partial void RestartNeeded(ILogger logger, string setting);
+
+        [LoggerMessage(LogEvents.ConfigWarning, LogLevel.Warning, "{Path}: {Message}", EventName = "ConfigWarning")]
+        public static partial void ConfigWarning(ILogger logger, string path, string message);
 
         [LoggerMessage(LogEvents.ReloadCrashed, LogLevel.Error, "Reloading {ConfigFile} failed unexpectedly; the serving generation stays", EventName = "ReloadCrashed")]
         public static partial void ReloadCrashed(ILogger logger, string configFile, Exception exception);

@@ -30,8 +30,8 @@ internal sealed class GenerationFactory(IReadOnlyList<IConfigFeature> features)
         }
 
         return next.Errors.Any
-            ? new GenerationResult(null, next.Errors.All, [])
-            : new GenerationResult(next.Build(number), [], next.RestartNeeded);
+            ? new GenerationResult(null, next.Errors.All, [], next.Warnings.All)
+            : new GenerationResult(next.Build(number), [], next.RestartNeeded, next.Warnings.All);
     }
 
     /// <summary>Reads <paramref name="location"/> and builds its generation; a file that cannot be read is an error like any other.</summary>
@@ -40,7 +40,7 @@ internal sealed class GenerationFactory(IReadOnlyList<IConfigFeature> features)
         var errors = new ConfigErrors();
         var configuration = ConfigSources.TryBuild(location.File, location.Overrides, errors);
         return configuration is null
-            ? (null, new GenerationResult(null, errors.All, []))
+            ? (null, new GenerationResult(null, errors.All, [], []))
             : (configuration, await BuildAsync(configuration, location.BaseDirectory, number, running, dryRun));
     }
 
