@@ -58,6 +58,7 @@ internal static class LogEvents
     public const int NtlmRefused = 700;
     public const int BoundConnectionClosed = 701;
     public const int BoundConnectionNotFound = 702;
+    public const int ForwardingErrors = 703;
 
     // Certificates and ACME: 800-
     public const int AcmeOrdering = 800;

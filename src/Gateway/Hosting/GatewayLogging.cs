@@ -21,6 +21,14 @@ internal static class GatewayLogging
         // Without the span, a client's trace context passes through unchanged, and L7 keep-alive is faster (measured in
         // docs/benchmarks.md). The rule goes first, so a level for this category in the Logging section still wins.
         builder.Services.Configure<LoggerFilterOptions>(options =>
-            options.Rules.Insert(0, new LoggerFilterRule(null, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None, null)));
+        {
+            options.Rules.Insert(0, new LoggerFilterRule(null, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None, null));
+
+            // YARP logs every forwarding error - a client's slow body or reset, a backend down - at Warning with its stack
+            // trace, and a line per request at Information: a client could make the gateway write as fast as it sends.
+            // Gateway.Proxy.ForwardingErrorSummary writes them counted, per route and kind, and the access log has the
+            // request. Named in the Logging section, the category comes back.
+            options.Rules.Insert(0, new LoggerFilterRule(null, "Yarp.ReverseProxy.Forwarder.HttpForwarder", LogLevel.None, null));
+        });
     }
 }

@@ -11,6 +11,7 @@ using Gateway.Proxy;
 using Gateway.Proxy.Pinning;
 using Gateway.Reload;
 using Gateway.Tunnel;
+using OpenTelemetry.Metrics;
 
 namespace Gateway.Hosting;
 
@@ -41,6 +42,10 @@ internal static class GatewayServices
     public static void Start(IServiceProvider services)
     {
         services.GetRequiredService<StateGauges>();
+
+        // The exporter listens once its provider exists; the counters' zeros are recorded after that, or lost.
+        services.GetService<MeterProvider>();
+        services.GetRequiredService<GatewayMetrics>().StartAtZero();
         services.GetRequiredService<LimitGauges>();
         services.GetRequiredService<RemovedRouteCloser>();
     }

@@ -17,4 +17,7 @@ internal static class AcceptFailures
         System.Net.Sockets.SocketError.NoBufferSpaceAvailable => Memory,
         _ => Other,
     };
+
+    /// <summary>Every value, for the series that start at zero.</summary>
+    public static readonly string[] All = [Descriptors, Memory, Other];
 }

@@ -22,4 +22,7 @@ internal static class ConnectionOutcomes
 
     /// <summary>Gateway:Tls:UnknownSni is Reject and no route or certificate knows the SNI.</summary>
     public const string UnknownSni = "unknown-sni";
+
+    /// <summary>Every value, for the series that start at zero.</summary>
+    public static readonly string[] All = [Tunnelled, Terminated, HelloTimeout, NotTls, Invalid, TooLarge, ClosedEarly, NoDestination, ConnectFailed, RefusedLimit, Denied, BadProxyHeader, UnknownSni];
 }

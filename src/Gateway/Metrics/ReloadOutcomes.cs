@@ -5,4 +5,7 @@ internal static class ReloadOutcomes
 {
     public const string Applied = "applied";
     public const string Rejected = "rejected";
+
+    /// <summary>Every value, for the series that start at zero.</summary>
+    public static readonly string[] All = [Applied, Rejected];
 }

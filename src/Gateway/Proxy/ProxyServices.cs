@@ -28,6 +28,7 @@ internal static class ProxyServices
         services.AddSingleton<IClusterChangeListener>(p => p.GetRequiredService<BackendHttpClientFactory>());
         services.AddSingleton<ProxyStats>();
         services.AddSingleton<ProxyRequestRecorder>();
+        services.AddSingleton<ForwardingErrorSummary>();
 
         var builder = services.AddReverseProxy().AddTransforms(transforms =>
         {

@@ -18,7 +18,10 @@ namespace Gateway.Tunnel;
 /// </summary>
 internal sealed partial class TunnelHandler : IDisposable
 {
-    /// <summary>How often open tunnels are checked against their IdleTimeout: one timer for all of them.</summary>
+    /// <summary>
+    /// How often open tunnels are checked against their IdleTimeout, and their bytes added to the metrics: one timer for
+    /// all of them.
+    /// </summary>
     private static readonly TimeSpan IdleSweepInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Where the dial's watch peeks; shared, since the byte itself is never looked at.</summary>
@@ -42,7 +45,7 @@ internal sealed partial class TunnelHandler : IDisposable
         _accessLog = accessLog;
         _time = time;
         _logger = logger;
-        _idleSweep = time.CreateTimer(static state => ((TunnelHandler)state!).CloseIdleTunnels(), this, IdleSweepInterval, IdleSweepInterval);
+        _idleSweep = time.CreateTimer(static state => ((TunnelHandler)state!).Sweep(), this, IdleSweepInterval, IdleSweepInterval);
     }
 
     /// <summary>Tunnels open right now.</summary>
@@ -70,12 +73,19 @@ internal sealed partial class TunnelHandler : IDisposable
         return closed;
     }
 
-    private void CloseIdleTunnels()
+    private void Sweep()
     {
-        foreach (var (session, _) in _open)
+        foreach (var (session, routeId) in _open)
         {
+            CountBytes(session, routeId);
             session.CloseIfIdle();
         }
+    }
+
+    private void CountBytes(TunnelSession session, string routeId)
+    {
+        var (fromClient, fromBackend) = session.TakeUncounted();
+        _metrics.TunnelBytes(routeId, fromClient, fromBackend);
     }
 
     public void Dispose() => _idleSweep.Dispose();
@@ -119,7 +129,8 @@ internal sealed partial class TunnelHandler : IDisposable
                 _open.TryRemove(session, out _);
                 destination.ConnectionClosed();
                 var duration = _time.GetElapsedTime(started);
-                _metrics.TunnelClosed(route.RouteId, session.BytesFromClient, session.BytesFromBackend, duration, end.ToString());
+                CountBytes(session, route.RouteId);
+                _metrics.TunnelClosed(route.RouteId, duration, end.ToString());
                 Log.TunnelClosed(_logger, client.RemoteEndPoint, serverName, route.RouteId, destination.DestinationId,
                     session.BytesFromClient, session.BytesFromBackend, duration.TotalSeconds, end);
                 if (_accessLog.Enabled)

@@ -33,6 +33,10 @@ internal sealed class TunnelSession : IDisposable
     private readonly TrafficCounters _routeTraffic;
     private readonly TrafficCounters _destinationTraffic;
     private long _lastActivity;
+    private long _bytesFromClient;
+    private long _bytesFromBackend;
+    private long _countedFromClient;
+    private long _countedFromBackend;
     private int _closedBy = Running;
     private int _backendSideEnded;
 
@@ -50,9 +54,34 @@ internal sealed class TunnelSession : IDisposable
 
     public TimeSpan IdleTimeout { get; }
 
-    public long BytesFromClient { get; private set; }
+    public long BytesFromClient => Volatile.Read(ref _bytesFromClient);
 
-    public long BytesFromBackend { get; private set; }
+    public long BytesFromBackend => Volatile.Read(ref _bytesFromBackend);
+
+    /// <summary>
+    /// The bytes moved since the last call, each direction's copy counting and the handler's sweep (and the close)
+    /// taking: the metrics follow a long tunnel while it is open, at no cost per read.
+    /// </summary>
+    public (long FromClient, long FromBackend) TakeUncounted() =>
+        (Take(ref _countedFromClient, BytesFromClient), Take(ref _countedFromBackend, BytesFromBackend));
+
+    /// <summary>The sweep and the close may take at once: the counted mark only moves forward, each byte taken once.</summary>
+    private static long Take(ref long counted, long now)
+    {
+        while (true)
+        {
+            var before = Volatile.Read(ref counted);
+            if (now <= before)
+            {
+                return 0;
+            }
+
+            if (Interlocked.CompareExchange(ref counted, now, before) == before)
+            {
+                return now - before;
+            }
+        }
+    }
 
     public async Task<TunnelEnd> RunAsync()
     {
@@ -204,13 +233,14 @@ internal sealed class TunnelSession : IDisposable
     {
         if (fromClient)
         {
-            BytesFromClient += bytes;
+            // One writer per direction: a plain sum, published for the sweep's read.
+            Volatile.Write(ref _bytesFromClient, _bytesFromClient + bytes);
             _routeTraffic.AddFromClient(bytes);
             _destinationTraffic.AddFromClient(bytes);
         }
         else
         {
-            BytesFromBackend += bytes;
+            Volatile.Write(ref _bytesFromBackend, _bytesFromBackend + bytes);
             _routeTraffic.AddFromBackend(bytes);
             _destinationTraffic.AddFromBackend(bytes);
         }
