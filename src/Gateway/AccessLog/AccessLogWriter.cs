@@ -20,6 +20,9 @@ internal sealed partial class AccessLogWriter : BackgroundService
     /// <summary>Writes to standard output stay under PIPE_BUF, so a console log line never lands inside an access line.</summary>
     private const int PipeBuffer = 4096;
 
+    /// <summary>A file takes lines in larger writes: one system call per batch, not per line.</summary>
+    private const int FileBatch = 64 * 1024;
+
     private static readonly TimeSpan RotationCheck = TimeSpan.FromSeconds(1);
 
     private readonly Channel<AccessLogEntry> _queue = Channel.CreateBounded<AccessLogEntry>(
@@ -29,7 +32,7 @@ internal sealed partial class AccessLogWriter : BackgroundService
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ArrayBufferWriter<byte> _buffer = new(PipeBuffer * 4);
+    private readonly ArrayBufferWriter<byte> _buffer = new(FileBatch + PipeBuffer);
     private Stream? _console;
     private Microsoft.Win32.SafeHandles.SafeFileHandle? _file;
     private string? _sinkPath;
@@ -114,7 +117,7 @@ internal sealed partial class AccessLogWriter : BackgroundService
         while (reader.TryRead(out var entry))
         {
             AccessLogLine.Write(entry, config.Format, _buffer);
-            if (_buffer.WrittenCount >= PipeBuffer)
+            if (_buffer.WrittenCount >= (config.Path is null ? PipeBuffer : FileBatch))
             {
                 Flush(config);
             }
