@@ -37,6 +37,7 @@ internal sealed partial class AccessLogWriter : BackgroundService
     private Microsoft.Win32.SafeHandles.SafeFileHandle? _file;
     private string? _sinkPath;
     private volatile bool _reopen;
+    private bool _failing;
     private PosixSignalRegistration? _hangUp;
 
     public AccessLogWriter(GenerationStore generations, GatewayMetrics metrics, TimeProvider time, ILogger<AccessLogWriter> logger)
@@ -156,12 +157,20 @@ internal sealed partial class AccessLogWriter : BackgroundService
 
                 _console!.Flush();
             }
+
+            _failing = false;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // A full disk or a file that cannot be opened: the lines are lost, said once per failure and counted.
+            // A full disk or a file that cannot be opened: the lines are lost and counted, and said once until a write
+            // works again, so a full disk is not filled further by the gateway's own log.
             _metrics.AccessLogDropped(CountLines(_buffer.WrittenSpan));
-            Log.WriteFailed(_logger, config.Path ?? "standard output", e.Message);
+            if (!_failing)
+            {
+                _failing = true;
+                Log.WriteFailed(_logger, config.Path ?? "standard output", e.Message);
+            }
+
             CloseSink();
         }
         finally

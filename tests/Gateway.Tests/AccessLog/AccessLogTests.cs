@@ -147,6 +147,29 @@ public sealed partial class AccessLogTests : IAsyncLifetime
         Assert.False(File.Exists(path) && new FileInfo(path).Length > 0);
     }
 
+    [Fact]
+    public async Task Lines_that_cannot_be_written_are_dropped_counted_and_said_once_and_requests_go_on()
+    {
+        // /dev/full takes the open and refuses every write (ENOSPC): a full disk.
+        var logs = new CapturedLogs();
+        var section = _tunnels.Gateway();
+        section["AccessLog"] = new JsonObject { ["Path"] = "/dev/full" };
+        await File.WriteAllTextAsync(Path.Combine(_directory, "appsettings.json"), TestGateway.Compose(section, AppRoute()));
+        await using var gateway = await TestGateway.StartInAsync(_directory, null, logs);
+        using var dropped = new CounterProbe(gateway, "gateway.access_log.dropped");
+        using var client = HostClient.Create(gateway.Https, "app.test");
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.GetAsync(new Uri("/", UriKind.Relative));
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await Poll.UntilAsync(() => dropped.Total >= 3, "the three lines are counted as dropped");
+        var said = Assert.Single(logs.Entries, e => e.Event.Name == "AccessLogWriteFailed");
+        Assert.Contains("/dev/full", said.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Format", "Apache", "Gateway:AccessLog:Format", "'Apache' is not one of: Combined, Json")]
     [InlineData("Path", "/no/such/folder/access.log", "Gateway:AccessLog:Path", "the folder '/no/such/folder' does not exist")]
@@ -165,19 +188,20 @@ public sealed partial class AccessLogTests : IAsyncLifetime
     {
         var section = _tunnels.Gateway();
         section["AccessLog"] = accessLog;
-        var proxy = new JsonObject
-        {
-            ["Routes"] = new JsonObject
-            {
-                ["app"] = new JsonObject { ["ClusterId"] = "app", ["Match"] = new JsonObject { ["Hosts"] = new JsonArray("app.test"), ["Path"] = "{**catch-all}" } },
-            },
-            ["Clusters"] = new JsonObject
-            {
-                ["app"] = new JsonObject { ["Destinations"] = new JsonObject { ["app01"] = new JsonObject { ["Address"] = "http://" + _app.Address } } },
-            },
-        };
-        return await TestGateway.StartAsync(section, proxy);
+        return await TestGateway.StartAsync(section, AppRoute());
     }
+
+    private JsonObject AppRoute() => new()
+    {
+        ["Routes"] = new JsonObject
+        {
+            ["app"] = new JsonObject { ["ClusterId"] = "app", ["Match"] = new JsonObject { ["Hosts"] = new JsonArray("app.test"), ["Path"] = "{**catch-all}" } },
+        },
+        ["Clusters"] = new JsonObject
+        {
+            ["app"] = new JsonObject { ["Destinations"] = new JsonObject { ["app01"] = new JsonObject { ["Address"] = "http://" + _app.Address } } },
+        },
+    };
 
     private static async Task<List<string>> LinesAsync(string path, int count)
     {
