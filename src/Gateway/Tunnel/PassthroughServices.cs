@@ -11,6 +11,7 @@ internal static class PassthroughServices
     {
         services.AddPassthroughBalancing(initial);
         services.AddHostedService<ActiveHealthChecker>();
+        services.AddSingleton<TunnelFailures>();
         services.AddSingleton<TunnelHandler>();
         services.AddSingleton<RemovedRouteCloser>();
         return services;

@@ -31,18 +31,20 @@ internal sealed partial class TunnelHandler : IDisposable
     private readonly DestinationPicker _picker;
     private readonly GatewayMetrics _metrics;
     private readonly AccessLogWriter _accessLog;
+    private readonly TunnelFailures _failures;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<TunnelSession, string> _open = new();
     private readonly ConcurrentDictionary<string, TrafficCounters> _routeTraffic = new(StringComparer.OrdinalIgnoreCase);
     private readonly ITimer _idleSweep;
 
-    public TunnelHandler(PassthroughClusters clusters, DestinationPicker picker, GatewayMetrics metrics, AccessLogWriter accessLog, TimeProvider time, ILogger<TunnelHandler> logger)
+    public TunnelHandler(PassthroughClusters clusters, DestinationPicker picker, GatewayMetrics metrics, AccessLogWriter accessLog, TunnelFailures failures, TimeProvider time, ILogger<TunnelHandler> logger)
     {
         _clusters = clusters;
         _picker = picker;
         _metrics = metrics;
         _accessLog = accessLog;
+        _failures = failures;
         _time = time;
         _logger = logger;
         _idleSweep = time.CreateTimer(static state => ((TunnelHandler)state!).Sweep(), this, IdleSweepInterval, IdleSweepInterval);
@@ -97,7 +99,16 @@ internal sealed partial class TunnelHandler : IDisposable
         if (cluster is null || !cluster.TryOpenConnection())
         {
             _metrics.ConnectionRouted(cluster is null ? ConnectionOutcomes.NoDestination : ConnectionOutcomes.RefusedLimit);
-            Log.ClusterFull(_logger, client.RemoteEndPoint, serverName, route.RouteId, route.Cluster.ClusterId);
+            if (cluster is null)
+            {
+                // A reload removed the cluster between the route's pick and here.
+                _failures.NoDestination(client.RemoteEndPoint, serverName, route.RouteId, route.Cluster.ClusterId);
+            }
+            else
+            {
+                _failures.ClusterFull(client.RemoteEndPoint, serverName, route.RouteId, route.Cluster.ClusterId);
+            }
+
             return;
         }
 
@@ -248,13 +259,13 @@ internal sealed partial class TunnelHandler : IDisposable
                 // The gateway is out of descriptors, not the destination down: no health failure, and no other
                 // destination would do better.
                 _metrics.ConnectionRouted(ConnectionOutcomes.ConnectFailed);
-                Log.ConnectFailed(_logger, client.RemoteEndPoint, serverName, route.RouteId, destination.DestinationId, destination.Config.Address.ToString(), e.Message);
+                _failures.ConnectFailed(client.RemoteEndPoint, serverName, route.RouteId, cluster.ClusterId, destination.DestinationId, destination.Config.Address, e.Message);
                 return (null, null);
             }
             catch (Exception e) when (e is SocketException or TimeoutException)
             {
                 _metrics.ConnectFailed(cluster.ClusterId, destination.DestinationId);
-                Log.ConnectFailed(_logger, client.RemoteEndPoint, serverName, route.RouteId, destination.DestinationId, destination.Config.Address.ToString(), e.Message);
+                _failures.ConnectFailed(client.RemoteEndPoint, serverName, route.RouteId, cluster.ClusterId, destination.DestinationId, destination.Config.Address, e.Message);
                 if (config.HealthCheck.Enabled && destination.Health.RecordFailure(config.HealthCheck.Fall) == HealthStatus.Unhealthy)
                 {
                     Log.MarkedDown(_logger, cluster.ClusterId, destination.DestinationId, config.HealthCheck.Fall);
@@ -274,7 +285,7 @@ internal sealed partial class TunnelHandler : IDisposable
         _metrics.ConnectionRouted(tried is null ? ConnectionOutcomes.NoDestination : ConnectionOutcomes.ConnectFailed);
         if (tried is null)
         {
-            Log.NoDestination(_logger, client.RemoteEndPoint, serverName, route.RouteId, cluster.ClusterId);
+            _failures.NoDestination(client.RemoteEndPoint, serverName, route.RouteId, cluster.ClusterId);
         }
 
         return (null, null);
@@ -299,18 +310,9 @@ internal sealed partial class TunnelHandler : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(LogEvents.NoDestination, LogLevel.Warning, "Passthrough {Client} SNI {ServerName}: route {RouteId} has no destination available in cluster {ClusterId}", EventName = "NoDestination")]
-        public static partial void NoDestination(ILogger logger, EndPoint? client, string? serverName, string routeId, string clusterId);
-
-        [LoggerMessage(LogEvents.ConnectFailed, LogLevel.Warning, "Passthrough {Client} SNI {ServerName}: route {RouteId} could not reach destination {DestinationId} ({Address}): {Error}", EventName = "ConnectFailed")]
-        public static partial void ConnectFailed(ILogger logger, EndPoint? client, string? serverName, string routeId, string destinationId, string address, string error);
-
         // The connection log, one line per tunnel like HAProxy's tcplog.
         [LoggerMessage(LogEvents.TunnelClosed, LogLevel.Debug, "Tunnel {Client} SNI {ServerName} route {RouteId} destination {DestinationId}: {BytesFromClient} bytes in, {BytesFromBackend} bytes out, {DurationSeconds:0.000} s, ended by {End}", EventName = "TunnelClosed")]
         public static partial void TunnelClosed(ILogger logger, EndPoint? client, string? serverName, string routeId, string destinationId, long bytesFromClient, long bytesFromBackend, double durationSeconds, TunnelEnd end);
-
-        [LoggerMessage(LogEvents.ClusterFull, LogLevel.Warning, "Passthrough {Client} SNI {ServerName}: route {RouteId} refused, cluster {ClusterId} is at its MaxConnections", EventName = "ClusterFull")]
-        public static partial void ClusterFull(ILogger logger, EndPoint? client, string? serverName, string routeId, string clusterId);
 
         [LoggerMessage(LogEvents.DestinationDownOnConnect, LogLevel.Warning, "Destination {DestinationId} of cluster {ClusterId} is down after {Fall} consecutive failures", EventName = "DestinationDownOnConnect")]
         public static partial void MarkedDown(ILogger logger, string clusterId, string destinationId, int fall);

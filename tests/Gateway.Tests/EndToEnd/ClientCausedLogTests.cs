@@ -1,8 +1,12 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Net.Security;
 using System.Text;
 using System.Text.Json.Nodes;
+using Gateway.Core;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.EndToEnd;
@@ -81,6 +85,86 @@ public sealed class ClientCausedLogTests
         Assert.Equal(50, Summaries().Where(e => e.Message.Contains("route down", StringComparison.Ordinal)).Sum(CountOf));
         Assert.Contains(Summaries(), e => e.Message.Contains("too slowly", StringComparison.Ordinal));
         Assert.Contains(Summaries(), e => e.Message.Contains("refused", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task A_down_destination_and_a_full_cluster_cost_a_bounded_number_of_lines_for_any_number_of_clients()
+    {
+        const int Clients = 150;
+        using var closed = new ClosedPort();
+        await using var holder = new RawTcpBackend(async socket =>
+        {
+            while (await socket.ReceiveAsync(new byte[256]) > 0)
+            {
+            }
+        });
+        var logs = new CapturedLogs();
+        var directory = Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        var config = JsonNode.Parse(TestGateway.Compose(
+            JsonNode.Parse($$"""
+                {
+                  "Limits": { "MaxConnectionsPerClientIp": 10000, "NewConnectionsPerClientIpPerMinute": 100000 },
+                  "Passthrough": {
+                    "Clusters": {
+                      "down": {
+                        "Destinations": { "d": { "Address": "{{closed.Address}}" } },
+                        "HealthCheck": { "Active": { "Enabled": true, "Interval": "01:00:00", "Fall": 3 } }
+                      },
+                      "full": { "MaxConnections": 1, "Destinations": { "f": { "Address": "{{holder.Address}}" } } }
+                    },
+                    "Streams": {
+                      "down": { "Listen": "127.0.0.1:0", "ClusterId": "down" },
+                      "full": { "Listen": "127.0.0.1:0", "ClusterId": "full" }
+                    }
+                  }
+                }
+                """)!.AsObject(), null))!;
+        config["Logging"] = JsonNode.Parse("""{ "LogLevel": { "Default": "Information", "Microsoft.AspNetCore": "Warning", "Gateway": "Information" } }""");
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), config.ToJsonString());
+        await using var gateway = await TestGateway.StartInAsync(directory, null, logs);
+        var listeners = gateway.Services.GetRequiredService<GatewayListeners>();
+        using var held = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await held.ConnectAsync(listeners.Stream("full")!);
+        await Poll.UntilAsync(() => gateway.ActiveTunnels == 1, "the full cluster's one tunnel is open");
+        var before = logs.Entries.Count;
+
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(async _ =>
+        {
+            await ConnectUntilClosedAsync(listeners.Stream("down")!);
+            await ConnectUntilClosedAsync(listeners.Stream("full")!);
+        }));
+
+        List<(string Category, LogLevel Level, EventId Event, string Message, Exception? Error)> Named(string name) =>
+            [.. logs.Entries.Where(e => e.Event.Name == name)];
+        await Poll.UntilAsync(() => Named("ConnectFailed").Sum(CountOf) + Named("NoDestination").Sum(CountOf) == Clients
+                && Named("ClusterFull").Sum(CountOf) == Clients,
+            "every refused connection is counted in a summary line", TimeSpan.FromSeconds(40));
+        var entries = logs.Entries.Skip(before).ToList();
+        Assert.True(entries.Count <= 10, $"{entries.Count} lines for {Clients} clients on a down destination and as many on a full cluster:\n"
+            + string.Join('\n', entries.Take(10).Select(e => $"{e.Level} {e.Category} {e.Event.Name}: {e.Message}")));
+        Assert.DoesNotContain(entries, e => e.Error is not null);
+        // The one line above Information is the destination's change of state, said once.
+        Assert.Equal(["DestinationDownOnConnect"], entries.Where(e => e.Level > LogLevel.Information).Select(e => e.Event.Name!));
+        Assert.Contains(Named("ConnectFailed"), e => e.Message.Contains("destination d", StringComparison.Ordinal) && e.Message.Contains("SNI -", StringComparison.Ordinal));
+        Assert.Contains(Named("ClusterFull"), e => e.Message.Contains("cluster full", StringComparison.Ordinal));
+    }
+
+    /// <summary>Connects, and waits for the gateway to close the connection it cannot tunnel.</summary>
+    private static async Task ConnectUntilClosedAsync(EndPoint endpoint)
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(endpoint);
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            while (await socket.ReceiveAsync(new byte[16], SocketFlags.None, bound.Token) > 0)
+            {
+            }
+        }
+        catch (SocketException)
+        {
+            // reset: closed as well
+        }
     }
 
     private static int CountOf((string Category, LogLevel Level, EventId Event, string Message, Exception? Error) entry) =>
