@@ -6,9 +6,15 @@ using System.Text.Json;
 namespace Gateway.AccessLog;
 
 /// <summary>Turns an entry into one line of the chosen format (docs/operations.md lists every field).</summary>
-internal static class AccessLogLine
+internal sealed class AccessLogLine : IDisposable
 {
-    public static void Write(AccessLogEntry entry, AccessLogFormat format, ArrayBufferWriter<byte> output)
+    // "05/Dec/2026:11:09:41 +0000": the same for every line of a second, so formatted once a second.
+    private readonly byte[] _date = new byte[32];
+    private int _dateLength;
+    private long _dateSecond = long.MinValue;
+    private Utf8JsonWriter? _json;
+
+    public void Write(AccessLogEntry entry, AccessLogFormat format, ArrayBufferWriter<byte> output)
     {
         if (format == AccessLogFormat.Json)
         {
@@ -16,7 +22,7 @@ internal static class AccessLogLine
         }
         else
         {
-            output.Write(Encoding.UTF8.GetBytes(Combined(entry)));
+            WriteCombined(entry, output);
         }
 
         output.Write("\n"u8);
@@ -25,82 +31,158 @@ internal static class AccessLogLine
     /// <summary>
     /// nginx's combined line - <c>$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent
     /// "$http_referer" "$http_user_agent"</c> - then name=value fields. A tunnel's request is <c>"TUNNEL sni TCP"</c>.
+    /// Written straight into the buffer: one line per request is formatted on the cores the proxy runs on.
     /// </summary>
-    public static string Combined(AccessLogEntry entry)
+    private void WriteCombined(AccessLogEntry entry, ArrayBufferWriter<byte> output)
     {
-        var line = new StringBuilder(256);
-        line.Append(entry.Client?.Address.ToString() ?? "-").Append(" - ").Append(Quoted(entry.User, quote: false))
-            .Append(" [").Append(entry.Time.ToString("dd/MMM/yyyy:HH:mm:ss zzz", CultureInfo.InvariantCulture).Remove(24, 1)).Append("] \"");
-        if (entry.Tunnel)
+        if (entry.Client is { } client)
         {
-            line.Append("TUNNEL ").Append(Quoted(entry.Sni ?? "-", quote: true)).Append(" TCP\" - ");
+            Format(output, client.Address);
         }
         else
         {
-            line.Append(Quoted(entry.Method, quote: true)).Append(' ').Append(Quoted(entry.Target, quote: true)).Append(' ')
-                .Append(Quoted(entry.Protocol, quote: true)).Append("\" ").Append(entry.Status.ToString(CultureInfo.InvariantCulture)).Append(' ');
+            output.Write("-"u8);
         }
 
-        line.Append(entry.BytesOut?.ToString(CultureInfo.InvariantCulture) ?? "-")
-            .Append(" \"").Append(Quoted(entry.Referer, quote: true)).Append("\" \"").Append(Quoted(entry.UserAgent, quote: true)).Append('"');
-        Field(line, "client_port", entry.Client?.Port.ToString(CultureInfo.InvariantCulture));
-        Field(line, "host", entry.Host);
-        Field(line, "sni", entry.Sni);
-        Field(line, "route", entry.Route);
-        Field(line, "cluster", entry.Cluster);
-        Field(line, "destination", entry.Destination);
-        Field(line, "duration", Seconds(entry.Duration));
-        Field(line, "backend_time", entry.BackendTime is { } backend ? Seconds(backend) : null);
-        Field(line, "bytes_in", entry.BytesIn?.ToString(CultureInfo.InvariantCulture));
-        Field(line, "tls", entry.Tls);
-        Field(line, "answered", entry.Answered);
-        Field(line, "end", entry.End);
-        return line.ToString();
-    }
-
-    private static void WriteJson(AccessLogEntry entry, ArrayBufferWriter<byte> output)
-    {
-        using var json = new Utf8JsonWriter(output);
-        json.WriteStartObject();
-        json.WriteString("time", entry.Time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
-        json.WriteString("type", entry.Tunnel ? "tunnel" : "request");
-        Json(json, "client", entry.Client?.Address.ToString());
-        if (entry.Client is { } client)
+        output.Write(" - "u8);
+        Escaped(output, entry.User, quote: false);
+        output.Write(" ["u8);
+        output.Write(Date(entry.Time));
+        output.Write("] \""u8);
+        if (entry.Tunnel)
         {
-            json.WriteNumber("client_port", client.Port);
+            output.Write("TUNNEL "u8);
+            Escaped(output, entry.Sni, quote: true);
+            output.Write(" TCP\" - "u8);
         }
-
-        Json(json, "host", entry.Host);
-        Json(json, "sni", entry.Sni);
-        Json(json, "method", entry.Method);
-        Json(json, "target", entry.Target);
-        Json(json, "protocol", entry.Protocol);
-        if (!entry.Tunnel)
+        else
         {
-            json.WriteNumber("status", entry.Status);
+            Escaped(output, entry.Method, quote: true);
+            output.Write(" "u8);
+            Escaped(output, entry.Target, quote: true);
+            output.Write(" "u8);
+            Escaped(output, entry.Protocol, quote: true);
+            output.Write("\" "u8);
+            Format(output, entry.Status);
+            output.Write(" "u8);
         }
 
-        Number(json, "bytes_in", entry.BytesIn);
-        Number(json, "bytes_out", entry.BytesOut);
-        json.WriteNumber("duration", Math.Round(entry.Duration.TotalSeconds, 6));
+        Number(output, entry.BytesOut);
+        output.Write(" \""u8);
+        Escaped(output, entry.Referer, quote: true);
+        output.Write("\" \""u8);
+        Escaped(output, entry.UserAgent, quote: true);
+        output.Write("\" client_port="u8);
+        if (entry.Client is { } port)
+        {
+            Format(output, port.Port);
+        }
+        else
+        {
+            output.Write("-"u8);
+        }
+
+        Field(output, " host="u8, entry.Host);
+        Field(output, " sni="u8, entry.Sni);
+        Field(output, " route="u8, entry.Route);
+        Field(output, " cluster="u8, entry.Cluster);
+        Field(output, " destination="u8, entry.Destination);
+        output.Write(" duration="u8);
+        Seconds(output, entry.Duration);
+        output.Write(" backend_time="u8);
         if (entry.BackendTime is { } backend)
         {
-            json.WriteNumber("backend_time", Math.Round(backend.TotalSeconds, 6));
+            Seconds(output, backend);
+        }
+        else
+        {
+            output.Write("-"u8);
         }
 
-        Json(json, "route", entry.Route);
-        Json(json, "cluster", entry.Cluster);
-        Json(json, "destination", entry.Destination);
-        Json(json, "tls", entry.Tls);
-        Json(json, "user", entry.User);
-        Json(json, "user_agent", entry.UserAgent);
-        Json(json, "referer", entry.Referer);
-        Json(json, "answered", entry.Answered);
-        Json(json, "end", entry.End);
-        json.WriteEndObject();
+        output.Write(" bytes_in="u8);
+        Number(output, entry.BytesIn);
+        Field(output, " tls="u8, entry.Tls);
+        Field(output, " answered="u8, entry.Answered);
+        Field(output, " end="u8, entry.End);
     }
 
-    private static void Json(Utf8JsonWriter json, string name, string? value)
+    public void Dispose() => _json?.Dispose();
+
+    private ReadOnlySpan<byte> Date(DateTimeOffset time)
+    {
+        var second = time.Ticks / TimeSpan.TicksPerSecond;
+        if (second != _dateSecond || _dateLength == 0)
+        {
+            Span<char> text = stackalloc char[32];
+            time.TryFormat(text, out var length, "dd/MMM/yyyy:HH:mm:ss zzz", CultureInfo.InvariantCulture);
+            text = text[..length];
+
+            // nginx writes the offset as +0000, .NET as +00:00.
+            var colon = text.LastIndexOf(':');
+            text[(colon + 1)..].CopyTo(text[colon..]);
+            _dateLength = Encoding.ASCII.GetBytes(text[..^1], _date);
+            _dateSecond = second;
+        }
+
+        return _date.AsSpan(0, _dateLength);
+    }
+
+    private void WriteJson(AccessLogEntry entry, ArrayBufferWriter<byte> output)
+    {
+        if (_json is null)
+        {
+            _json = new Utf8JsonWriter(output);
+        }
+        else
+        {
+            _json.Reset(output);
+        }
+
+        var json = _json;
+        json.WriteStartObject();
+        Span<byte> time = stackalloc byte[32];
+        entry.Time.UtcDateTime.TryFormat(time, out var written, "yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        json.WriteString("time"u8, time[..written]);
+        json.WriteString("type"u8, entry.Tunnel ? "tunnel"u8 : "request"u8);
+        if (entry.Client is { } client)
+        {
+            Span<char> address = stackalloc char[64];
+            json.WriteString("client"u8, client.Address.TryFormat(address, out var length) ? address[..length] : client.Address.ToString());
+            json.WriteNumber("client_port"u8, client.Port);
+        }
+
+        Json(json, "host"u8, entry.Host);
+        Json(json, "sni"u8, entry.Sni);
+        Json(json, "method"u8, entry.Method);
+        Json(json, "target"u8, entry.Target);
+        Json(json, "protocol"u8, entry.Protocol);
+        if (!entry.Tunnel)
+        {
+            json.WriteNumber("status"u8, entry.Status);
+        }
+
+        Number(json, "bytes_in"u8, entry.BytesIn);
+        Number(json, "bytes_out"u8, entry.BytesOut);
+        json.WriteNumber("duration"u8, Math.Round(entry.Duration.TotalSeconds, 6));
+        if (entry.BackendTime is { } backend)
+        {
+            json.WriteNumber("backend_time"u8, Math.Round(backend.TotalSeconds, 6));
+        }
+
+        Json(json, "route"u8, entry.Route);
+        Json(json, "cluster"u8, entry.Cluster);
+        Json(json, "destination"u8, entry.Destination);
+        Json(json, "tls"u8, entry.Tls);
+        Json(json, "user"u8, entry.User);
+        Json(json, "user_agent"u8, entry.UserAgent);
+        Json(json, "referer"u8, entry.Referer);
+        Json(json, "answered"u8, entry.Answered);
+        Json(json, "end"u8, entry.End);
+        json.WriteEndObject();
+        json.Flush();
+    }
+
+    private static void Json(Utf8JsonWriter json, ReadOnlySpan<byte> name, string? value)
     {
         if (value is not null)
         {
@@ -108,7 +190,7 @@ internal static class AccessLogLine
         }
     }
 
-    private static void Number(Utf8JsonWriter json, string name, long? value)
+    private static void Number(Utf8JsonWriter json, ReadOnlySpan<byte> name, long? value)
     {
         if (value is { } number)
         {
@@ -116,35 +198,82 @@ internal static class AccessLogLine
         }
     }
 
-    private static string Seconds(TimeSpan duration) => duration.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
+    private static void Format<T>(ArrayBufferWriter<byte> output, T value)
+        where T : IUtf8SpanFormattable
+    {
+        var span = output.GetSpan(64);
+        if (!value.TryFormat(span, out var written, default, CultureInfo.InvariantCulture))
+        {
+            // Only an IPv6 address with a long scope id gets here.
+            output.Write(Encoding.UTF8.GetBytes(value.ToString() ?? "-"));
+            return;
+        }
 
-    private static void Field(StringBuilder line, string name, string? value) =>
-        line.Append(' ').Append(name).Append('=').Append(Quoted(value, quote: false));
+        output.Advance(written);
+    }
+
+    private static void Number(ArrayBufferWriter<byte> output, long? value)
+    {
+        if (value is { } number)
+        {
+            Format(output, number);
+        }
+        else
+        {
+            output.Write("-"u8);
+        }
+    }
+
+    private static void Seconds(ArrayBufferWriter<byte> output, TimeSpan duration)
+    {
+        var span = output.GetSpan(32);
+        duration.TotalSeconds.TryFormat(span, out var written, "0.000", CultureInfo.InvariantCulture);
+        output.Advance(written);
+    }
+
+    private static void Field(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> name, string? value)
+    {
+        output.Write(name);
+        Escaped(output, value, quote: false);
+    }
 
     /// <summary>As nginx escapes: a quote, a backslash, a control character or (outside quotes) a space as \xHH; nothing as "-".</summary>
-    private static string Quoted(string? value, bool quote)
+    private static void Escaped(ArrayBufferWriter<byte> output, string? value, bool quote)
     {
         if (string.IsNullOrEmpty(value))
         {
-            return "-";
+            output.Write("-"u8);
+            return;
         }
 
-        StringBuilder? escaped = null;
-        for (var i = 0; i < value.Length; i++)
+        var rest = value.AsSpan();
+        while (!rest.IsEmpty)
         {
-            var c = value[i];
-            var escape = c is '"' or '\\' || c < 0x20 || c == 0x7f || (!quote && c == ' ');
-            if (escape)
+            var plain = 0;
+            while (plain < rest.Length && !MustEscape(rest[plain], quote))
             {
-                escaped ??= new StringBuilder(value, 0, i, value.Length + 8);
-                escaped.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:X2}");
+                plain++;
             }
-            else
+
+            if (plain > 0)
             {
-                escaped?.Append(c);
+                var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(plain));
+                output.Advance(Encoding.UTF8.GetBytes(rest[..plain], span));
+                rest = rest[plain..];
+            }
+
+            if (!rest.IsEmpty)
+            {
+                var span = output.GetSpan(4);
+                span[0] = (byte)'\\';
+                span[1] = (byte)'x';
+                span[2] = (byte)"0123456789ABCDEF"[rest[0] >> 4];
+                span[3] = (byte)"0123456789ABCDEF"[rest[0] & 0xF];
+                output.Advance(4);
+                rest = rest[1..];
             }
         }
-
-        return escaped?.ToString() ?? value;
     }
+
+    private static bool MustEscape(char c, bool quote) => c is '"' or '\\' || c < 0x20 || c == 0x7f || (!quote && c == ' ');
 }
