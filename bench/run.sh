@@ -367,7 +367,7 @@ WRK_THREADS=2
 TUNNELS=$TUNNELS
 BIG_BYTES=$((BIG_MB * 1024 * 1024))
 BIG_KIND=random bytes from /dev/urandom
-CERT=self-signed ECDSA P-256 for *.dyb.test (TLS 1.2 with the nginx anchors, whose default stops there; TLS 1.3 with Gateway L7; no resumption: wrk never resumes)
+CERT=self-signed ECDSA P-256 for *.dyb.test (TLS 1.2 with the nginx anchors, whose default stops there; TLS 1.3 with Gateway L7; resumption on, as by default, which keeps one OpenSSL context per certificate; wrk itself never resumes, so every connection is a full handshake)
 GATEWAY=commit $commit$dirty, dotnet publish -c Release, Server GC
 ANCHORS=shared/reference configs unchanged: HAProxy nbthread 1, nginx worker_processes 1
 RETRY=a wrk run during which other processes took >= $BUSY% of the CPU is measured again when quiet, within $RETRY_BUDGET s

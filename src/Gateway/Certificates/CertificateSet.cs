@@ -132,12 +132,13 @@ internal sealed class CertificateSet
     public SslServerAuthenticationOptions? Match(string? serverName) => _byHost.Match(serverName);
 
     /// <param name="protocols">The ALPN protocols offered; HTTP/2 and http/1.1 when null. Never mutated, so it may be shared.</param>
-    public static SslServerAuthenticationOptions CreateOptions(SslStreamCertificateContext context, TlsConfig tls, List<SslApplicationProtocol>? protocols = null) => new()
+    /// <param name="strict">With <see cref="TlsConfig.StrictSuites"/> for a ClientHello that needs them (no session then).</param>
+    public static SslServerAuthenticationOptions CreateOptions(SslStreamCertificateContext context, TlsConfig tls, List<SslApplicationProtocol>? protocols = null, bool strict = false) => new()
     {
         ServerCertificateContext = context,
         EnabledSslProtocols = tls.Protocols,
-        CipherSuitesPolicy = tls.CipherSuites,
-        AllowTlsResume = tls.AllowResumption,
+        CipherSuitesPolicy = strict ? tls.StrictSuites : tls.CipherSuites,
+        AllowTlsResume = tls.AllowResumption && !strict,
         // Set explicitly: Kestrel fills in ALPN itself when this is null, which would mutate a shared instance.
         ApplicationProtocols = protocols ?? HttpProtocols,
         ClientCertificateRequired = false,

@@ -97,12 +97,16 @@ internal sealed class CertificatesFeature(TimeProvider time) : IConfigFeature
         }
 
         var minProtocol = ConfigReader.ReadEnum(section, "MinProtocol", TlsMinProtocol.Tls12, errors);
-        var allowResumption = ConfigReader.ReadBool(section, "AllowResumption", false, errors);
         var policy = ConfigReader.ReadEnum(section, "Policy", TlsPolicy.Intermediate, errors);
         var (protocols, suites) = ReadSuites(section, minProtocol, policy, errors);
+
+        // With a list of Gateway's own, .NET builds a new OpenSSL context for every handshake, and a new context knows
+        // no session: resumption is off unless asked for, and refused when asked for. Where the ticket keys cannot be
+        // rotated (OpenSslContextCache), it is off unless asked for.
+        var allowResumption = ConfigReader.ReadBool(section, "AllowResumption", suites is null && OpenSslContextCache.Available, errors);
         if (allowResumption && suites is not null)
         {
-            errors.Add(ConfigReader.Path(section, "AllowResumption"), "sessions cannot be resumed with a cipher suite list of Gateway's own: .NET then builds a new OpenSSL context for every handshake, and a new context knows no session. Resumption works with Policy Modern or MinProtocol Tls13 (TLS 1.3 only), or with Policy Platform (OpenSSL's default suites, CBC included)");
+            errors.Add(ConfigReader.Path(section, "AllowResumption"), "sessions cannot be resumed with a cipher suite list of Gateway's own (CipherSuites): .NET then builds a new OpenSSL context for every handshake, and a new context knows no session. Resumption works with every Policy");
         }
 
         return new TlsConfig(
@@ -112,7 +116,10 @@ internal sealed class CertificatesFeature(TimeProvider time) : IConfigFeature
             ConfigReader.ReadEnum(section, "UnknownSni", UnknownSniAction.Terminate, errors),
             policy,
             protocols,
-            suites);
+            suites,
+            policy == TlsPolicy.Intermediate && suites is null && protocols.HasFlag(SslProtocols.Tls12) && !OperatingSystem.IsWindows()
+                ? new CipherSuitesPolicy(CipherSuiteNames.Intermediate)
+                : null);
     }
 
     /// <summary>The protocols and suites every terminated handshake offers.</summary>
@@ -159,13 +166,12 @@ internal sealed class CertificatesFeature(TimeProvider time) : IConfigFeature
             return (protocols, new CipherSuitesPolicy(listed));
         }
 
-        // TLS 1.3 alone needs no list: every TLS 1.3 suite is AEAD, and without a list .NET keeps one OpenSSL context per
-        // certificate, so resumption can work.
+        // No list for any policy: without one .NET keeps one OpenSSL context per certificate, which resumes sessions and
+        // halves a full handshake's CPU (docs/benchmarks.md). TLS 1.3's suites are all AEAD; Intermediate's TLS 1.2 is
+        // kept to its suites by TlsConfig.StrictSuites.
         return policy == TlsPolicy.Modern || minProtocol == TlsMinProtocol.Tls13
             ? (SslProtocols.Tls13, null)
-            : policy == TlsPolicy.Platform
-                ? (SslProtocols.Tls12 | SslProtocols.Tls13, null)
-                : (SslProtocols.Tls12 | SslProtocols.Tls13, new CipherSuitesPolicy(CipherSuiteNames.Intermediate));
+            : (SslProtocols.Tls12 | SslProtocols.Tls13, null);
     }
 
     /// <summary>

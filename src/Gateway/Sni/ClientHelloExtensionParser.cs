@@ -17,7 +17,7 @@ internal static class ClientHelloExtensionParser
     private const int MaxHostNameLength = 255;
     private const int MinAlpnListLength = 2;
 
-    public static ClientHelloResult Parse(ReadOnlySpan<byte> extensions, ushort legacyVersion, int recordBytes)
+    public static ClientHelloResult Parse(ReadOnlySpan<byte> extensions, ushort legacyVersion, int recordBytes, ReadOnlySpan<byte> cipherSuites)
     {
         // One bit per possible extension type: 8 KiB, but O(1) per extension however many a hostile hello sends.
         Span<ulong> seen = stackalloc ulong[(ushort.MaxValue + 1) / 64];
@@ -59,9 +59,10 @@ internal static class ClientHelloExtensionParser
         {
             ServerName = hostName.IsEmpty ? null : Encoding.ASCII.GetString(hostName),
             ApplicationProtocols = protocolCount == 0 ? [] : DecodeProtocols(protocols, protocolCount),
-            SupportedVersions = versions.IsEmpty ? [] : DecodeVersions(versions),
+            SupportedVersions = versions.IsEmpty ? [] : DecodeUInt16s(versions),
             LegacyVersion = legacyVersion,
             RecordBytes = recordBytes,
+            CipherSuites = DecodeUInt16s(cipherSuites),
         };
         return new ClientHelloResult(ClientHelloStatus.Complete, info);
     }
@@ -222,7 +223,8 @@ internal static class ClientHelloExtensionParser
         return Encoding.Latin1.GetString(name);
     }
 
-    private static ushort[] DecodeVersions(ReadOnlySpan<byte> versions)
+    /// <summary>A list of 16-bit values: supported_versions, or the hello's cipher suites.</summary>
+    internal static ushort[] DecodeUInt16s(ReadOnlySpan<byte> versions)
     {
         var result = new ushort[versions.Length / 2];
         for (var i = 0; i < result.Length; i++)

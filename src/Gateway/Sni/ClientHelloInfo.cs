@@ -15,6 +15,9 @@ internal sealed class ClientHelloInfo
     /// <summary>supported_versions (RFC 8446 4.2.1) in the client's order; empty when absent (TLS 1.2 and older).</summary>
     public IReadOnlyList<ushort> SupportedVersions { get; init; } = [];
 
+    /// <summary>The cipher suites (IANA numbers) in the client's order.</summary>
+    public IReadOnlyList<ushort> CipherSuites { get; init; } = [];
+
     /// <summary>ClientHello.legacy_version.</summary>
     public ushort LegacyVersion { get; init; }
 

@@ -51,7 +51,7 @@ internal static class ClientHelloMessageParser
         {
             return new ClientHelloResult(
                 ClientHelloStatus.Complete,
-                new ClientHelloInfo { LegacyVersion = legacyVersion, RecordBytes = recordBytes });
+                new ClientHelloInfo { LegacyVersion = legacyVersion, RecordBytes = recordBytes, CipherSuites = ClientHelloExtensionParser.DecodeUInt16s(cipherSuites) });
         }
 
         if (!reader.TryReadVector16(out var extensions) || !reader.IsEmpty)
@@ -59,7 +59,7 @@ internal static class ClientHelloMessageParser
             return Invalid(ClientHelloReasons.ExtensionsLength);
         }
 
-        return ClientHelloExtensionParser.Parse(extensions, legacyVersion, recordBytes);
+        return ClientHelloExtensionParser.Parse(extensions, legacyVersion, recordBytes, cipherSuites);
     }
 
     private static ClientHelloResult Invalid(string reason) => new(ClientHelloStatus.Invalid, Reason: reason);

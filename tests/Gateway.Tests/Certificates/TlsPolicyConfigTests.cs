@@ -11,14 +11,27 @@ namespace Gateway.Tests.Certificates;
 public sealed class TlsPolicyConfigTests
 {
     [Fact]
-    public void The_default_is_intermediate_with_its_own_suite_list_and_tls_12_and_13()
+    public void The_default_is_intermediate_over_tls_12_and_13_with_resumption_and_its_suites_kept_for_the_hellos_that_need_them()
     {
         var tls = Load([])!.Get<TlsConfig>();
         Assert.Equal(TlsPolicy.Intermediate, tls.Policy);
         Assert.Equal(SslProtocols.Tls12 | SslProtocols.Tls13, tls.Protocols);
-        Assert.Contains(TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.CipherSuites!.AllowedCipherSuites);
-        Assert.DoesNotContain(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, tls.CipherSuites!.AllowedCipherSuites);
-        Assert.DoesNotContain(TlsCipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA256, tls.CipherSuites!.AllowedCipherSuites);
+        Assert.True(tls.AllowResumption);
+
+        // No list of Gateway's own, so .NET keeps one OpenSSL context per certificate; the intermediate list is for the
+        // TLS 1.2 hellos .NET's own list could give a CBC suite.
+        Assert.Null(tls.CipherSuites);
+        Assert.Contains(TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.StrictSuites!.AllowedCipherSuites);
+        Assert.Contains(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.StrictSuites!.AllowedCipherSuites);
+        Assert.DoesNotContain(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, tls.StrictSuites!.AllowedCipherSuites);
+        Assert.DoesNotContain(TlsCipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA256, tls.StrictSuites!.AllowedCipherSuites);
+
+        Assert.Null(Load(new() { ["Gateway:Tls:Policy"] = "Platform" })!.Get<TlsConfig>().StrictSuites);
+        Assert.Null(Load(new() { ["Gateway:Tls:Policy"] = "Modern" })!.Get<TlsConfig>().StrictSuites);
+        Assert.False(Load(new() { ["Gateway:Tls:AllowResumption"] = "false" })!.Get<TlsConfig>().AllowResumption);
+
+        // A list of the operator's own: a context per handshake, so no resumption unless asked for (and then refused).
+        Assert.False(Load(new() { ["Gateway:Tls:CipherSuites"] = "ECDHE-RSA-AES128-GCM-SHA256" })!.Get<TlsConfig>().AllowResumption);
     }
 
     [Theory]
@@ -64,7 +77,6 @@ public sealed class TlsPolicyConfigTests
         AssertError(Errors(new() { ["Gateway:Tls:Policy"] = "Old" }), "Gateway:Tls:Policy", "not one of: Intermediate, Modern, Platform");
         AssertError(Errors(new() { ["Gateway:Tls:MinProtocol"] = "Tls13", ["Gateway:Tls:CipherSuites"] = "ECDHE-RSA-AES128-GCM-SHA256" }), "Gateway:Tls:CipherSuites", "lists no TLS 1.3 suite");
         AssertError(Errors(new() { ["Gateway:Tls:MinProtocol"] = "Tls13", ["Gateway:Tls:CipherSuites"] = "ECDHE-RSA-AES128-GCM-SHA256 TLS_AES_128_GCM_SHA256" }), "Gateway:Tls:CipherSuites", "would never be offered");
-        AssertError(Errors(new() { ["Gateway:Tls:AllowResumption"] = "true" }), "Gateway:Tls:AllowResumption", "sessions cannot be resumed");
         AssertError(Errors(new() { ["Gateway:Tls:AllowResumption"] = "true", ["Gateway:Tls:CipherSuites"] = "TLS_AES_128_GCM_SHA256" }), "Gateway:Tls:AllowResumption", "sessions cannot be resumed");
         AssertError(Errors(new() { ["Gateway:Tls:CipherSuite"] = "x" }), "Gateway:Tls:CipherSuite", "did you mean");
         Assert.False(Load(new() { ["Gateway:Tls:AllowResumption"] = "true", ["Gateway:Tls:Policy"] = "Platform" }) is null);

@@ -2,39 +2,29 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.Certificates;
 
 /// <summary>
 /// <c>Tls:AllowResumption</c>, checked with OpenSSL's own client: a session kept from one connection is resumed on the
-/// next only when resumption is on, over TLS 1.2 (session id or ticket) and TLS 1.3 (ticket).
+/// next when resumption is on (the default, with every policy) and not when it is off, over TLS 1.2 (session id or
+/// ticket) and TLS 1.3 (ticket); and the keys that encrypt tickets change every 12 hours.
 /// </summary>
 public sealed class TlsResumptionTests
 {
     private const string Host = "app.test";
 
     [Theory]
-    [InlineData(false, "-tls1_2")]
-    [InlineData(false, "-tls1_3")]
-    [InlineData(true, "-tls1_2")]
-    [InlineData(true, "-tls1_3")]
-    public async Task A_kept_session_is_resumed_only_when_resumption_is_allowed(bool allowResumption, string protocol)
+    [InlineData(null, null, "-tls1_2")]
+    [InlineData(null, null, "-tls1_3")]
+    [InlineData(false, null, "-tls1_2")]
+    [InlineData(false, null, "-tls1_3")]
+    [InlineData(true, "Platform", "-tls1_2")]
+    [InlineData(null, "Modern", "-tls1_3")]
+    public async Task A_kept_session_is_resumed_unless_resumption_is_off(bool? allowResumption, string? policy, string protocol)
     {
-        var certificate = TestCertificates.Get(Host);
-        await using var gateway = await TestGateway.StartAsync(new JsonObject
-        {
-            ["Tls"] = new JsonObject
-            {
-                ["AllowResumption"] = allowResumption,
-
-                // Resumption needs OpenSSL's own suite list: with one of Gateway's, .NET keeps no session.
-                ["Policy"] = "Platform",
-                ["Certificates"] = new JsonObject
-                {
-                    [Host] = new JsonObject { ["CertificatePath"] = certificate.CertificatePath, ["KeyPath"] = certificate.KeyPath },
-                },
-            },
-        });
+        await using var gateway = await TestGateway.StartAsync(Tls(allowResumption, policy));
         var session = Path.Combine(gateway.Directory, "client-session.pem");
 
         var first = await ConnectAsync(gateway.Https, protocol, "-sess_out", session);
@@ -42,11 +32,73 @@ public sealed class TlsResumptionTests
 
         // Without resumption a TLS 1.2 server hands out no session id and no ticket, so OpenSSL has nothing to keep.
         var resumed = File.Exists(session) && (await ConnectAsync(gateway.Https, protocol, "-sess_in", session)).Resumed;
-        Assert.Equal(allowResumption, resumed);
+        Assert.Equal(allowResumption ?? true, resumed);
+    }
+
+    [Theory]
+    [InlineData("-tls1_2")]
+    [InlineData("-tls1_3")]
+    public async Task Ticket_keys_change_every_12_hours_so_a_session_older_than_its_key_is_not_resumed(string protocol)
+    {
+        // A minute into a 12-hour key period (periods start at midnight and noon UTC).
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 5, 0, 1, 0, TimeSpan.Zero));
+        var directory = Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), TestGateway.Compose(Tls(null, null), null));
+        await using var gateway = await TestGateway.StartInAsync(directory, clock);
+        var session = Path.Combine(directory, "client-session.pem");
+        var later = Path.Combine(directory, "later-session.pem");
+
+        Assert.False((await ConnectAsync(gateway.Https, protocol, "-sess_out", session)).Resumed);
+        clock.Advance(TimeSpan.FromHours(11));
+        var within = await ConnectAsync(gateway.Https, protocol, "-sess_in", session);
+        Assert.True(within.Resumed, "resumed within the key's period:\n" + within.Output);
+
+        // Past noon: the ticket's key is gone, so the session is not resumed; the new one is.
+        clock.Advance(TimeSpan.FromHours(1));
+        var after = await ConnectAsync(gateway.Https, protocol, "-sess_in", session, "-sess_out", later);
+        Assert.False(after.Resumed, after.Output);
+        Assert.True((await ConnectAsync(gateway.Https, protocol, "-sess_in", later)).Resumed, "a session of the new key is resumed");
+    }
+
+    [Fact]
+    public async Task A_tls_12_client_preferring_cbc_gets_gcm_and_one_offering_only_chacha20_gets_it_from_the_intermediate_list()
+    {
+        await using var gateway = await TestGateway.StartAsync(Tls(null, null));
+        var session = Path.Combine(gateway.Directory, "client-session.pem");
+
+        var preferringCbc = await ConnectAsync(gateway.Https, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256", "-sess_out", session);
+        Assert.Contains("AES128-GCM-SHA256", preferringCbc.Output, StringComparison.Ordinal);
+        Assert.True((await ConnectAsync(gateway.Https, "-tls1_2", "-sess_in", session)).Resumed, "a GCM session is resumed");
+
+        var chacha = await ConnectAsync(gateway.Https, "-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+        Assert.Contains("CHACHA20-POLY1305", chacha.Output, StringComparison.Ordinal);
+    }
+
+    private static JsonObject Tls(bool? allowResumption, string? policy)
+    {
+        var certificate = TestCertificates.Get(Host);
+        var tls = new JsonObject
+        {
+            ["Certificates"] = new JsonObject
+            {
+                [Host] = new JsonObject { ["CertificatePath"] = certificate.CertificatePath, ["KeyPath"] = certificate.KeyPath },
+            },
+        };
+        if (allowResumption is { } allow)
+        {
+            tls["AllowResumption"] = allow;
+        }
+
+        if (policy is not null)
+        {
+            tls["Policy"] = policy;
+        }
+
+        return new JsonObject { ["Tls"] = tls };
     }
 
     /// <summary>One connection: handshake, a request, and the answer read to the server's close.</summary>
-    private static async Task<(bool Resumed, string Output)> ConnectAsync(IPEndPoint gateway, string protocol, string sessionOption, string sessionFile)
+    private static async Task<(bool Resumed, string Output)> ConnectAsync(IPEndPoint gateway, string protocol, params string[] options)
     {
         var start = new ProcessStartInfo("openssl")
         {
@@ -54,7 +106,7 @@ public sealed class TlsResumptionTests
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[] { "s_client", "-connect", gateway.ToString(), "-servername", Host, protocol, sessionOption, sessionFile, "-ign_eof" })
+        foreach (var argument in (string[])["s_client", "-connect", gateway.ToString(), "-servername", Host, protocol, .. options, "-ign_eof"])
         {
             start.ArgumentList.Add(argument);
         }

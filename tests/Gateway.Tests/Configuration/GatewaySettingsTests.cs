@@ -22,7 +22,7 @@ public sealed class GatewaySettingsTests
         Assert.Equal(TimeSpan.FromSeconds(5), config!.Get<ClientHelloConfig>().Timeout);
         Assert.Equal(16384, config!.Get<ClientHelloConfig>().MaxBytes);
         Assert.Equal(TlsMinProtocol.Tls12, config!.Get<TlsConfig>().MinProtocol);
-        Assert.False(config!.Get<TlsConfig>().AllowResumption);
+        Assert.True(config!.Get<TlsConfig>().AllowResumption);
         Assert.Equal(Path.GetFullPath("/etc/gateway/certs"), config!.Get<CertificatesConfig>().Path);
     }
 
