@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh - side-by-side benchmark of Gateway against the setup it replaces, everything on loopback.
 #
-#   bench/run.sh            as root, from any folder; about 7 minutes on 2 cores (9 at most when other processes
+#   bench/run.sh            as root, from any folder; about 8 minutes on 2 cores (10 at most when other processes
 #                           disturb it: see BENCH_RETRY_BUDGET)
 #
 # What runs (all at once, each on its own loopback port; configs in bench/conf/, @DIR@ = a temp work dir):
@@ -11,7 +11,9 @@
 #   nginx L7       127.0.0.1:8444  terminates TLS, proxies to 9080                                nginx-l7.conf
 #   Gateway        127.0.0.1:7443  exchange.dyb.test tunnelled to 9443; app.dyb.test terminated, gateway.json
 #                                  YARP to 9080 (7080: its redirect listener, unused here); its access log is off,
-#                                  as nginx-l7.conf's is (docs/benchmarks.md gives what it costs when on)
+#                                  as nginx-l7.conf's is
+#   Gateway, log   127.0.0.1:7444  the same with its access log on (Combined, to a file): L7 keep-alive only, for
+#                                  what the log costs (gateway.json with ports, log and store changed by make_files)
 # The first three files are the anchors from shared/reference, copied unchanged.
 #
 # Steps: install missing tools (apt-get) -> dotnet publish src/Gateway -c Release -> ECDSA P-256 cert for *.dyb.test and
@@ -50,7 +52,7 @@ RETRY_BUDGET=${BENCH_RETRY_BUDGET:-100}
 JIT_WARMUP=${BENCH_JIT_WARMUP:-12}
 BUSY=15 # a wrk run during which other processes took this % of the machine's CPU or more is measured again
 HOSTS_LINE="127.0.0.1 exchange.dyb.test autodiscover.dyb.test app.dyb.test"
-LISTEN_PORTS=(9443 9080 8443 8444 7443 7080)
+LISTEN_PORTS=(9443 9080 8443 8444 7443 7080 7444 7081)
 
 # Contenders: the URL wrk fetches, and (filled in once started) the processes whose CPU is the proxy's.
 CONTENDERS=(direct haproxy-l4 gateway-l4 nginx-l7 gateway-l7 haproxy-nginx)
@@ -61,9 +63,10 @@ declare -A URL=(
   [nginx-l7]=https://app.dyb.test:8444/
   [gateway-l7]=https://app.dyb.test:7443/
   [haproxy-nginx]=https://app.dyb.test:8443/
+  [gateway-l7-log]=https://app.dyb.test:7444/
 )
 declare -A BODY=([direct]=exchange-ok [haproxy-l4]=exchange-ok [gateway-l4]=exchange-ok
-                 [nginx-l7]=app-ok [gateway-l7]=app-ok [haproxy-nginx]=app-ok)
+                 [nginx-l7]=app-ok [gateway-l7]=app-ok [haproxy-nginx]=app-ok [gateway-l7-log]=app-ok)
 declare -A PIDS=()
 
 START=$SECONDS
@@ -156,6 +159,11 @@ make_files() {
   for f in backend-nginx.conf nginx-l7.conf haproxy-l4.cfg gateway.json; do
     sed "s|@DIR@|$WORK|g" "$BENCH/conf/$f" > "$WORK/$f"
   done
+  # The second Gateway: its own ports, store and no admin listener, and its access log on.
+  sed -e "s|@DIR@|$WORK|g" -e 's|127.0.0.1:7443|127.0.0.1:7444|' -e 's|"Http": "127.0.0.1:7080"|"Http": "127.0.0.1:7081", "Admin": "off"|' \
+    -e 's|gateway-certs|gateway-log-certs|' -e "s|\"AccessLog\": { \"Enabled\": false }|\"AccessLog\": { \"Enabled\": true, \"Path\": \"$WORK/access.log\" }|" \
+    "$BENCH/conf/gateway.json" > "$WORK/gateway-log.json"
+  grep -q '"Enabled": true' "$WORK/gateway-log.json" || die "gateway-log.json: the access log was not switched on"
 }
 
 publish_gateway() {
@@ -232,14 +240,21 @@ start_gateway() {
   set_pids
 }
 
+start_gateway_log() {
+  start gateway-log dotnet "$WORK/gateway/Gateway.dll" --config "$WORK/gateway-log.json"
+  GATEWAY_LOG=$LAST_PID
+  wait_port 7444 "$GATEWAY_LOG" gateway-log
+  set_pids
+}
+
 set_pids() { # the processes whose CPU counts as each contender's proxy CPU
   PIDS=([direct]="" [haproxy-l4]=${HAPROXY:-} [gateway-l4]=${GATEWAY:-} [nginx-l7]=$L7_ALL [gateway-l7]=${GATEWAY:-}
-        [haproxy-nginx]="${HAPROXY:-} $L7_ALL")
+        [haproxy-nginx]="${HAPROXY:-} $L7_ALL" [gateway-l7-log]=${GATEWAY_LOG:-})
 }
 
 check_urls() {
   local c body
-  for c in "${CONTENDERS[@]}"; do
+  for c in "${CONTENDERS[@]}" gateway-l7-log; do
     body=$(timeout 20 curl -sk --max-time 15 "${URL[$c]}") || die "$c: ${URL[$c]} did not answer"
     [[ $body == "${BODY[$c]}" ]] || die "$c: ${URL[$c]} answered '$body', expected '${BODY[$c]}'"
   done
@@ -342,7 +357,7 @@ run_download() {
 
 collect_logs() { # copy the daemons' logs to raw/ and flag any that are not empty
   local f
-  for f in gateway.log haproxy.log backend.log nginx-l7.log backend-error.log l7-error.log; do
+  for f in gateway.log gateway-log.log haproxy.log backend.log nginx-l7.log backend-error.log l7-error.log; do
     [[ -s $WORK/$f ]] || continue
     cp "$WORK/$f" "$RAW/$f"
     warn "$f has $(wc -l < "$WORK/$f") lines (raw/$f), first: $(head -c 200 "$WORK/$f" | head -1)"
@@ -393,6 +408,7 @@ log "starting backend nginx, nginx L7, HAProxy L4, Gateway"
 start_backends
 start_haproxy
 start_gateway
+start_gateway_log
 check_urls
 write_params
 quiet_check
@@ -415,14 +431,14 @@ done
 # the profile it gathered (measured: L4 keep-alive CPU per request falls by about 10 % between 5 s and 35 s). HAProxy
 # and nginx are native and have nothing to settle, so only Gateway's two paths get this; what is compared is a gateway
 # that has been running, as in production, not one that has just started.
-for c in gateway-l4 gateway-l7; do
+for c in gateway-l4 gateway-l7 gateway-l7-log; do
   timeout 60 wrk -t2 -c"$CONNECTIONS" -d"${JIT_WARMUP}s" "${URL[$c]}" > /dev/null 2>&1 || true
   timeout 60 wrk -t2 -c"$CONNECTIONS" -d"$(( (JIT_WARMUP + 2) / 3 ))s" -H 'Connection: close' "${URL[$c]}" > /dev/null 2>&1 || true
 done
 
-log "keep-alive: $ROUNDS rounds x ${#CONTENDERS[@]} contenders x $KEEPALIVE"
+log "keep-alive: $ROUNDS rounds x $((${#CONTENDERS[@]} + 1)) contenders x $KEEPALIVE"
 for n in $(seq 1 "$ROUNDS"); do
-  for c in "${CONTENDERS[@]}"; do run_wrk keepalive "$c" "$n"; done
+  for c in "${CONTENDERS[@]}" gateway-l7-log; do run_wrk keepalive "$c" "$n"; done
 done
 
 log "new connections (Connection: close): $ROUNDS rounds x ${#CONTENDERS[@]} contenders x $CLOSE"
@@ -435,6 +451,11 @@ for n in $(seq 1 "$ROUNDS"); do
   for c in direct haproxy-l4 gateway-l4; do run_download "$c" "$n"; done
 done
 
+# The log-on contender must have written what it was measured for (lines may be dropped, and are counted, when the
+# file cannot keep up: then it did less than its share of the work).
+lines=$(wc -l < "$WORK/access.log" 2> /dev/null || echo 0)
+((lines > 0)) || warn "Gateway L7 with its access log on wrote no line to $WORK/access.log"
+echo "ACCESS_LOG_LINES=$lines" >> "$RAW/params.env"
 collect_logs
 echo "OTHER_CPU=$(foreign_share "$FOREIGN_START" "$(foreign_ticks)" $((SECONDS - MEASURE_START)))% of the machine's CPU went to other processes while measuring" >> "$RAW/params.env"
 echo "RUNTIME=$((SECONDS - START))" >> "$RAW/params.env"

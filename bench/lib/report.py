@@ -29,6 +29,7 @@ LABEL = {
     "nginx-l7": "nginx L7",
     "gateway-l7": "Gateway L7",
     "haproxy-nginx": "HAProxy L4 -> nginx L7 (the path it replaces)",
+    "gateway-l7-log": "Gateway L7, access log on",
 }
 L4 = ["direct", "haproxy-l4", "gateway-l4"]
 L7 = ["nginx-l7", "gateway-l7", "haproxy-nginx"]
@@ -209,6 +210,7 @@ def targets(ka, dl, idle):
         ("L7 keep-alive req/s, Gateway / HAProxy -> nginx", ratio(get(ka["l7"], "gateway-l7", "rps"), get(ka["l7"], "haproxy-nginx", "rps")), ">=", 1.6),
         ("Large download MB/s through L4, Gateway / HAProxy", ratio(get(dl, "gateway-l4", "mbps"), get(dl, "haproxy-l4", "mbps")), ">=", 0.9),
         ("Memory per idle tunnel, Gateway / HAProxy", ratio(get(idle, "gateway-l4", "kb"), get(idle, "haproxy-l4", "kb")), "<=", 2.0),
+        ("L7 keep-alive req/s, Gateway access log on / off", ratio(get(ka["l7"], "gateway-l7-log", "rps"), get(ka["l7"], "gateway-l7", "rps")), ">=", 0.95),
     ]
     rows = []
     for name, value, op, goal in checks:
@@ -290,6 +292,10 @@ def main():
         f"## L7 termination + proxy, keep-alive (`wrk -t2 -c{c} -d{d} --latency`, body `app-ok`)",
         "",
         wrk_table(keepalive, L7, [("vs nginx", "nginx-l7"), ("vs HAProxy -> nginx", "haproxy-nginx")], "req/s", "nginx-l7"),
+        "",
+        f"## What the access log costs: L7 keep-alive with it on (`Combined`, to a file) and off",
+        "",
+        wrk_table(keepalive, ["gateway-l7", "gateway-l7-log"], [("vs log off", "gateway-l7"), ("vs nginx", "nginx-l7")], "req/s", "gateway-l7"),
         "",
         f"## New TLS connections, L4 (`wrk -t2 -c{c} -d{params.get('CLOSE', '?')} -H 'Connection: close'`: one full handshake per request)",
         "",
