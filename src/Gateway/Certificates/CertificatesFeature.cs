@@ -23,6 +23,10 @@ internal sealed class CertificatesFeature(TimeProvider time) : IConfigFeature
         var path = System.IO.Path.GetFullPath(ConfigReader.ReadString(certificates, "Path") ?? "certs", next.BaseDirectory);
         next.Add(tls);
         next.Add(new CertificatesConfig(path));
+        if (!tls.AllowResumption && tls.CipherSuites is null && ConfigReader.ReadString(next.Gateway.GetSection("Tls"), "AllowResumption") is not null)
+        {
+            next.Warnings.Add(ConfigReader.Path(next.Gateway.GetSection("Tls"), "AllowResumption"), "false: besides no resumption, .NET builds a new OpenSSL context for every handshake, which about doubles the CPU of each new TLS connection (docs/benchmarks.md)");
+        }
 
         var set = CertificateSet.Load(tls, errors, next.Warnings, time.GetUtcNow());
         if (!errors.Any && Fallback(path, next.DryRun, errors) is { } fallback)

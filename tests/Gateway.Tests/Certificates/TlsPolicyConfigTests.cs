@@ -3,6 +3,7 @@ using System.Security.Authentication;
 using Gateway.Certificates;
 using Gateway.Configuration;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
 
 namespace Gateway.Tests.Certificates;
 
@@ -80,6 +81,16 @@ public sealed class TlsPolicyConfigTests
         AssertError(Errors(new() { ["Gateway:Tls:AllowResumption"] = "true", ["Gateway:Tls:CipherSuites"] = "TLS_AES_128_GCM_SHA256" }), "Gateway:Tls:AllowResumption", "sessions cannot be resumed");
         AssertError(Errors(new() { ["Gateway:Tls:CipherSuite"] = "x" }), "Gateway:Tls:CipherSuite", "did you mean");
         Assert.False(Load(new() { ["Gateway:Tls:AllowResumption"] = "true", ["Gateway:Tls:Policy"] = "Platform" }) is null);
+    }
+
+    [Fact]
+    public async Task Resumption_switched_off_says_what_it_costs()
+    {
+        var off = await ConfigUnderTest.BuildAsync(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:Tls:AllowResumption"] = "false" }).Build(), "/etc/gateway");
+        Assert.Contains(off.Warnings, w => w.Path == "Gateway:Tls:AllowResumption" && w.Message.Contains("doubles the CPU", StringComparison.Ordinal));
+
+        var byDefault = await ConfigUnderTest.BuildAsync(new ConfigurationBuilder().AddInMemoryCollection([]).Build(), "/etc/gateway");
+        Assert.DoesNotContain(byDefault.Warnings, w => w.Path == "Gateway:Tls:AllowResumption");
     }
 
     private static List<string> Errors(Dictionary<string, string?> values)
