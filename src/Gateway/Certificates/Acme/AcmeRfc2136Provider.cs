@@ -121,19 +121,31 @@ internal sealed partial class AcmeRfc2136Provider(AcmeDnsConfig config, AcmeDnsP
             ?? throw new AcmeException($"{what}: the DNS server {_server} did not answer the update within {AcmeDnsPropagation.QueryTimeout.TotalSeconds:0} s") { ValidationFailed = true };
         if (response.ReturnCode != ReturnCode.NoError)
         {
-            var tsig = response.TSigOptions is { Error: not ReturnCode.NoError } signature
-                ? $", TSIG {signature.Error}: {TsigProblem(signature.Error)}"
-                : "";
-            throw new AcmeException($"{what}: the DNS server {_server} refused the update of zone {zone.ToString(false)} ({response.ReturnCode}{tsig})") { ValidationFailed = true };
+            var tsig = response.TSigOptions is { Error: not ReturnCode.NoError } signature ? $", TSIG {TsigProblem((int)signature.Error)}" : "";
+            throw new AcmeException($"{what}: the DNS server {_server} refused the update of zone {zone.ToString(false)} ({RcodeName((int)response.ReturnCode)}{tsig})") { ValidationFailed = true };
         }
     }
 
-    private static string TsigProblem(ReturnCode error) => error switch
+    /// <summary>The RFC names: the library's enum gives one value two names (16 is BADVERS for EDNS, BADSIG for TSIG).</summary>
+    private static string RcodeName(int code) => code switch
     {
-        ReturnCode.BadSig => "the server holds another secret for this key name (TsigSecret)",
-        ReturnCode.BadKey => "the server knows no key of this name and algorithm (TsigKeyName, TsigAlgorithm)",
-        ReturnCode.BadTime => "this machine's clock and the server's differ by more than 5 minutes",
-        _ => "the signature was refused",
+        1 => "FORMERR",
+        2 => "SERVFAIL: the server could not apply it; its log says why",
+        3 => "NXDOMAIN",
+        4 => "NOTIMP: the server does not take dynamic updates",
+        5 => "REFUSED: the server's update policy does not let this key change this name (allow-update, update-policy)",
+        8 => "NXRRSET",
+        9 => "NOTAUTH: the server is not authoritative for the zone, or refused the signature",
+        10 => "NOTZONE: the name is outside the zone (Gateway:Acme:Dns:Zone)",
+        _ => "rcode " + code.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private static string TsigProblem(int error) => error switch
+    {
+        16 => "BADSIG: the server holds another secret for this key name (TsigSecret)",
+        17 => "BADKEY: the server knows no key of this name and algorithm (TsigKeyName, TsigAlgorithm)",
+        18 => "BADTIME: this machine's clock and the server's differ by more than 5 minutes",
+        _ => "error " + error.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     private static TSigAlgorithm Algorithm(string name) => name switch
