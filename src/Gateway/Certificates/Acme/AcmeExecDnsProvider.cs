@@ -39,8 +39,9 @@ internal sealed class AcmeExecDnsProvider(AcmeDnsConfig config, AcmeDnsPropagati
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        fqdn = fqdn.EndsWith('.') ? fqdn : fqdn + ".";
         start.ArgumentList.Add(action);
-        start.ArgumentList.Add(fqdn.EndsWith('.') ? fqdn : fqdn + ".");
+        start.ArgumentList.Add(fqdn);
         start.ArgumentList.Add(value);
 
         Process process;
