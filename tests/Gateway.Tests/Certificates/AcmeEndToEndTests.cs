@@ -221,7 +221,7 @@ internal sealed class AcmeSetup : IAsyncDisposable
     /// <param name="dns">Gateway:Acme:Dns.</param>
     /// <param name="probeHost">The name <see cref="WaitForIssuedAsync"/> connects with; null: <paramref name="host"/> (which may be a wildcard).</param>
     public static async Task<AcmeSetup> StartAsync(string host, bool httpListener = true, string[]? challenges = null, TimeProvider? time = null, string? directory = null,
-        IPEndPoint? dnsServer = null, JsonObject? dns = null, string? probeHost = null)
+        IPEndPoint? dnsServer = null, JsonObject? dns = null, string? probeHost = null, string[]? moreHosts = null)
     {
         var httpPort = Pebble.FreePort();
         var tlsPort = Pebble.FreePort();
@@ -259,7 +259,7 @@ internal sealed class AcmeSetup : IAsyncDisposable
         };
         var proxy = JsonNode.Parse($$"""
             {
-              "Routes": { "app": { "ClusterId": "app", "Match": { "Hosts": [ "{{host}}" ], "Path": "{**catch-all}" } } },
+              "Routes": { "app": { "ClusterId": "app", "Match": { "Hosts": [ {{string.Join(", ", new[] { host }.Concat(moreHosts ?? []).Select(h => $"\"{h}\""))}} ], "Path": "{**catch-all}" } } },
               "Clusters": { "app": { "Destinations": { "d1": { "Address": "http://{{backend.Address}}/" } } } }
             }
             """)!.AsObject();
