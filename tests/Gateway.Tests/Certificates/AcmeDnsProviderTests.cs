@@ -56,6 +56,21 @@ public sealed class AcmeDnsProviderTests
     }
 
     [Fact]
+    public async Task Rfc2136_names_an_unknown_tsig_key()
+    {
+        await using var bind = await Bind9.StartAsync();
+        var unknownKey = new AcmeRfc2136Provider(new AcmeDnsConfig(AcmeDnsProviderKind.Rfc2136, bind.EndPoint, "no-such-key", "hmac-sha256", Convert.FromBase64String(bind.Secret),
+            Bind9.Zone, [bind.EndPoint], TimeSpan.FromSeconds(20), null, TimeSpan.FromMinutes(1)), new AcmeDnsPropagation(TimeProvider.System), TimeProvider.System,
+            NullLogger<AcmeRfc2136Provider>.Instance);
+
+        var error = await Assert.ThrowsAsync<AcmeException>(() => unknownKey.PresentAsync(Name, "value", CancellationToken.None));
+
+        Assert.Contains("BADKEY", error.Message, StringComparison.Ordinal);
+        Assert.Contains("TsigKeyName", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await bind.TxtAsync(Name));
+    }
+
+    [Fact]
     public async Task Exec_failure_gives_the_exit_code_and_the_first_lines_of_standard_error_only()
     {
         var folder = Directory.CreateTempSubdirectory("gateway-hook-").FullName;
