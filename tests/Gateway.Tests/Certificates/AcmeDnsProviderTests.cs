@@ -28,6 +28,27 @@ public sealed class AcmeDnsProviderTests
         Assert.Empty(await bind.TxtAsync(Name));
     }
 
+    /// <summary>Every algorithm Gateway offers is one BIND verifies: a key of each adds and removes a record.</summary>
+    [Theory]
+    [InlineData("hmac-sha256")]
+    [InlineData("hmac-sha512")]
+    [InlineData("hmac-sha224")]
+    [InlineData("hmac-sha1")]
+    [InlineData("hmac-md5")]
+    public async Task Rfc2136_signs_with_every_algorithm_offered(string algorithm)
+    {
+        Assert.Contains(algorithm, AcmeDnsConfig.TsigAlgorithms);
+        await using var bind = await Bind9.StartAsync(algorithm);
+        var provider = new AcmeRfc2136Provider(new AcmeDnsConfig(AcmeDnsProviderKind.Rfc2136, bind.EndPoint, Bind9.KeyName, algorithm, Convert.FromBase64String(bind.Secret),
+            Bind9.Zone, [bind.EndPoint], TimeSpan.FromSeconds(20), null, TimeSpan.FromMinutes(1)), new AcmeDnsPropagation(TimeProvider.System), TimeProvider.System,
+            NullLogger<AcmeRfc2136Provider>.Instance);
+
+        await provider.PresentAsync(Name, "value", CancellationToken.None);
+        Assert.Equal(["value"], await bind.TxtAsync(Name));
+        await provider.CleanupAsync(Name, "value", CancellationToken.None);
+        Assert.Empty(await bind.TxtAsync(Name));
+    }
+
     [Fact]
     public async Task Rfc2136_names_the_server_that_never_showed_the_record()
     {

@@ -29,13 +29,13 @@ public sealed class Bind9 : IAsyncDisposable
 
     public IPEndPoint EndPoint { get; }
 
-    /// <summary>The TSIG secret, base64, for hmac-sha256.</summary>
+    /// <summary>The TSIG secret, base64, for the algorithm it was started with (hmac-sha256 unless told).</summary>
     public string Secret { get; }
 
     /// <summary>The file tsig-keygen would write for the key: what TsigSecretFile may point at.</summary>
     public string KeyFile => Path.Combine(_directory, "key.conf");
 
-    public static async Task<Bind9> StartAsync()
+    public static async Task<Bind9> StartAsync(string algorithm = "hmac-sha256")
     {
         var directory = Directory.CreateTempSubdirectory("gateway-bind9-").FullName;
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
@@ -43,7 +43,7 @@ public sealed class Bind9 : IAsyncDisposable
         var port = Pebble.FreePort(SocketType.Dgram, ProtocolType.Udp);
         await File.WriteAllTextAsync(Path.Combine(directory, "key.conf"), $$"""
             key "{{KeyName}}" {
-                algorithm hmac-sha256;
+                algorithm {{algorithm}};
                 secret "{{secret}}";
             };
             """);
