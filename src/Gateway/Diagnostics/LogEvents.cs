@@ -72,6 +72,11 @@ internal static class LogEvents
     public const int AcmeChallengeOpened = 808;
     public const int AcmeChallengeFailed = 809;
 
+    // ACME dns-01: 830-
+    public const int AcmeDnsRecordPublished = 830;
+    public const int AcmeDnsRecordRemoved = 831;
+    public const int AcmeDnsCleanupFailed = 832;
+
     // Admin: 850-
     public const int DestinationStateSet = 850;
 

@@ -217,11 +217,15 @@ internal sealed class AcmeSetup : IAsyncDisposable
 
     public string Host { get; private init; } = "";
 
-    public static async Task<AcmeSetup> StartAsync(string host, bool httpListener = true, string[]? challenges = null, TimeProvider? time = null, string? directory = null)
+    /// <param name="dnsServer">The DNS server Pebble asks (for dns-01); null: pebble-challtestsrv.</param>
+    /// <param name="dns">Gateway:Acme:Dns.</param>
+    /// <param name="probeHost">The name <see cref="WaitForIssuedAsync"/> connects with; null: <paramref name="host"/> (which may be a wildcard).</param>
+    public static async Task<AcmeSetup> StartAsync(string host, bool httpListener = true, string[]? challenges = null, TimeProvider? time = null, string? directory = null,
+        IPEndPoint? dnsServer = null, JsonObject? dns = null, string? probeHost = null, string[]? moreHosts = null)
     {
         var httpPort = Pebble.FreePort();
         var tlsPort = Pebble.FreePort();
-        var pebble = await Pebble.StartAsync(httpPort, tlsPort);
+        var pebble = await Pebble.StartAsync(httpPort, tlsPort, dnsServer);
         var backend = await TestBackend.StartAsync("app");
         var acme = new JsonObject
         {
@@ -234,6 +238,11 @@ internal sealed class AcmeSetup : IAsyncDisposable
         if (challenges is not null)
         {
             acme["Challenges"] = new JsonArray([.. challenges.Select(c => (JsonNode)c)]);
+        }
+
+        if (dns is not null)
+        {
+            acme["Dns"] = dns;
         }
 
         var gatewaySection = new JsonObject
@@ -250,16 +259,23 @@ internal sealed class AcmeSetup : IAsyncDisposable
         };
         var proxy = JsonNode.Parse($$"""
             {
-              "Routes": { "app": { "ClusterId": "app", "Match": { "Hosts": [ "{{host}}" ], "Path": "{**catch-all}" } } },
+              "Routes": { "app": { "ClusterId": "app", "Match": { "Hosts": [ {{string.Join(", ", new[] { host }.Concat(moreHosts ?? []).Select(h => $"\"{h}\""))}} ], "Path": "{**catch-all}" } } },
               "Clusters": { "app": { "Destinations": { "d1": { "Address": "http://{{backend.Address}}/" } } } }
             }
             """)!.AsObject();
 
         var folder = System.IO.Directory.CreateTempSubdirectory("gateway-acme-").FullName;
-        await File.WriteAllTextAsync(Path.Combine(folder, "appsettings.json"), TestGateway.Compose(gatewaySection, proxy));
+        var file = JsonNode.Parse(TestGateway.Compose(gatewaySection, proxy))!;
+        if (dns is not null)
+        {
+            // What dns-01 says of its records is information, below the tests' default level.
+            file["Logging"]!["LogLevel"]!["Gateway.Certificates.Acme"] = "Information";
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(folder, "appsettings.json"), file.ToJsonString());
         var logs = new CapturedLogs();
         var gateway = await TestGateway.StartInAsync(folder, time, logs);
-        return new AcmeSetup(pebble, backend, gateway, folder, logs) { Host = host };
+        return new AcmeSetup(pebble, backend, gateway, folder, logs) { Host = probeHost ?? host };
     }
 
     /// <summary>Waits until the ACME host sets' standing satisfies <paramref name="condition"/>; on a timeout, says what the gateway logged.</summary>

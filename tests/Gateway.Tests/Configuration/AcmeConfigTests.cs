@@ -53,7 +53,7 @@ public sealed class AcmeConfigTests
             ["Gateway:Acme:DirectoryTrust"] = "missing-ca.pem",
             ["Gateway:Acme:Email"] = "Ops <ops@example.com>",
             ["Gateway:Acme:Challenges:0"] = "http-01",
-            ["Gateway:Acme:Challenges:1"] = "dns-01",
+            ["Gateway:Acme:Challenges:1"] = "dns-02",
             ["Gateway:Acme:Hosts:0"] = "*.example.com",
             ["Gateway:Acme:RenewBefore"] = "1m",
             ["Gateway:Acme:Staging"] = "true",
@@ -64,10 +64,49 @@ public sealed class AcmeConfigTests
         AssertError(messages, "Gateway:Acme:DirectoryTrust", "does not exist");
         AssertError(messages, "Gateway:Acme:Email", "not an e-mail address");
         AssertError(messages, "Gateway:Acme:Challenges", "http-01 needs the HTTP listener");
-        AssertError(messages, "Gateway:Acme:Challenges:1", "use \"tls-alpn-01\" and/or \"http-01\"");
+        AssertError(messages, "Gateway:Acme:Challenges:1", "use \"tls-alpn-01\", \"http-01\" and/or \"dns-01\"");
         AssertError(messages, "Gateway:Acme:Hosts:0", "dns-01");
         AssertError(messages, "Gateway:Acme:RenewBefore", "out of range");
         AssertError(messages, "Gateway:Acme:Staging", "unknown key");
+    }
+
+    [Fact]
+    public void An_rfc2136_provider_takes_the_key_file_tsig_keygen_writes_and_admits_wildcard_hosts()
+    {
+        var folder = Directory.CreateTempSubdirectory("gateway-dns-config-").FullName;
+        try
+        {
+            var secret = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+            File.WriteAllText(Path.Combine(folder, "acme.key"), $"key \"acme\" {{\n\talgorithm hmac-sha512;\n\tsecret \"{secret}\";\n}};\n");
+            var config = ConfigUnderTest.Read(new Dictionary<string, string?>
+            {
+                ["Gateway:Acme:Challenges:0"] = "dns-01",
+                ["Gateway:Acme:Hosts:0"] = "*.Wild.Example",
+                ["Gateway:Acme:Dns:Provider"] = "rfc2136",
+                ["Gateway:Acme:Dns:Server"] = "[::1]",
+                ["Gateway:Acme:Dns:TsigKeyName"] = "acme",
+                ["Gateway:Acme:Dns:TsigAlgorithm"] = "HMAC-SHA512",
+                ["Gateway:Acme:Dns:TsigSecretFile"] = "acme.key",
+                ["Gateway:Acme:Dns:Zone"] = "wild.example.",
+            }, folder, out var errors);
+
+            Assert.False(errors.Any, string.Join("\n", errors.All));
+            var acme = config!.Get<AcmeConfig>();
+            Assert.Equal([AcmeChallengeType.Dns01], acme.Challenges);
+            Assert.Equal(["*.wild.example"], acme.Hosts.Select(h => h.Value));
+            var dns = acme.Dns!;
+            Assert.Equal(AcmeDnsProviderKind.Rfc2136, dns.Provider);
+            Assert.Equal(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Loopback, 53), dns.Server);
+            Assert.Equal("hmac-sha512", dns.TsigAlgorithm);
+            Assert.Equal(Convert.FromBase64String(secret), dns.TsigSecret);
+            Assert.Equal("wild.example", dns.Zone);
+            Assert.Equal(TimeSpan.FromMinutes(2), dns.PropagationTimeout);
+            Assert.DoesNotContain(secret, dns.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     private static void AssertError(List<string> messages, string path, string fragment) =>

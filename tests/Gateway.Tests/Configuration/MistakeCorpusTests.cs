@@ -98,6 +98,56 @@ public sealed partial class MistakeCorpusTests
         Assert.Contains(Lines(output), line => line.StartsWith(path + ": ", StringComparison.Ordinal));
     }
 
+    /// <summary>Gateway:Acme:Dns, one mistake each: refused with the key's path and what to write instead; a secret is never repeated.</summary>
+    [Theory]
+    [InlineData("""{ "Provider": "Rfc2163" }""", "Gateway:Acme:Dns:Provider", "did you mean 'Rfc2136'?")]
+    [InlineData("""{ "Provider": "route53" }""", "Gateway:Acme:Dns:Provider", "use one of: Rfc2136, Exec")]
+    [InlineData("""{ "Server": "127.0.0.1" }""", "Gateway:Acme:Dns:Provider", "a provider is required")]
+    [InlineData("""{ "Provider": "Rfc2136", "TsigKeyName": "k", "TsigSecret": "c2VjcmV0" }""", "Gateway:Acme:Dns:Server", "needs the primary server")]
+    [InlineData("""{ "Provider": "Rfc2136", "Server": "ns1.example.com", "TsigKeyName": "k", "TsigSecret": "c2VjcmV0" }""", "Gateway:Acme:Dns:Server", "an IP address")]
+    [InlineData("""{ "Provider": "Rfc2136", "Server": "127.0.0.1:99999", "TsigKeyName": "k", "TsigSecret": "c2VjcmV0" }""", "Gateway:Acme:Dns:Server", "is not \"address\"")]
+    [InlineData("""{ "Provider": "Rfc2136", "Server": "127.0.0.1", "TsigSecret": "c2VjcmV0" }""", "Gateway:Acme:Dns:TsigKeyName", "needs the TSIG key's name")]
+    [InlineData("""{ "Provider": "Rfc2136", "Server": "127.0.0.1", "TsigKeyName": "k", "TsigAlgorithm": "hmac-sha384", "TsigSecret": "c2VjcmV0" }""", "Gateway:Acme:Dns:TsigAlgorithm", "use one of: hmac-sha256, hmac-sha512")]
+    [InlineData("""{ "Provider": "Rfc2136", "Server": "127.0.0.1", "TsigKeyName": "k", "TsigAlgorithm": "hmac-sha265", "TsigSecret": "c2VjcmV0" }""", "Gateway:Acme:Dns:TsigAlgorithm", "did you mean 'hmac-sha256'?")]
+    [InlineData("""{ "Provider": "Rfc2136", "Server": "127.0.0.1", "TsigKeyName": "k" }""", "Gateway:Acme:Dns:TsigSecret", "TsigSecret (base64) or TsigSecretFile")]
+    [InlineData("""{ "Provider": "Rfc2136", "Server": "127.0.0.1", "TsigKeyName": "k", "TsigSecret": "s3cr3t!not-base64" }""", "Gateway:Acme:Dns:TsigSecret", "not base64")]
+    [InlineData("""{ "Provider": "Rfc2136", "Server": "127.0.0.1", "TsigKeyName": "k", "TsigSecret": "c2VjcmV0", "TsigSecretFile": "k.key" }""", "Gateway:Acme:Dns:TsigSecretFile", "not both")]
+    [InlineData("""{ "Provider": "Rfc2136", "Server": "127.0.0.1", "TsigKeyName": "k", "TsigSecretFile": "missing.key" }""", "Gateway:Acme:Dns:TsigSecretFile", "cannot be read")]
+    [InlineData("""{ "Provider": "Rfc2136", "Server": "127.0.0.1", "TsigKeyName": "k", "TsigSecret": "c2VjcmV0", "Command": "/bin/true" }""", "Gateway:Acme:Dns:Command", "belongs to the Exec provider")]
+    [InlineData("""{ "Provider": "Rfc2136", "Server": "127.0.0.1", "TsigKeyName": "k", "TsigSecret": "c2VjcmV0", "Zone": "*.example.com" }""", "Gateway:Acme:Dns:Zone", "not a zone name")]
+    [InlineData("""{ "Provider": "Rfc2136", "Server": "127.0.0.1", "TsigKeyName": "k", "TsigSecret": "c2VjcmV0", "PropagationServers": [ "localhost" ] }""", "Gateway:Acme:Dns:PropagationServers:0", "an IP address")]
+    [InlineData("""{ "Provider": "Rfc2136", "Server": "127.0.0.1", "TsigKeyName": "k", "TsigSecret": "c2VjcmV0", "PropagationTimeout": "0s" }""", "Gateway:Acme:Dns:PropagationTimeout", "out of range")]
+    [InlineData("""{ "Provider": "Exec" }""", "Gateway:Acme:Dns:Command", "needs the program to run")]
+    [InlineData("""{ "Provider": "Exec", "Command": "/nonexistent/dns-hook" }""", "Gateway:Acme:Dns:Command", "does not exist")]
+    [InlineData("""{ "Provider": "Exec", "Command": "no-such-dns-hook-program" }""", "Gateway:Acme:Dns:Command", "not found on the PATH")]
+    [InlineData("""{ "Provider": "Exec", "Command": "/etc/passwd" }""", "Gateway:Acme:Dns:Command", "not executable")]
+    [InlineData("""{ "Provider": "Exec", "Command": "/bin/true", "Server": "127.0.0.1" }""", "Gateway:Acme:Dns:Server", "belongs to the Rfc2136 provider")]
+    [InlineData("""{ "Provider": "Exec", "Command": "/bin/true", "CommandTimeout": "2 minutes" }""", "Gateway:Acme:Dns:CommandTimeout", "not a duration")]
+    public async Task A_dns_provider_mistake_is_refused_with_its_path(string dns, string path, string fragment)
+    {
+        var config = Base();
+        config["Gateway"]!["Acme"] = new JsonObject { ["Dns"] = JsonNode.Parse(dns) };
+
+        var (exitCode, output) = await CheckAsync(config);
+
+        Assert.Equal(2, exitCode);
+        Assert.True(Lines(output).Any(line => line.StartsWith(path + ": ", StringComparison.Ordinal) && line.Contains(fragment, StringComparison.Ordinal)), output);
+        Assert.DoesNotContain("s3cr3t", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dns_01_and_wildcard_hosts_without_a_dns_provider_are_refused()
+    {
+        var config = Base();
+        config["Gateway"]!["Acme"] = new JsonObject { ["Challenges"] = new JsonArray("dns-01"), ["Hosts"] = new JsonArray("*.app.example") };
+
+        var (exitCode, output) = await CheckAsync(config);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(Lines(output), line => line.StartsWith("Gateway:Acme:Challenges: dns-01 needs Gateway:Acme:Dns", StringComparison.Ordinal));
+        Assert.Contains(Lines(output), line => line.StartsWith("Gateway:Acme:Hosts:0: '*.app.example' is a wildcard", StringComparison.Ordinal));
+    }
+
     public static TheoryData<string, string, bool> Durations()
     {
         var data = new TheoryData<string, string, bool>();

@@ -16,10 +16,10 @@ namespace Gateway.Tests.Infrastructure;
 public sealed class Pebble : IAsyncDisposable
 {
     private readonly Process _pebble;
-    private readonly Process _dns;
+    private readonly Process? _dns;
     private readonly string _directory;
 
-    private Pebble(Process pebble, Process dns, string directory, int port, int managementPort, string trustPath)
+    private Pebble(Process pebble, Process? dns, string directory, int port, int managementPort, string trustPath)
     {
         _pebble = pebble;
         _dns = dns;
@@ -39,7 +39,9 @@ public sealed class Pebble : IAsyncDisposable
     /// <summary>PEM of the CA that signed Pebble's own HTTPS certificate: the gateway's Gateway:Acme:DirectoryTrust.</summary>
     public string TrustPath { get; }
 
-    public static async Task<Pebble> StartAsync(int httpPort, int tlsPort)
+    /// <param name="dnsServer">A DNS server of the test's own ("127.0.0.1:port") that Pebble asks instead of
+    /// pebble-challtestsrv: a real authoritative server, for dns-01.</param>
+    public static async Task<Pebble> StartAsync(int httpPort, int tlsPort, IPEndPoint? dnsServer = null)
     {
         var directory = Directory.CreateTempSubdirectory("gateway-pebble-").FullName;
         var trustPath = WriteListenerCertificate(directory);
@@ -63,9 +65,9 @@ public sealed class Pebble : IAsyncDisposable
             },
         }.ToJsonString());
 
-        var dns = Start("pebble-challtestsrv", directory, [], "-dns01", $"127.0.0.1:{dnsPort}", "-http01", "", "-https01", "", "-tlsalpn01", "",
+        var dns = dnsServer is not null ? null : Start("pebble-challtestsrv", directory, [], "-dns01", $"127.0.0.1:{dnsPort}", "-http01", "", "-https01", "", "-tlsalpn01", "",
             "-management", $"127.0.0.1:{FreePort()}", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "");
-        var pebble = Start("pebble", directory, [("PEBBLE_VA_NOSLEEP", "1")], "-config", configPath, "-dnsserver", $"127.0.0.1:{dnsPort}");
+        var pebble = Start("pebble", directory, [("PEBBLE_VA_NOSLEEP", "1")], "-config", configPath, "-dnsserver", dnsServer?.ToString() ?? $"127.0.0.1:{dnsPort}");
         var instance = new Pebble(pebble, dns, directory, port, managementPort, trustPath);
         try
         {
@@ -120,7 +122,7 @@ public sealed class Pebble : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var process in new[] { _pebble, _dns })
+        foreach (var process in new[] { _pebble, _dns }.OfType<Process>())
         {
             try
             {

@@ -8,4 +8,7 @@ internal enum AcmeChallengeType
 
     /// <summary>"http-01", answered on the HTTP listener before the redirect.</summary>
     Http01,
+
+    /// <summary>"dns-01", a TXT record published through Gateway:Acme:Dns; the one challenge a wildcard can use.</summary>
+    Dns01,
 }

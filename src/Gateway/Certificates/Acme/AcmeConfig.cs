@@ -9,6 +9,7 @@ namespace Gateway.Certificates.Acme;
 /// <param name="Challenges">The challenge types to try, in order.</param>
 /// <param name="Hosts">Host names to obtain certificates for beyond those of the YARP routes.</param>
 /// <param name="RenewBefore">Renew this long before expiry; null: when a third of the lifetime remains.</param>
+/// <param name="Dns">Where dns-01 records are published; null: no dns-01, so no wildcards.</param>
 internal sealed record AcmeConfig(
     bool Enabled,
     Uri Directory,
@@ -17,12 +18,18 @@ internal sealed record AcmeConfig(
     bool AcceptTermsOfService,
     IReadOnlyList<AcmeChallengeType> Challenges,
     IReadOnlyList<HostPattern> Hosts,
-    TimeSpan? RenewBefore)
+    TimeSpan? RenewBefore,
+    AcmeDnsConfig? Dns = null)
 {
     public static readonly Uri LetsEncrypt = new("https://acme-v02.api.letsencrypt.org/directory");
     public static readonly Uri LetsEncryptStaging = new("https://acme-staging-v02.api.letsencrypt.org/directory");
 
     public static AcmeConfig Disabled { get; } = new(false, LetsEncrypt, null, null, false, [AcmeChallengeType.TlsAlpn01, AcmeChallengeType.Http01], [], null);
 
-    public static string ChallengeName(AcmeChallengeType type) => type == AcmeChallengeType.TlsAlpn01 ? "tls-alpn-01" : "http-01";
+    public static string ChallengeName(AcmeChallengeType type) => type switch
+    {
+        AcmeChallengeType.TlsAlpn01 => "tls-alpn-01",
+        AcmeChallengeType.Http01 => "http-01",
+        _ => "dns-01",
+    };
 }

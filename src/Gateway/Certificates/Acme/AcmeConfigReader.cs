@@ -9,7 +9,7 @@ internal static class AcmeConfigReader
     public static AcmeConfig Read(IConfigurationSection gateway, string baseDirectory, bool httpListener, ConfigErrors errors)
     {
         var section = gateway.GetSection("Acme");
-        ConfigReader.RejectUnknownKeys(section, errors, "Enabled", "Directory", "DirectoryTrust", "Email", "AcceptTermsOfService", "Challenges", "Hosts", "RenewBefore");
+        ConfigReader.RejectUnknownKeys(section, errors, "Enabled", "Directory", "DirectoryTrust", "Email", "AcceptTermsOfService", "Challenges", "Hosts", "RenewBefore", "Dns");
         var defaults = AcmeConfig.Disabled;
         var enabled = ConfigReader.ReadBool(section, "Enabled", false, errors);
 
@@ -30,7 +30,13 @@ internal static class AcmeConfigReader
             errors.Add(ConfigReader.Path(section, "Email"), $"'{email}' is not an e-mail address (just the address: \"admin@example.com\")");
         }
 
+        var dns = AcmeDnsConfigReader.Read(section, baseDirectory, errors);
         var challenges = ReadChallenges(section, errors) ?? defaults.Challenges;
+        if (challenges.Contains(AcmeChallengeType.Dns01) && dns is null && !section.GetSection("Dns").Exists())
+        {
+            errors.Add(ConfigReader.Path(section, "Challenges"), "dns-01 needs Gateway:Acme:Dns (where the TXT records are published)");
+        }
+
         if (enabled && !httpListener && challenges.All(c => c == AcmeChallengeType.Http01))
         {
             errors.Add(ConfigReader.Path(section, "Challenges"), "http-01 needs the HTTP listener (Gateway:Listeners:Http), which is off; add \"tls-alpn-01\" or turn the listener on");
@@ -43,9 +49,9 @@ internal static class AcmeConfigReader
             {
                 errors.Add(entry.Path, error!);
             }
-            else if (host.IsWildcard)
+            else if (host.IsWildcard && !section.GetSection("Dns").Exists())
             {
-                errors.Add(entry.Path, $"'{host}' is a wildcard: wildcard certificates need the dns-01 challenge, which Gateway does not answer; list each name");
+                errors.Add(entry.Path, $"'{host}' is a wildcard: wildcard certificates need the dns-01 challenge, which needs Gateway:Acme:Dns; set it up or list each name");
             }
             else if (!hosts.Contains(host))
             {
@@ -55,7 +61,7 @@ internal static class AcmeConfigReader
 
         var renewBefore = ConfigReader.ReadOptionalDuration(section, "RenewBefore", errors, TimeSpan.FromHours(1), TimeSpan.FromDays(365));
 
-        return new AcmeConfig(enabled, directory, trust, email, ConfigReader.ReadBool(section, "AcceptTermsOfService", false, errors), challenges, hosts, renewBefore);
+        return new AcmeConfig(enabled, directory, trust, email, ConfigReader.ReadBool(section, "AcceptTermsOfService", false, errors), challenges, hosts, renewBefore, dns);
     }
 
     private static Uri? ReadDirectory(IConfigurationSection section, ConfigErrors errors)
@@ -100,11 +106,12 @@ internal static class AcmeConfigReader
             {
                 "tls-alpn-01" => AcmeChallengeType.TlsAlpn01,
                 "http-01" => AcmeChallengeType.Http01,
+                "dns-01" => AcmeChallengeType.Dns01,
                 _ => null,
             };
             if (type is null)
             {
-                errors.Add(entry.Path, $"'{entry.Value}' is not a challenge Gateway answers; use \"tls-alpn-01\" and/or \"http-01\"");
+                errors.Add(entry.Path, $"'{entry.Value}' is not a challenge Gateway answers; use \"tls-alpn-01\", \"http-01\" and/or \"dns-01\"");
             }
             else if (!challenges.Contains(type.Value))
             {

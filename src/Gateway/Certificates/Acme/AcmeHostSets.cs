@@ -62,7 +62,7 @@ internal static class AcmeHostSets
         }
 
         string? reason =
-            host.IsWildcard ? "a wildcard needs the dns-01 challenge, which Gateway does not answer; configure its certificate under Gateway:Tls:Certificates"
+            host.IsWildcard && generation.Get<AcmeConfig>().Dns is null ? "a wildcard needs the dns-01 challenge, which needs Gateway:Acme:Dns; set it up, or configure its certificate under Gateway:Tls:Certificates"
             : IPAddress.TryParse(host.Value, out _) ? "an IP address, not a DNS name"
             : !host.Value.Contains('.', StringComparison.Ordinal) ? "not a fully qualified name"
             : generation.Get<CertificateSet>().Match(host.Value) is not null ? "its certificate is configured under Gateway:Tls:Certificates"

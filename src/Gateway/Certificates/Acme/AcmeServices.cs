@@ -7,6 +7,7 @@ internal static class AcmeServices
     {
         services.AddSingleton<ManagedCertificates>();
         services.AddSingleton<AcmeChallengeResponses>();
+        services.AddSingleton<AcmeDnsProviders>();
         services.AddSingleton<AcmeOrderer>();
         services.AddSingleton<AcmeCertificateManager>();
         services.AddHostedService(provider => provider.GetRequiredService<AcmeCertificateManager>());

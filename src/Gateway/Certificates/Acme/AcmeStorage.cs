@@ -90,9 +90,13 @@ internal sealed class AcmeStorage
     /// <summary>SHA-256 of the host set: the same on every run and machine, unlike string.GetHashCode.</summary>
     public static byte[] HostSetDigest(IReadOnlyList<string> hosts) => SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(",", hosts)));
 
-    /// <summary>The first host, readable in a directory listing, plus a hash of the whole set when there are several.</summary>
-    private static string FileName(IReadOnlyList<string> hosts) =>
-        hosts.Count == 1 ? hosts[0] : hosts[0] + "+" + Convert.ToHexStringLower(HostSetDigest(hosts).AsSpan(0, 4));
+    /// <summary>The first host, readable in a directory listing, plus a hash of the whole set when there are several.
+    /// A wildcard's "*" becomes "_wildcard": a star in a file name is a trap for every shell script that lists the folder.</summary>
+    private static string FileName(IReadOnlyList<string> hosts)
+    {
+        var first = hosts[0].StartsWith("*.", StringComparison.Ordinal) ? "_wildcard" + hosts[0][1..] : hosts[0];
+        return hosts.Count == 1 ? first : first + "+" + Convert.ToHexStringLower(HostSetDigest(hosts).AsSpan(0, 4));
+    }
 
     private static string KeyPath(string certificatePath) => certificatePath[..^".pem".Length] + KeySuffix;
 }

@@ -55,7 +55,7 @@ internal sealed class ManagedCertificates
         var entries = new List<KeyValuePair<HostPattern, SslServerAuthenticationOptions>>();
         foreach (var (host, certificate) in latest)
         {
-            if (HostPattern.TryParse(host, out var pattern, out _) && !pattern.IsWildcard)
+            if (HostPattern.TryParse(host, out var pattern, out _))
             {
                 entries.Add(new(pattern, options[certificate]));
             }
