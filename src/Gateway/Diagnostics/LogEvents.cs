@@ -72,6 +72,13 @@ internal static class LogEvents
     public const int AcmeChallengeOpened = 808;
     public const int AcmeChallengeFailed = 809;
 
+    // ACME, instances sharing a certificate store: 830-
+    public const int AcmeLockHeldElsewhere = 830;
+    public const int AcmePickedUp = 831;
+    public const int AcmeStoredRefused = 832;
+    public const int AcmeStoreUnwatched = 833;
+    public const int AcmeRescanFailed = 834;
+
     // Admin: 850-
     public const int DestinationStateSet = 850;
 

@@ -23,14 +23,15 @@ internal sealed class TlsOptionsSelector(GenerationStore generations, ManagedCer
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SslServerAuthenticationOptions, SslServerAuthenticationOptions> _http11Only = [];
 
     /// <param name="fallbackServerName">SslStream's SNI, used only when the router saw no ClientHello.</param>
-    public SslServerAuthenticationOptions Select(ConnectionContext connection, string? fallbackServerName)
+    /// <remarks>Completes synchronously but for a tls-alpn-01 answer that another instance published in the certificate store.</remarks>
+    public async ValueTask<SslServerAuthenticationOptions> SelectAsync(ConnectionContext connection, string? fallbackServerName)
     {
         // The router's SNI, not SslStream's: SslStream reads only the first TLS record, so a ClientHello
         // fragmented across records would otherwise get the fallback certificate.
         var hello = connection.Items.TryGetValue(ClientHelloInfo.ItemKey, out var item) ? item as ClientHelloInfo : null;
         var serverName = hello is null ? fallbackServerName : hello.ServerName;
         var generation = generations.Current;
-        if (hello is not null && IsChallenge(hello) && challenges.TlsAlpn(serverName, generation.Get<TlsConfig>()) is { } challenge)
+        if (hello is not null && IsChallenge(hello) && await challenges.TlsAlpnAsync(serverName, generation.Get<TlsConfig>(), connection.ConnectionClosed) is { } challenge)
         {
             connection.Items[AcmeChallengeItem] = true;
             return challenge;
