@@ -132,6 +132,20 @@ public sealed class AcmeSharedStoreTests
         Assert.Contains("not valid before", AcmeCertificateManager.Acceptable(certificate, ["one.example"], certificate.NotBefore.AddDays(-1)), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_self_signed_pair_that_instances_starting_together_mixed_up_is_made_again_not_fatal()
+    {
+        var folder = Directory.CreateTempSubdirectory("gateway-fallback-").FullName;
+        // One instance's certificate beside another's key.
+        File.Copy(TestCertificates.Get("one.example").CertificatePath, Path.Combine(folder, Gateway.Certificates.SelfSignedCertificate.CertificateFileName));
+        File.Copy(TestCertificates.Get("two.example").KeyPath, Path.Combine(folder, Gateway.Certificates.SelfSignedCertificate.KeyFileName));
+
+        var context = Gateway.Certificates.SelfSignedCertificate.LoadOrCreate(folder, TimeProvider.System);
+
+        Assert.Contains("Gateway self-signed", context.TargetCertificate.Subject, StringComparison.Ordinal);
+        Assert.Equal(context.TargetCertificate.Thumbprint, Gateway.Certificates.SelfSignedCertificate.LoadOrCreate(folder, TimeProvider.System).TargetCertificate.Thumbprint);
+    }
+
     /// <summary>As an instance stores a file: a temporary name, then a rename.</summary>
     private static async Task WriteAsync(string path, string content)
     {
