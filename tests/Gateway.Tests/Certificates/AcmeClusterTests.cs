@@ -39,9 +39,8 @@ public sealed class AcmeClusterTests
             Assert.Single(serials);
         }
 
-        Assert.Equal(sets.Length, cluster.PebbleOrders);
-        Assert.Equal(sets.Length, cluster.OrderingLines());
-        Assert.Empty(cluster.FailureLines());
+        Assert.True(cluster.PebbleOrders == sets.Length && cluster.OrderingLines() == sets.Length && cluster.FailureLines().Count == 0,
+            $"Pebble saw {cluster.PebbleOrders} orders, the gateways started {cluster.OrderingLines()}:\n{cluster.AcmeLines()}");
         // One account key, one file per host set (and the record of who ordered it), nothing half-written left.
         var store = Assert.Single(Directory.GetDirectories(Path.Combine(cluster.Store, "acme")));
         Assert.Single(Directory.GetFiles(store, "account.key.pem"));
@@ -136,9 +135,8 @@ public sealed class AcmeClusterTests
             }
         }
 
-        Assert.Equal(2, cluster.PebbleOrders);
-        Assert.Equal(2, cluster.OrderingLines());
-        Assert.Empty(cluster.FailureLines());
+        Assert.True(cluster.PebbleOrders == 2 && cluster.OrderingLines() == 2 && cluster.FailureLines().Count == 0,
+            $"Pebble saw {cluster.PebbleOrders} orders, the gateways started {cluster.OrderingLines()}:\n{cluster.AcmeLines()}");
     }
 
     private static async Task<string> PollRenewedAsync(AcmeCluster cluster, AcmeCluster.Node node, X509Certificate2 first, X509Certificate2 root)
@@ -221,6 +219,10 @@ internal sealed class AcmeCluster : IAsyncDisposable
     /// <summary>Failed validations and orders, all instances together.</summary>
     public List<string> FailureLines() =>
         [.. Nodes.SelectMany(n => n.Lines()).Where(l => l.Contains("ACME: ", StringComparison.Ordinal) && l.Contains(" failed", StringComparison.Ordinal))];
+
+    /// <summary>What the gateways logged about ACME, each line with the instance's HTTPS port.</summary>
+    public string AcmeLines() =>
+        string.Join("\n", Nodes.SelectMany(n => n.Lines().Where(l => l.Contains("ACME", StringComparison.Ordinal)).Select(l => $"[{n.Https.Port}] {l}")));
 
     public static Task<AcmeCluster> StartProcessesAsync(int count, string[][] sets, string lockLease, string[]? challenges) =>
         StartAsync(count, sets, lockLease, challenges, null);
@@ -317,8 +319,7 @@ internal sealed class AcmeCluster : IAsyncDisposable
                 return issued;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"{node.Https} serves no certificate for {host} from Pebble. Gateways said:\n"
-                + string.Join("\n", Nodes.SelectMany(n => n.Lines().Where(l => l.Contains("ACME", StringComparison.Ordinal)).Select(l => $"[{n.Https.Port}] {l}"))));
+            Assert.True(DateTime.UtcNow < deadline, $"{node.Https} serves no certificate for {host} from Pebble. Gateways said:\n{AcmeLines()}");
             await Task.Delay(100);
         }
     }

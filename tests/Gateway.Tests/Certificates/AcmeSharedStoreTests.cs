@@ -119,6 +119,46 @@ public sealed class AcmeSharedStoreTests
     }
 
     [Fact]
+    public async Task A_host_set_whose_lock_another_instance_holds_is_not_ordered_here_and_stats_name_the_holder()
+    {
+        using var down = new ClosedPort(); // no CA: an order started here would show as a failure
+        var directoryUrl = new Uri($"https://{down.Address}/dir");
+        var directory = Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        var locks = Directory.CreateDirectory(Path.Combine(AcmeStorage.RootOf(Path.Combine(directory, "certs"), directoryUrl), "locks")).FullName;
+        var now = DateTimeOffset.UtcNow;
+        await File.WriteAllTextAsync(Path.Combine(locks, "held.example.0.lock"),
+            $$"""{"owner":"other:42:abcdef","acquired":"{{now:O}}","expires":"{{now.AddHours(1):O}}","released":false}""");
+        var gateway = new System.Text.Json.Nodes.JsonObject
+        {
+            ["Acme"] = new System.Text.Json.Nodes.JsonObject { ["Enabled"] = true, ["AcceptTermsOfService"] = true, ["Directory"] = directoryUrl.ToString() },
+        };
+        var proxy = System.Text.Json.Nodes.JsonNode.Parse("""
+            {
+              "Routes": { "app": { "ClusterId": "app", "Match": { "Hosts": [ "held.example" ], "Path": "{**catch-all}" } } },
+              "Clusters": { "app": { "Destinations": { "d1": { "Address": "http://127.0.0.1:9/" } } } }
+            }
+            """)!.AsObject();
+        var config = System.Text.Json.Nodes.JsonNode.Parse(TestGateway.Compose(gateway, proxy))!;
+        config["Logging"]!["LogLevel"]!["Gateway"] = "Information";
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), config.ToJsonString());
+        var logs = new CapturedLogs();
+        await using var running = await TestGateway.StartInAsync(directory, null, logs);
+
+        using var admin = new HttpClient();
+        System.Text.Json.Nodes.JsonNode? order = null;
+        await Poll.UntilAsync(async () =>
+        {
+            var stats = System.Text.Json.Nodes.JsonNode.Parse(await admin.GetStringAsync(new Uri($"http://{running.Admin}/stats.json")))!;
+            order = stats["acme"]!.AsArray().SingleOrDefault();
+            // The manager has looked at the set (and said whose lock it found) after the listeners started.
+            return (string?)order?["lockHeldBy"] == "other:42:abcdef" && logs.Entries.Any(e => e.Event.Name == "AcmeLockHeldElsewhere");
+        }, TimeSpan.FromSeconds(20), "/stats.json names the lock's holder and the log says it was found held");
+        Assert.Equal("ordering elsewhere", (string?)order!["state"]);
+        Assert.Equal(0, (int)order["failures"]!);
+        Assert.DoesNotContain(logs.Entries, e => e.Event.Name is "AcmeOrdering" or "AcmeFailed");
+    }
+
+    [Fact]
     public void A_stored_certificate_must_cover_the_hosts_its_file_stands_for_and_be_current()
     {
         var certificate = StoredCertificate.From(Gateway.Certificates.PemCertificate.Create(

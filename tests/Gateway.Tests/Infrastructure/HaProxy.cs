@@ -26,7 +26,10 @@ public sealed class HaProxy : IAsyncDisposable
     {
         var directory = Directory.CreateTempSubdirectory("gateway-haproxy-").FullName;
         var config = new StringBuilder();
-        config.AppendLine("global\n  maxconn 2000\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 5m\n  timeout server 5m");
+        // Health checks and redispatch, as any balancer in front of a cluster has (a Kubernetes Service drops a dead
+        // pod's endpoint): a killed backend stops getting connections, and one refused is retried on the next.
+        config.AppendLine("global\n  maxconn 2000\ndefaults\n  mode tcp\n  timeout connect 2s\n  timeout client 5m\n  timeout server 5m\n  timeout check 1s"
+            + "\n  option redispatch\n  retries 3\n  default-server check inter 500ms fall 1 rise 1");
         for (var i = 0; i < frontends.Length; i++)
         {
             config.AppendLine($"frontend f{i}\n  bind 127.0.0.1:{frontends[i].Port}\n  default_backend b{i}");

@@ -142,8 +142,14 @@ internal sealed class AcmeChallengeStore
     }
 
     /// <summary>Removes answers older than <paramref name="age"/>: those of an instance that stopped mid-order.</summary>
+    /// <remarks>
+    /// A file's age is its modification time against this machine's wall clock: both are wall clocks (the file
+    /// server's and ours, kept together by NTP), while the injected TimeProvider schedules work and may run apart
+    /// from them.
+    /// </remarks>
     public void RemoveAbandoned(TimeSpan age)
     {
+        var before = DateTime.UtcNow - age;
         foreach (var folder in new[] { _http, _tlsAlpn })
         {
             if (!Directory.Exists(folder))
@@ -153,7 +159,7 @@ internal sealed class AcmeChallengeStore
 
             foreach (var file in new DirectoryInfo(folder).EnumerateFiles())
             {
-                if (file.LastWriteTimeUtc < _time.GetUtcNow().UtcDateTime - age)
+                if (file.LastWriteTimeUtc < before)
                 {
                     try
                     {

@@ -139,8 +139,10 @@ internal sealed class AcmeLocks(string folder, string owner, TimeProvider time, 
             return (highest, info);
         }
 
-        // Created and not written yet, or written by something that is not Gateway: held until its time plus a lease.
-        var written = File.Exists(PathOf(key, highest)) ? new DateTimeOffset(File.GetLastWriteTimeUtc(PathOf(key, highest))) : time.GetUtcNow();
+        // Created and not written yet, or written by something that is not Gateway: held until a lease after it was
+        // written. Its age is read on the wall clock (the file server's against ours), then counted on the injected one.
+        var age = File.Exists(PathOf(key, highest)) ? DateTime.UtcNow - File.GetLastWriteTimeUtc(PathOf(key, highest)) : TimeSpan.Zero;
+        var written = time.GetUtcNow() - (age > TimeSpan.Zero ? age : TimeSpan.Zero);
         return (highest, new AcmeLockInfo(key, highest, "(unreadable lock file)", written, written + Lease, false));
     }
 
