@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests start for real; each joins this list with the test that needs it.
-apt_packages=(chromium pebble gss-ntlmssp openssl sslscan prometheus bind9 bind9-dnsutils)
+apt_packages=(chromium pebble gss-ntlmssp openssl sslscan prometheus haproxy bind9 bind9-dnsutils)
 need_apt=()
 for pkg in "${apt_packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")

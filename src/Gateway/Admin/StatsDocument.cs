@@ -19,7 +19,8 @@ internal sealed record StatsDocument(
     IReadOnlyList<ClusterView> Clusters,
     IReadOnlyList<ProxyRouteView> ProxyRoutes,
     IReadOnlyList<CertificateView> Certificates,
-    IReadOnlyList<AcmeView> Acme)
+    IReadOnlyList<AcmeView> Acme,
+    string AcmeInstance)
 {
     public static StatsDocument Build(GenerationStore generations, PassthroughClusters clusters, TunnelHandler tunnels, ProxyStats proxy, TrafficHistory history,
         ManagedCertificates managed, AcmeCertificateManager acme, ConnectionLimiter limiter, DescriptorBudget descriptors, TimeProvider time)
@@ -72,10 +73,18 @@ internal sealed record StatsDocument(
             .Concat(managed.All.OrderBy(c => c.NotAfter).Select(c => new CertificateView(
                 string.Join(", ", c.Hosts.Order(StringComparer.Ordinal)), "acme", c.Context.TargetCertificate.Subject, c.NotAfter, (c.NotAfter - now).TotalDays)))
             .ToList();
+        var holders = acme.LockHolders;
         var orders = acme.Status
             .OrderBy(s => s.Hosts[0], StringComparer.Ordinal)
-            .Select(s => new AcmeView(s.Hosts, s.Ordering ? "ordering" : s.Failures > 0 ? "failing" : s.LastSuccess is not null ? "issued" : "waiting",
-                s.Failures, s.LastAttempt, s.LastError, s.Failures > 0 ? s.NotBefore : null))
+            .Select(s =>
+            {
+                var serving = managed.All.Where(c => c.Covers(s.Hosts)).MaxBy(c => c.NotAfter);
+                var held = holders.FirstOrDefault(h => h.Key == AcmeStorage.FileName(s.Hosts)) ?? (s.Ordering ? s.Lock : null);
+                return new AcmeView(s.Hosts,
+                    s.Ordering ? "ordering" : s.Failures > 0 ? "failing" : held is not null ? "ordering elsewhere" : s.LastSuccess is not null ? "issued" : "waiting",
+                    s.Failures, s.LastAttempt, s.LastError, s.Failures > 0 ? s.NotBefore : null,
+                    serving?.OrderedBy, serving?.OrderedAt, held?.Owner, held?.Expires);
+            })
             .ToList();
 
         var connections = new ConnectionsView(limiter.Open, limiter.MaxConnections, generation.Get<LimitsConfig>().MaxConnections is null ? "derived" : "config",
@@ -84,7 +93,7 @@ internal sealed record StatsDocument(
         return new StatsDocument(now, generation.Number,
             failure is null ? null : new ReloadErrorView(failure.At, [.. failure.Errors.Select(e => e.ToString())]),
             connections,
-            routes, clusterViews, proxyRoutes, certificates, orders);
+            routes, clusterViews, proxyRoutes, certificates, orders, acme.Instance);
     }
 }
 
@@ -116,6 +125,11 @@ internal sealed record ProxyRouteView(string Route, string Cluster, long Request
 /// <param name="Source">"file" (Gateway:Tls:Certificates), "acme", or "fallback" (self-signed, host "*").</param>
 internal sealed record CertificateView(string Host, string Source, string Subject, DateTimeOffset NotAfter, double DaysLeft);
 
-/// <param name="State">"waiting" (not yet due or not yet tried), "ordering", "issued" (this run) or "failing" (backing off).</param>
+/// <param name="State">"waiting" (not yet due or not yet tried), "ordering", "ordering elsewhere" (another instance sharing the
+/// store holds the set's lock), "issued" (this run) or "failing" (backing off).</param>
 /// <param name="NextAttempt">When a failing set is tried again.</param>
-internal sealed record AcmeView(IReadOnlyList<string> Hosts, string State, int Failures, DateTimeOffset? LastAttempt, string? LastError, DateTimeOffset? NextAttempt);
+/// <param name="OrderedBy">The instance that ordered the certificate serving the set (host:pid:random), from the record beside it in the store.</param>
+/// <param name="LockHeldBy">The instance holding the set's lock in the store, while one does.</param>
+/// <param name="LockExpires">When that lock runs out unless its holder renews it.</param>
+internal sealed record AcmeView(IReadOnlyList<string> Hosts, string State, int Failures, DateTimeOffset? LastAttempt, string? LastError, DateTimeOffset? NextAttempt,
+    string? OrderedBy, DateTimeOffset? OrderedAt, string? LockHeldBy, DateTimeOffset? LockExpires);

@@ -53,7 +53,9 @@ internal static class SelfSignedCertificate
             var context = PemCertificate.Load(certificatePath, keyPath);
             return context.TargetCertificate.NotAfter.ToUniversalTime() - time.GetUtcNow().UtcDateTime > RenewBefore ? context : null;
         }
-        catch (CryptographicException)
+        // A key that does not match the certificate: instances sharing the folder that started together each wrote
+        // one file of their own pair. Regenerated like a missing pair; each instance serves the pair it holds in memory.
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             return null;
         }

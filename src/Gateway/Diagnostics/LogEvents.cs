@@ -72,10 +72,17 @@ internal static class LogEvents
     public const int AcmeChallengeOpened = 808;
     public const int AcmeChallengeFailed = 809;
 
-    // ACME dns-01: 830-
-    public const int AcmeDnsRecordPublished = 830;
-    public const int AcmeDnsRecordRemoved = 831;
-    public const int AcmeDnsCleanupFailed = 832;
+    // ACME, instances sharing a certificate store: 830-
+    public const int AcmeLockHeldElsewhere = 830;
+    public const int AcmePickedUp = 831;
+    public const int AcmeStoredRefused = 832;
+    public const int AcmeStoreUnwatched = 833;
+    public const int AcmeRescanFailed = 834;
+
+    // ACME dns-01: 840-
+    public const int AcmeDnsRecordPublished = 840;
+    public const int AcmeDnsRecordRemoved = 841;
+    public const int AcmeDnsCleanupFailed = 842;
 
     // Admin: 850-
     public const int DestinationStateSet = 850;

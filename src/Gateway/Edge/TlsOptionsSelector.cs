@@ -29,7 +29,8 @@ internal sealed class TlsOptionsSelector(GenerationStore generations, ManagedCer
     private long _keyPeriod = -1;
 
     /// <param name="fallbackServerName">SslStream's SNI, used only when the router saw no ClientHello.</param>
-    public SslServerAuthenticationOptions Select(ConnectionContext connection, string? fallbackServerName)
+    /// <remarks>Completes synchronously but for a tls-alpn-01 answer that another instance published in the certificate store.</remarks>
+    public async ValueTask<SslServerAuthenticationOptions> SelectAsync(ConnectionContext connection, string? fallbackServerName)
     {
         // The router's SNI, not SslStream's: SslStream reads only the first TLS record, so a ClientHello
         // fragmented across records would otherwise get the fallback certificate.
@@ -37,7 +38,7 @@ internal sealed class TlsOptionsSelector(GenerationStore generations, ManagedCer
         var serverName = hello is null ? fallbackServerName : hello.ServerName;
         var generation = generations.Current;
         var tls = generation.Get<TlsConfig>();
-        if (hello is not null && IsChallenge(hello) && challenges.TlsAlpn(serverName, tls) is { } challenge)
+        if (hello is not null && IsChallenge(hello) && await challenges.TlsAlpnAsync(serverName, tls, connection.ConnectionClosed) is { } challenge)
         {
             connection.Items[AcmeChallengeItem] = true;
             return challenge;

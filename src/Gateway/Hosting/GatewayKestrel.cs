@@ -39,7 +39,7 @@ internal static class GatewayKestrel
                 var selector = services.GetRequiredService<TlsOptionsSelector>();
                 https.UseHttps(new TlsHandshakeCallbackOptions
                 {
-                    OnConnection = context => ValueTask.FromResult(selector.Select(context.Connection, context.ClientHelloInfo.ServerName)),
+                    OnConnection = context => selector.SelectAsync(context.Connection, context.ClientHelloInfo.ServerName),
                     HandshakeTimeout = TlsHandshakeTimeout,
                 });
 

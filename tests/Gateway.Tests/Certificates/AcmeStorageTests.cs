@@ -10,7 +10,7 @@ public sealed class AcmeStorageTests
     public void A_pair_stored_by_an_earlier_version_loads_and_the_next_save_replaces_it_with_one_private_file()
     {
         var (old, renewed) = (TestCertificates.Get("app.test"), TestCertificates.Get("renewed.app.test"));
-        var storage = new AcmeStorage(Directory.CreateTempSubdirectory("gateway-acme-store-").FullName, new Uri("https://ca.test/dir"));
+        var storage = new AcmeStorage(Directory.CreateTempSubdirectory("gateway-acme-store-").FullName, new Uri("https://ca.test/dir"), "test:1:000000", AcmeConfig.DefaultLockLease, TimeProvider.System);
         Directory.CreateDirectory(storage.CertificatesFolder);
         var chainPath = Path.Combine(storage.CertificatesFolder, "app.test.pem");
         var legacyKeyPath = Path.Combine(storage.CertificatesFolder, "app.test.key.pem");

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace Gateway.Tests.Infrastructure;
@@ -12,6 +13,31 @@ internal static class GatewayProcess
     /// <param name="stop">Kills the process: a test that gave up on it leaves nothing running.</param>
     public static Task<(int ExitCode, string Output, string Error)> RunAsync(string? workingDirectory, CancellationToken stop, params string[] args) =>
         RunAsync(workingDirectory, new Dictionary<string, string>(), stop, args);
+
+    /// <summary>Starts a gateway that keeps serving; every line it prints goes to <paramref name="output"/>. The caller kills it.</summary>
+    public static Process Start(string workingDirectory, ConcurrentQueue<string> output, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Gateway.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
 
     /// <param name="environment">Variables set for the process on top of the test's own.</param>
     public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string? workingDirectory, IReadOnlyDictionary<string, string> environment, CancellationToken stop, params string[] args)

@@ -18,9 +18,11 @@ public sealed class Pebble : IAsyncDisposable
     private readonly Process _pebble;
     private readonly Process? _dns;
     private readonly string _directory;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output;
 
-    private Pebble(Process pebble, Process? dns, string directory, int port, int managementPort, string trustPath)
+    private Pebble(Process pebble, Process? dns, string directory, int port, int managementPort, string trustPath, System.Collections.Concurrent.ConcurrentQueue<string> output)
     {
+        _output = output;
         _pebble = pebble;
         _dns = dns;
         _directory = directory;
@@ -33,6 +35,9 @@ public sealed class Pebble : IAsyncDisposable
     public const string BlockedHost = "blocked.gateway.test";
 
     public string DirectoryUrl { get; }
+
+    /// <summary>What Pebble has printed so far (its request log among it).</summary>
+    public IReadOnlyCollection<string> Output => _output;
 
     public string ManagementUrl { get; }
 
@@ -65,10 +70,11 @@ public sealed class Pebble : IAsyncDisposable
             },
         }.ToJsonString());
 
-        var dns = dnsServer is not null ? null : Start("pebble-challtestsrv", directory, [], "-dns01", $"127.0.0.1:{dnsPort}", "-http01", "", "-https01", "", "-tlsalpn01", "",
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var dns = dnsServer is not null ? null : Start("pebble-challtestsrv", directory, [], null, "-dns01", $"127.0.0.1:{dnsPort}", "-http01", "", "-https01", "", "-tlsalpn01", "",
             "-management", $"127.0.0.1:{FreePort()}", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "");
-        var pebble = Start("pebble", directory, [("PEBBLE_VA_NOSLEEP", "1")], "-config", configPath, "-dnsserver", dnsServer?.ToString() ?? $"127.0.0.1:{dnsPort}");
-        var instance = new Pebble(pebble, dns, directory, port, managementPort, trustPath);
+        var pebble = Start("pebble", directory, [("PEBBLE_VA_NOSLEEP", "1")], output, "-config", configPath, "-dnsserver", dnsServer?.ToString() ?? $"127.0.0.1:{dnsPort}");
+        var instance = new Pebble(pebble, dns, directory, port, managementPort, trustPath, output);
         try
         {
             using var client = instance.CreateClient();
@@ -139,7 +145,7 @@ public sealed class Pebble : IAsyncDisposable
         Directory.Delete(_directory, recursive: true);
     }
 
-    private static Process Start(string fileName, string directory, (string Name, string Value)[] environment, params string[] arguments)
+    private static Process Start(string fileName, string directory, (string Name, string Value)[] environment, System.Collections.Concurrent.ConcurrentQueue<string>? output, params string[] arguments)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -161,8 +167,20 @@ public sealed class Pebble : IAsyncDisposable
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{fileName} did not start");
         // Drained so a chatty process never blocks on a full pipe; GATEWAY_TEST_LOG=Debug shows it.
         var show = Environment.GetEnvironmentVariable("GATEWAY_TEST_LOG") == "Debug";
-        process.OutputDataReceived += (_, e) => { if (show && e.Data is not null) Console.WriteLine($"[{fileName}] {e.Data}"); };
-        process.ErrorDataReceived += (_, e) => { if (show && e.Data is not null) Console.WriteLine($"[{fileName}] {e.Data}"); };
+        void Line(string? line)
+        {
+            if (line is not null)
+            {
+                output?.Enqueue(line);
+                if (show)
+                {
+                    Console.WriteLine($"[{fileName}] {line}");
+                }
+            }
+        }
+
+        process.OutputDataReceived += (_, e) => Line(e.Data);
+        process.ErrorDataReceived += (_, e) => Line(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

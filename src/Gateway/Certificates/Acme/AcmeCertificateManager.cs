@@ -13,6 +13,12 @@ namespace Gateway.Certificates.Acme;
 /// off after failures. Runs in the background: startup never waits for a CA, and a failed renewal leaves the
 /// working certificate serving.
 /// </summary>
+/// <remarks>
+/// Instances sharing the store act as one: an order runs under the host set's lock in the store (<see cref="AcmeLocks"/>),
+/// and whoever takes it reads the store again first, so a renewal another instance just made is picked up instead of
+/// repeated; an instance that finds the lock held waits and looks again. Certificates another instance stores are
+/// picked up (<see cref="AcmeStoreWatcher"/>) once they pass <see cref="Acceptable"/>.
+/// </remarks>
 internal sealed partial class AcmeCertificateManager : BackgroundService
 {
     /// <summary>Even with nothing due, look again this often: a clock jump or a removed file should not go unnoticed for long.</summary>
@@ -23,23 +29,30 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
     private readonly ManagedCertificates _managed;
     private readonly AcmeOrderer _orderer;
     private readonly GatewayMetrics _metrics;
+    private readonly AcmeChallengeResponses _responses;
+    private readonly AcmeInstance _instance;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Dictionary<string, AcmeHostSetStatus> _status = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
+    private readonly Lock _pickup = new();
     private AcmeStorage? _storage;
+    private AcmeStoreWatcher? _watcher;
+    private IReadOnlyList<AcmeLockInfo> _holders = [];
     private AcmeClient? _client;
     private (string, Uri, string?) _clientConfig;
 
     public AcmeCertificateManager(GenerationStore generations, IHostApplicationLifetime lifetime, ManagedCertificates managed, AcmeOrderer orderer,
-        GatewayMetrics metrics, TimeProvider time, ILogger<AcmeCertificateManager> logger)
+        GatewayMetrics metrics, AcmeChallengeResponses responses, AcmeInstance instance, TimeProvider time, ILogger<AcmeCertificateManager> logger)
     {
         _generations = generations;
         _lifetime = lifetime;
         _managed = managed;
         _orderer = orderer;
         _metrics = metrics;
+        _responses = responses;
+        _instance = instance;
         _time = time;
         _logger = logger;
         generations.Published += (_, _) => _wake.Writer.TryWrite(true);
@@ -57,8 +70,15 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
         }
     }
 
+    /// <summary>This instance, as locks and certificate records name it.</summary>
+    public string Instance => _instance.Id;
+
+    /// <summary>Who holds which lock in the store, as last read (every rescan, and around this instance's own orders).</summary>
+    public IReadOnlyList<AcmeLockInfo> LockHolders => Volatile.Read(ref _holders);
+
     public override void Dispose()
     {
+        _watcher?.Dispose();
         _client?.Dispose();
         base.Dispose();
     }
@@ -155,7 +175,8 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
             }
 
             await OrderAsync(status, config, challenges, storage, cancellationToken);
-            next = Min(next, status.Failures > 0 ? status.NotBefore : RenewalDue(status.Hosts, config));
+            var renewal = RenewalDue(status.Hosts, config);
+            next = Min(next, status.NotBefore > renewal ? status.NotBefore : renewal);
         }
 
         var wait = next - _time.GetUtcNow();
@@ -165,9 +186,57 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
     private async Task OrderAsync(AcmeHostSetStatus status, AcmeConfig config, List<AcmeChallengeType> challenges, AcmeStorage storage, CancellationToken cancellationToken)
     {
         var hosts = string.Join(", ", status.Hosts);
+        // Another instance may have renewed since the last rescan: read the store before taking any lock.
+        Pickup(storage);
+        if (RenewalDue(status.Hosts, config) > _time.GetUtcNow())
+        {
+            return;
+        }
+
+        AcmeLease? lease;
+        try
+        {
+            lease = storage.Locks.TryAcquire(AcmeStorage.FileName(status.Hosts), out var holder);
+            if (lease is null)
+            {
+                status.HeldElsewhere(holder!, _time.GetUtcNow(), LookAgain(storage));
+                ReportOnce($"held:{holder!.Key}:{holder.Generation}", () => Log.HeldElsewhere(_logger, hosts, holder.Owner, holder.Expires));
+                RefreshHolders(storage);
+                return;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Failed(status, hosts, Best(status.Hosts), e);
+            return;
+        }
+
+        await using (lease)
+        {
+            RefreshHolders(storage);
+            // Under the lock, once more: the previous holder may have stored its certificate between the look above and the lock.
+            Pickup(storage);
+            if (RenewalDue(status.Hosts, config) > _time.GetUtcNow())
+            {
+                RefreshHolders(storage);
+                return;
+            }
+
+            await OrderLockedAsync(status, hosts, config, challenges, storage, lease, cancellationToken);
+        }
+
+        RefreshHolders(storage);
+    }
+
+    private async Task OrderLockedAsync(AcmeHostSetStatus status, string hosts, AcmeConfig config, List<AcmeChallengeType> challenges, AcmeStorage storage,
+        AcmeLease lease, CancellationToken cancellationToken)
+    {
         var existing = Best(status.Hosts);
         Log.Ordering(_logger, hosts, existing is null ? "no certificate yet" : $"renewing the certificate expiring {existing.NotAfter:u}");
         status.Ordering = true;
+        status.Holding(lease.Info);
+        // The order stops when the lease is lost: another instance is ordering by then.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
         try
         {
             // A new storage (with its own account key), directory or trust file: start over with a client (and
@@ -176,29 +245,146 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
             var clientConfig = (storage.Root, config.Directory, config.DirectoryTrustPath);
             if (_client is null || _clientConfig != clientConfig)
             {
+                if (await storage.LoadOrCreateAccountKeyAsync() is not { } accountKey)
+                {
+                    status.HeldElsewhere(storage.Locks.Holders().FirstOrDefault(h => h.Key == AcmeStorage.AccountLock)
+                        ?? new AcmeLockInfo(AcmeStorage.AccountLock, 0, "(another instance)", _time.GetUtcNow(), _time.GetUtcNow(), false), _time.GetUtcNow(), LookAgain(storage));
+                    return;
+                }
+
                 _client?.Dispose();
-                _client = new AcmeClient(config, storage.LoadOrCreateAccountKey(), _time);
+                _client = new AcmeClient(config, accountKey, _time);
                 _clientConfig = clientConfig;
             }
 
-            var (chain, key) = await _orderer.OrderAsync(_client, config, status.Hosts, challenges, cancellationToken);
-            var issued = storage.Save(status.Hosts, chain, key);
-            // Only what the new certificate fully replaces goes: an older one that also covers other hosts keeps serving them.
-            _managed.Replace([.. _managed.All.Where(c => !issued.Covers(c.Hosts) || c.NotAfter > issued.NotAfter), issued], _generations.Current.Get<TlsConfig>());
+            var (chain, key) = await _orderer.OrderAsync(_client, config, status.Hosts, challenges, linked.Token);
+            StoredCertificate issued;
+            lock (_pickup)
+            {
+                issued = storage.Save(status.Hosts, chain, key, _instance.Id, _time.GetUtcNow());
+                // Only what the new certificate fully replaces goes: an older one that also covers other hosts keeps serving them.
+                _managed.Replace([.. _managed.All.Where(c => !issued.Covers(c.Hosts) || c.NotAfter > issued.NotAfter), issued], _generations.Current.Get<TlsConfig>());
+            }
+
             status.Succeeded(_time.GetUtcNow());
             _metrics.AcmeOrdered(AcmeOutcomes.Issued);
             Log.Issued(_logger, hosts, issued.NotAfter);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            var retryAfter = (e as AcmeException)?.RetryAfter;
-            status.Failed(_time.GetUtcNow(), e.Message, retryAfter);
-            _metrics.AcmeOrdered(AcmeOutcomes.Failed);
-            Log.Failed(_logger, hosts, status.Failures, status.NotBefore, existing is null ? "the self-signed fallback serves until then" : "the current certificate keeps serving", e.Message);
+            Failed(status, hosts, existing, lease.Lost.IsCancellationRequested ? new AcmeException("the lock in the store was lost (this instance stalled past its lease, or the store failed); another instance may be ordering", e) : e);
         }
         finally
         {
             status.Ordering = false;
+            status.Holding(null);
+        }
+    }
+
+    private void Failed(AcmeHostSetStatus status, string hosts, StoredCertificate? existing, Exception e)
+    {
+        var retryAfter = (e as AcmeException)?.RetryAfter;
+        status.Failed(_time.GetUtcNow(), e.Message, retryAfter);
+        _metrics.AcmeOrdered(AcmeOutcomes.Failed);
+        Log.Failed(_logger, hosts, status.Failures, status.NotBefore, existing is null ? "the self-signed fallback serves until then" : "the current certificate keeps serving", e.Message);
+    }
+
+    /// <summary>When a lock held elsewhere is looked at again: soon, since its holder may finish (or die) at any time.</summary>
+    private static TimeSpan LookAgain(AcmeStorage storage) => storage.Locks.Lease / 4;
+
+    private void RefreshHolders(AcmeStorage storage)
+    {
+        try
+        {
+            Volatile.Write(ref _holders, storage.Locks.Holders());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Shown as last read; the next rescan tries again.
+        }
+    }
+
+    /// <summary>
+    /// Reads the store and serves what another instance stored there, if it is acceptable. A certificate already
+    /// served stays until a better one passes; a file that vanished or broke changes nothing.
+    /// </summary>
+    private void Pickup(AcmeStorage storage)
+    {
+        lock (_pickup)
+        {
+            var now = _time.GetUtcNow();
+            var byPath = TrackedSets().ToDictionary(hosts => storage.PathOf(hosts), StringComparer.Ordinal);
+            var served = _managed.All.ToList();
+            var added = new List<StoredCertificate>();
+            foreach (var candidate in storage.LoadAll((path, e) => ReportOnce($"unreadable:{path}:{File.GetLastWriteTimeUtc(path).Ticks}", () => Log.Unreadable(_logger, path, e.Message))))
+            {
+                var thumbprint = candidate.Context.TargetCertificate.Thumbprint;
+                if (served.Any(c => c.Context.TargetCertificate.Thumbprint == thumbprint))
+                {
+                    continue;
+                }
+
+                if (Acceptable(candidate, candidate.SourcePath is { } path ? byPath.GetValueOrDefault(path) : null, now) is { } reason)
+                {
+                    ReportOnce($"refused:{thumbprint}", () => Log.Refused(_logger, candidate.SourcePath ?? "", reason));
+                    continue;
+                }
+
+                served = [.. served.Where(c => !candidate.Covers(c.Hosts) || c.NotAfter > candidate.NotAfter), candidate];
+                added.Add(candidate);
+            }
+
+            if (added.Count > 0)
+            {
+                _managed.Replace(served, _generations.Current.Get<TlsConfig>());
+                foreach (var certificate in added)
+                {
+                    Log.PickedUp(_logger, string.Join(", ", certificate.Hosts.Order(StringComparer.Ordinal)), certificate.OrderedBy ?? "unknown", certificate.NotAfter);
+                }
+
+                _wake.Writer.TryWrite(true);
+            }
+        }
+    }
+
+    /// <summary>Why a certificate found in the store must not be served; null when it may.</summary>
+    /// <param name="hosts">The host set whose file it is, when it is one this instance tracks.</param>
+    internal static string? Acceptable(StoredCertificate candidate, IReadOnlyList<string>? hosts, DateTimeOffset now) =>
+        candidate.NotAfter <= now ? $"it expired at {candidate.NotAfter:u}"
+        : candidate.NotBefore > now + TimeSpan.FromHours(1) ? $"it is not valid before {candidate.NotBefore:u}"
+        : hosts is not null && !candidate.Covers(hosts) ? $"it does not cover {string.Join(", ", hosts.Where(h => !candidate.Hosts.Contains(h)))}, which its file name stands for"
+        : null;
+
+    private List<IReadOnlyList<string>> TrackedSets()
+    {
+        lock (_status)
+        {
+            return [.. _status.Values.Select(s => s.Hosts)];
+        }
+    }
+
+    private void Rescan()
+    {
+        if (Volatile.Read(ref _storage) is not { } storage)
+        {
+            return;
+        }
+
+        try
+        {
+            Pickup(storage);
+            RefreshHolders(storage);
+            // An instance killed mid-order leaves its answers; they are worthless once the CA has settled the authorization.
+            storage.Challenges.RemoveAbandoned(TimeSpan.FromHours(1));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.RescanFailed(_logger, storage.CertificatesFolder, e.Message);
+        }
+        catch (Exception e)
+        {
+            Log.Crashed(_logger, e);
+            _metrics.InternalError(InternalErrors.Acme);
         }
     }
 
@@ -230,20 +416,32 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
     private AcmeStorage Storage(Generation generation)
     {
         var config = generation.Get<AcmeConfig>();
-        var storage = new AcmeStorage(generation.Get<CertificatesConfig>().Path, config.Directory);
-        if (_storage?.Root == storage.Root)
+        if (_storage is { } current && current.Locks.Lease == config.LockLease
+            && current.Root == AcmeStorage.RootOf(generation.Get<CertificatesConfig>().Path, config.Directory))
         {
-            return _storage;
+            return current;
         }
 
-        var loaded = storage.LoadAll((path, e) => Log.Unreadable(_logger, path, e.Message));
-        _managed.Replace(loaded, generation.Get<TlsConfig>());
-        if (loaded.Count > 0)
+        var storage = new AcmeStorage(generation.Get<CertificatesConfig>().Path, config.Directory, _instance.Id, config.LockLease, _time);
+        if (_storage?.Root != storage.Root)
         {
-            Log.Loaded(_logger, loaded.Count, storage.CertificatesFolder);
+            lock (_pickup)
+            {
+                var loaded = storage.LoadAll((path, e) => Log.Unreadable(_logger, path, e.Message));
+                _managed.Replace(loaded, generation.Get<TlsConfig>());
+                if (loaded.Count > 0)
+                {
+                    Log.Loaded(_logger, loaded.Count, storage.CertificatesFolder);
+                }
+            }
+
+            _watcher?.Dispose();
+            _watcher = new AcmeStoreWatcher(storage.CertificatesFolder, _time, Rescan, e => Log.Unwatched(_logger, storage.CertificatesFolder, e.Message));
         }
 
-        _storage = storage;
+        _responses.Store = storage.Challenges;
+        Volatile.Write(ref _storage, storage);
+        RefreshHolders(storage);
         return storage;
     }
 
@@ -273,7 +471,13 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
 
     private void ReportOnce(string key, Action log)
     {
-        if (_reported.Add(key))
+        bool first;
+        lock (_reported)
+        {
+            first = _reported.Add(key);
+        }
+
+        if (first)
         {
             log();
         }
@@ -303,6 +507,21 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
 
         [LoggerMessage(LogEvents.AcmeUnreadable, LogLevel.Warning, "ACME: skipping the stored certificate {Path}: {Reason}", EventName = "AcmeUnreadable")]
         public static partial void Unreadable(ILogger logger, string path, string reason);
+
+        [LoggerMessage(LogEvents.AcmeLockHeldElsewhere, LogLevel.Information, "ACME: {Hosts} is being ordered by {Owner} (its lock in the store runs until {Expires:u}); this instance serves that certificate once stored, or takes over if the lock runs out", EventName = "AcmeLockHeldElsewhere")]
+        public static partial void HeldElsewhere(ILogger logger, string hosts, string owner, DateTimeOffset expires);
+
+        [LoggerMessage(LogEvents.AcmePickedUp, LogLevel.Information, "ACME: serving the certificate for {Hosts} that {OrderedBy} stored, valid until {NotAfter:u}", EventName = "AcmePickedUp")]
+        public static partial void PickedUp(ILogger logger, string hosts, string orderedBy, DateTimeOffset notAfter);
+
+        [LoggerMessage(LogEvents.AcmeStoredRefused, LogLevel.Warning, "ACME: not serving {Path} from the store: {Reason}; the current certificate keeps serving", EventName = "AcmeStoredRefused")]
+        public static partial void Refused(ILogger logger, string path, string reason);
+
+        [LoggerMessage(LogEvents.AcmeStoreUnwatched, LogLevel.Warning, "ACME: cannot watch {Folder} for changes ({Reason}); certificates other instances store there are picked up by the rescan every 30 s", EventName = "AcmeStoreUnwatched")]
+        public static partial void Unwatched(ILogger logger, string folder, string reason);
+
+        [LoggerMessage(LogEvents.AcmeRescanFailed, LogLevel.Warning, "ACME: cannot read the store {Folder}: {Reason}; the certificates being served keep serving", EventName = "AcmeRescanFailed")]
+        public static partial void RescanFailed(ILogger logger, string folder, string reason);
 
         [LoggerMessage(LogEvents.AcmeCrashed, LogLevel.Error, "ACME: certificate management failed (stored certificates or account key unreadable, or a bug); it tries again within 5 minutes", EventName = "AcmeCrashed")]
         public static partial void Crashed(ILogger logger, Exception exception);

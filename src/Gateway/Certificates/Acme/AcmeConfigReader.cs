@@ -9,7 +9,7 @@ internal static class AcmeConfigReader
     public static AcmeConfig Read(IConfigurationSection gateway, string baseDirectory, bool httpListener, ConfigErrors errors)
     {
         var section = gateway.GetSection("Acme");
-        ConfigReader.RejectUnknownKeys(section, errors, "Enabled", "Directory", "DirectoryTrust", "Email", "AcceptTermsOfService", "Challenges", "Hosts", "RenewBefore", "Dns");
+        ConfigReader.RejectUnknownKeys(section, errors, "Enabled", "Directory", "DirectoryTrust", "Email", "AcceptTermsOfService", "Challenges", "Hosts", "RenewBefore", "LockLease", "Dns");
         var defaults = AcmeConfig.Disabled;
         var enabled = ConfigReader.ReadBool(section, "Enabled", false, errors);
 
@@ -61,7 +61,11 @@ internal static class AcmeConfigReader
 
         var renewBefore = ConfigReader.ReadOptionalDuration(section, "RenewBefore", errors, TimeSpan.FromHours(1), TimeSpan.FromDays(365));
 
-        return new AcmeConfig(enabled, directory, trust, email, ConfigReader.ReadBool(section, "AcceptTermsOfService", false, errors), challenges, hosts, renewBefore, dns);
+        // Short enough that a crashed instance's order is taken over soon, long enough that a store stalling for a few
+        // seconds (an NFS server failing over) does not make a live holder look dead.
+        var lease = ConfigReader.ReadOptionalDuration(section, "LockLease", errors, TimeSpan.FromSeconds(5), TimeSpan.FromHours(1)) ?? AcmeConfig.DefaultLockLease;
+
+        return new AcmeConfig(enabled, directory, trust, email, ConfigReader.ReadBool(section, "AcceptTermsOfService", false, errors), challenges, hosts, renewBefore, lease, dns);
     }
 
     private static Uri? ReadDirectory(IConfigurationSection section, ConfigErrors errors)

@@ -22,6 +22,19 @@ internal sealed class AcmeHostSetStatus(IReadOnlyList<string> hosts)
 
     public bool Ordering { get; set; }
 
+    /// <summary>The lock in the store for this set when last seen held: by this instance while it orders, or by another one.</summary>
+    public AcmeLockInfo? Lock { get; private set; }
+
+    /// <summary>Set while this instance holds the set's lock; null once it is released.</summary>
+    public void Holding(AcmeLockInfo? held) => Lock = held;
+
+    /// <summary>Another instance holds the set's lock: look again after <paramref name="lookAgain"/>. Not a failure: no backoff grows.</summary>
+    public void HeldElsewhere(AcmeLockInfo holder, DateTimeOffset now, TimeSpan lookAgain)
+    {
+        Lock = holder;
+        NotBefore = now + lookAgain;
+    }
+
     /// <summary>Whatever the certificate's dates say, the next order for this set waits an hour: a clock or CA that
     /// disagrees with us must not turn into an order loop that burns the CA's rate limits.</summary>
     public void Succeeded(DateTimeOffset now)
@@ -29,6 +42,7 @@ internal sealed class AcmeHostSetStatus(IReadOnlyList<string> hosts)
         Failures = 0;
         LastAttempt = LastSuccess = now;
         LastError = null;
+        Lock = null;
         NotBefore = now + TimeSpan.FromHours(1);
     }
 

@@ -3,25 +3,31 @@ using Gateway.Core;
 namespace Gateway.Certificates.Acme;
 
 /// <summary>
-/// Answers http-01 challenges (RFC 8555 8.3) on the HTTP listener, ahead of the redirect. Tokens Gateway did
-/// not issue fall through to the redirect, so a backend that runs its own ACME client can still be reached.
+/// Answers http-01 challenges (RFC 8555 8.3) on the HTTP listener, ahead of the redirect: this process's own, and
+/// those another instance sharing the certificate store published there. Tokens nobody issued fall through to the
+/// redirect, so a backend that runs its own ACME client can still be reached.
 /// </summary>
 internal sealed class AcmeHttpChallengeMiddleware(RequestDelegate next, AcmeChallengeResponses responses)
 {
     private const string Prefix = "/.well-known/acme-challenge/";
 
-    public Task InvokeAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context)
     {
+        // Only a well-formed token is looked up: the path is percent-decoded by now, and anything but base64url
+        // (a slash, dots, an encoded separator, a very long string) never reaches the store as a file name.
         if (context.Listener() == ListenerKind.Http
             && context.Request.Path.Value is { } path
             && path.StartsWith(Prefix, StringComparison.Ordinal)
-            && responses.TryGetHttp(path[Prefix.Length..], out var keyAuthorization))
+            && AcmeChallengeStore.IsToken(path.AsSpan(Prefix.Length))
+            && await responses.FindHttpAsync(path[Prefix.Length..], context.RequestAborted) is { } keyAuthorization)
         {
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "application/octet-stream";
-            return context.Response.WriteAsync(keyAuthorization);
+            context.Response.ContentLength = System.Text.Encoding.UTF8.GetByteCount(keyAuthorization);
+            await context.Response.WriteAsync(keyAuthorization, context.RequestAborted);
+            return;
         }
 
-        return next(context);
+        await next(context);
     }
 }

@@ -14,4 +14,6 @@ namespace Gateway.Certificates.Acme;
 [JsonSerializable(typeof(AcmeNewOrder))]
 [JsonSerializable(typeof(AcmeFinalize))]
 [JsonSerializable(typeof(AcmeEmpty))]
+[JsonSerializable(typeof(AcmeLockInfo))]
+[JsonSerializable(typeof(AcmeCertificateRecord))]
 internal sealed partial class AcmeJson : JsonSerializerContext;

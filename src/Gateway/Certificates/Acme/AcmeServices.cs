@@ -5,6 +5,7 @@ internal static class AcmeServices
     /// <summary>Certificates ordered and renewed for the L7 hosts, and the challenges answered meanwhile.</summary>
     public static IServiceCollection AddAcme(this IServiceCollection services)
     {
+        services.AddSingleton<AcmeInstance>();
         services.AddSingleton<ManagedCertificates>();
         services.AddSingleton<AcmeChallengeResponses>();
         services.AddSingleton<AcmeDnsProviders>();

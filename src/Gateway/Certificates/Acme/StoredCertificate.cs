@@ -21,5 +21,15 @@ internal sealed record StoredCertificate(IReadOnlySet<string> Hosts, DateTimeOff
         return new StoredCertificate(hosts, new DateTimeOffset(leaf.NotBefore.ToUniversalTime()), new DateTimeOffset(leaf.NotAfter.ToUniversalTime()), context);
     }
 
+    /// <summary>The store file it was read from or written to; null for one that never was.</summary>
+    public string? SourcePath { get; init; }
+
+    /// <summary>The instance that ordered it (<see cref="AcmeInstance"/>), from the record beside it; null when unknown.</summary>
+    public string? OrderedBy { get; init; }
+
+    public DateTimeOffset? OrderedAt { get; init; }
+
+    public string SerialNumber => Context.TargetCertificate.SerialNumber;
+
     public bool Covers(IEnumerable<string> hosts) => hosts.All(Hosts.Contains);
 }
