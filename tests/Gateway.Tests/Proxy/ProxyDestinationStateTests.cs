@@ -97,6 +97,13 @@ public sealed class ProxyDestinationStateTests
         Assert.Equal("user=", await alice.GetStringAsync("/whoami"));
         Assert.Equal(2, connections);
         Assert.Equal((1, 4), (pinnedBackend.Bindings, otherBackend.Bindings));
+
+        // Both out: the pinned cluster answers as a pooled one does.
+        await SetAsync(admin, "app", pinned == "d1" ? "d2" : "d1", "Disabled");
+        using var none = HostClient.Create(running.Https, Host);
+        using var unavailable = await none.GetAsync("/whoami");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unavailable.StatusCode);
+        Assert.Contains("503 Service Unavailable", await unavailable.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
