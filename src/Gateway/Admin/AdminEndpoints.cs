@@ -8,6 +8,7 @@ using Gateway.Passthrough.Balancing;
 using Gateway.Proxy;
 using Gateway.Tunnel;
 using OpenTelemetry.Metrics;
+using Yarp.ReverseProxy;
 
 namespace Gateway.Admin;
 
@@ -42,34 +43,115 @@ internal static partial class AdminEndpoints
         });
     }
 
-    /// <summary>HAProxy's "set server state": Active, Drain or Disabled at runtime; "Config" returns to the file's value.</summary>
-    private static IResult SetState(string cluster, string destination, string value, PassthroughClusters clusters, ILoggerFactory loggers)
+    /// <summary>
+    /// HAProxy's "set server state": Active, Drain or Disabled at runtime; "Config" returns to the file's value (Active for
+    /// an L7 destination, which has none). Passthrough and YARP clusters are named apart: an id both use needs
+    /// <c>layer=passthrough</c> or <c>layer=proxy</c>.
+    /// </summary>
+    private static IResult SetState(string cluster, string destination, string? value, string? layer, PassthroughClusters clusters,
+        IProxyStateLookup proxy, ProxyDestinationStates proxyStates, ILoggerFactory loggers)
     {
-        var target = clusters.Get(cluster)?.Find(destination);
-        if (target is null)
+        var asked = layer;
+        layer = layer?.ToLowerInvariant();
+        if (layer is not (null or ClusterLayers.Passthrough or ClusterLayers.Proxy))
         {
-            return Results.NotFound(new { error = $"no destination '{destination}' in passthrough cluster '{cluster}'" });
+            return Results.BadRequest(new { error = $"layer '{asked}' is not one of: {ClusterLayers.Passthrough}, {ClusterLayers.Proxy}" });
         }
 
-        if (value.Equals("Config", StringComparison.OrdinalIgnoreCase))
+        var passthrough = layer is null or ClusterLayers.Passthrough ? clusters.Get(cluster) : null;
+        var yarp = layer is null or ClusterLayers.Proxy && proxy.TryGetCluster(cluster, out var found) ? found : null;
+        if (passthrough is not null && yarp is not null)
         {
-            target.RuntimeState = null;
+            return Results.Conflict(new
+            {
+                error = $"'{cluster}' is both a passthrough cluster and a proxy (ReverseProxy) cluster: add layer={ClusterLayers.Passthrough} or layer={ClusterLayers.Proxy}",
+            });
         }
-        else if (Enum.TryParse<DestinationAdminState>(value, ignoreCase: true, out var state) && Enum.IsDefined(state) && !int.TryParse(value, out _))
+
+        if (passthrough is null && yarp is null)
         {
+            var where = layer switch { ClusterLayers.Passthrough => "passthrough cluster", ClusterLayers.Proxy => "proxy cluster", _ => "passthrough or proxy cluster" };
+            return Results.NotFound(new { error = $"no {where} '{cluster}'" });
+        }
+
+        var logger = loggers.CreateLogger("Gateway.Admin");
+        if (passthrough is not null)
+        {
+            if (passthrough.Find(destination) is not { } target)
+            {
+                return Results.NotFound(new { error = $"no destination '{destination}' in passthrough cluster '{passthrough.ClusterId}'" });
+            }
+
+            if (!TryReadState(value, out var state))
+            {
+                return Results.BadRequest(new { error = NotAState(value) });
+            }
+
             target.RuntimeState = state;
-        }
-        else
-        {
-            return Results.BadRequest(new { error = $"'{value}' is not one of: Active, Drain, Disabled, Config" });
+            StateSet(logger, target.DestinationId, passthrough.ClusterId, target.EffectiveState);
+            return Results.Json(new
+            {
+                cluster = passthrough.ClusterId,
+                destination = target.DestinationId,
+                layer = ClusterLayers.Passthrough,
+                state = target.EffectiveState.ToString(),
+                setAtRuntime = target.RuntimeState is not null,
+            }, Json);
         }
 
-        StateSet(loggers.CreateLogger("Gateway.Admin"), destination, cluster, target.EffectiveState);
-        return Results.Json(new { cluster, destination, state = target.EffectiveState.ToString(), setAtRuntime = target.RuntimeState is not null }, Json);
+        if (!yarp!.Destinations.TryGetValue(destination, out var l7))
+        {
+            return Results.NotFound(new { error = $"no destination '{destination}' in proxy cluster '{yarp.ClusterId}'" });
+        }
+
+        if (!TryReadState(value, out var l7State))
+        {
+            return Results.BadRequest(new { error = NotAState(value) });
+        }
+
+        proxyStates.Set(yarp.ClusterId, l7.DestinationId, l7.Model.Config.Address, l7State);
+        var effective = proxyStates.Get(yarp.ClusterId, l7.DestinationId);
+        ProxyStateSet(logger, l7.DestinationId, yarp.ClusterId, effective);
+        return Results.Json(new
+        {
+            cluster = yarp.ClusterId,
+            destination = l7.DestinationId,
+            layer = ClusterLayers.Proxy,
+            state = effective.ToString(),
+            setAtRuntime = l7State is not null,
+        }, Json);
     }
+
+    /// <summary>The state's name, in any case, and nothing else: no number, no list ("Active,Drain"), no padding.</summary>
+    /// <param name="state">Null for "Config".</param>
+    private static bool TryReadState(string? value, out DestinationAdminState? state)
+    {
+        state = null;
+        if (string.Equals(value, "Config", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        foreach (var candidate in Enum.GetValues<DestinationAdminState>())
+        {
+            if (string.Equals(value, candidate.ToString(), StringComparison.OrdinalIgnoreCase))
+            {
+                state = candidate;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string NotAState(string? value) =>
+        value is null ? "value is required: one of Active, Drain, Disabled, Config" : $"'{value}' is not one of: Active, Drain, Disabled, Config";
 
     [LoggerMessage(LogEvents.DestinationStateSet, LogLevel.Warning, "Destination {DestinationId} of cluster {ClusterId} set to {State} through the admin API", EventName = "DestinationStateSet")]
     private static partial void StateSet(ILogger logger, string destinationId, string clusterId, DestinationAdminState state);
+
+    [LoggerMessage(LogEvents.ProxyDestinationStateSet, LogLevel.Warning, "Proxy destination {DestinationId} of cluster {ClusterId} set to {State} through the admin API", EventName = "ProxyDestinationStateSet")]
+    private static partial void ProxyStateSet(ILogger logger, string destinationId, string clusterId, DestinationAdminState state);
 
     private static StatsDocument Build(HttpContext context)
     {
@@ -84,7 +166,10 @@ internal static partial class AdminEndpoints
             services.GetRequiredService<Certificates.Acme.AcmeCertificateManager>(),
             services.GetRequiredService<Limits.ConnectionLimiter>(),
             services.GetRequiredService<Limits.DescriptorBudget>(),
-            services.GetRequiredService<TimeProvider>());
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<IProxyStateLookup>(),
+            services.GetRequiredService<ProxyDestinationStates>(),
+            services.GetRequiredService<Proxy.Pinning.PinnedForwarder>());
     }
 
     /// <summary>Registers the exporter with Gateway's meter and the built-in ones worth scraping.</summary>

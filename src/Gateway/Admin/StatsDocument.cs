@@ -5,7 +5,9 @@ using Gateway.Limits;
 using Gateway.Passthrough;
 using Gateway.Passthrough.Balancing;
 using Gateway.Proxy;
+using Gateway.Proxy.Pinning;
 using Gateway.Tunnel;
+using Yarp.ReverseProxy;
 
 namespace Gateway.Admin;
 
@@ -23,7 +25,8 @@ internal sealed record StatsDocument(
     string AcmeInstance)
 {
     public static StatsDocument Build(GenerationStore generations, PassthroughClusters clusters, TunnelHandler tunnels, ProxyStats proxy, TrafficHistory history,
-        ManagedCertificates managed, AcmeCertificateManager acme, ConnectionLimiter limiter, DescriptorBudget descriptors, TimeProvider time)
+        ManagedCertificates managed, AcmeCertificateManager acme, ConnectionLimiter limiter, DescriptorBudget descriptors, TimeProvider time,
+        IProxyStateLookup yarp, ProxyDestinationStates proxyStates, PinnedForwarder pinned)
     {
         var generation = generations.Current;
         var passthrough = generation.Get<PassthroughConfig>();
@@ -57,7 +60,30 @@ internal sealed record StatsDocument(
                 d.ActiveConnections,
                 d.TotalConnections,
                 d.Traffic.BytesFromClient,
-                d.Traffic.BytesFromBackend))])).ToList();
+                d.Traffic.BytesFromBackend))],
+            ClusterLayers.Passthrough)).ToList();
+        clusterViews.AddRange(yarp.GetClusters().OrderBy(c => c.ClusterId, StringComparer.Ordinal).Select(c =>
+        {
+            var config = c.Model.Config;
+            var destinations = c.Destinations.Values.OrderBy(d => d.DestinationId, StringComparer.Ordinal).Select(d => new DestinationView(
+                d.DestinationId,
+                d.Model.Config.Address,
+                StateGauges.L7Health(d),
+                proxyStates.Get(c.ClusterId, d.DestinationId).ToString(),
+                proxyStates.IsSet(c.ClusterId, d.DestinationId),
+                StateGauges.L7InFlight(d, pinned),
+                0,
+                0,
+                0)).ToList();
+            return new ClusterView(
+                c.ClusterId,
+                config.LoadBalancingPolicy ?? "PowerOfTwoChoices",
+                config.HealthCheck?.Active?.Enabled == true || config.HealthCheck?.Passive?.Enabled == true,
+                null,
+                destinations.Sum(d => d.ActiveTunnels),
+                destinations,
+                ClusterLayers.Proxy);
+        }));
 
         var proxyRoutes = proxy.All
             .OrderBy(p => p.Route, StringComparer.Ordinal)
@@ -112,11 +138,24 @@ internal sealed record ConnectionsView(int Open, int MaxConnections, string Limi
 internal sealed record PassthroughRouteView(string Id, string Kind, IReadOnlyList<string> Hosts, string ClusterId, int ActiveTunnels, long TotalTunnels,
     long BytesFromClients, long BytesFromBackends, IReadOnlyList<TrafficSample> History);
 
-internal sealed record ClusterView(string Id, string LoadBalancingPolicy, bool HealthChecks, int? AffinityEntries, int ActiveTunnels, IReadOnlyList<DestinationView> Destinations);
+/// <param name="LoadBalancingPolicy">Gateway's policy for passthrough; YARP's (its default PowerOfTwoChoices when unset) for proxy.</param>
+/// <param name="HealthChecks">Active checks (passthrough); YARP's active or passive checks (proxy).</param>
+/// <param name="AffinityEntries">The source-IP affinity table's size; null without one (always for proxy: YARP keeps affinity in a cookie or header).</param>
+/// <param name="ActiveTunnels">Tunnels open (passthrough); requests in flight (proxy).</param>
+/// <param name="Layer">"passthrough" (Gateway:Passthrough:Clusters) or "proxy" (ReverseProxy:Clusters); the two name their clusters apart.</param>
+internal sealed record ClusterView(string Id, string LoadBalancingPolicy, bool HealthChecks, int? AffinityEntries, int ActiveTunnels, IReadOnlyList<DestinationView> Destinations,
+    string Layer);
 
-/// <param name="Health">"up", "down" or "unchecked".</param>
+/// <param name="Health">
+/// "up", "down" or "unchecked". For proxy destinations YARP's: "down" when its active or passive check says so, "up" when
+/// one says healthy, "unchecked" before either has (or with no check).
+/// </param>
 /// <param name="State">Active, Drain or Disabled, as in force.</param>
-/// <param name="StateSetAtRuntime">True when the admin API set it, overriding the config.</param>
+/// <param name="StateSetAtRuntime">True when the admin API set it, overriding the config (proxy destinations have no state in the config).</param>
+/// <param name="ActiveTunnels">Tunnels open to it (passthrough); requests in flight to it (proxy).</param>
+/// <param name="TotalTunnels">Tunnels established (passthrough); 0 for proxy, which does not count per destination.</param>
+/// <param name="BytesFromClients">Passthrough only; 0 for proxy.</param>
+/// <param name="BytesFromBackend">Passthrough only; 0 for proxy.</param>
 internal sealed record DestinationView(string Id, string Address, string Health, string State, bool StateSetAtRuntime, int ActiveTunnels, long TotalTunnels,
     long BytesFromClients, long BytesFromBackend);
 

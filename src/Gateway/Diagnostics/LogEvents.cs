@@ -86,6 +86,7 @@ internal static class LogEvents
 
     // Admin: 850-
     public const int DestinationStateSet = 850;
+    public const int ProxyDestinationStateSet = 851;
 
     // Access log: 870-
     public const int AccessLogWriteFailed = 870;

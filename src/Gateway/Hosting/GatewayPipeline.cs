@@ -40,6 +40,7 @@ internal static class GatewayPipeline
             proxy.Use(ntlmGuard.CheckRequestAsync);
             proxy.Use(pinned.KeepDestinationAsync);
             proxy.UseSessionAffinity();
+            proxy.UseMiddleware<DestinationAdminStateMiddleware>();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
             // Last: for connection-pinned clusters this is the forwarding step; others go on to YARP's.

@@ -20,6 +20,8 @@ internal static class ProxyServices
         services.AddSingleton<ProxyConfigApplied>();
         services.AddSingleton<IConfigChangeListener>(p => p.GetRequiredService<ProxyConfigApplied>());
         services.AddSingleton<IGenerationApplier, YarpApplier>();
+        services.AddSingleton<ProxyDestinationStates>();
+        services.AddSingleton<IGenerationApplier>(p => p.GetRequiredService<ProxyDestinationStates>());
         services.AddSingleton<ErrorPages>();
         services.AddSingleton<PlainHttpGuard>();
         services.AddSingleton<PooledConnectionGuards>();

@@ -83,6 +83,10 @@ public sealed partial class MetricsTests
         // promtool's lint, on Gateway's own families (the runtime's and ASP.NET Core's are not Gateway's to name).
         var ours = string.Join('\n', exposition.Split('\n').Where(line => FamilyOf(line)?.StartsWith("gateway_", StringComparison.Ordinal) == true)) + "\n";
         Assert.Contains("gateway_connections_total", ours, StringComparison.Ordinal);
+        Assert.Equal(1, Value(samples, "gateway_destination_state", ("cluster", "app"), ("destination", "app01"), ("layer", "proxy"), ("state", "Active")));
+        Assert.Equal(1, Value(samples, "gateway_destination_health", ("cluster", "app"), ("destination", "app01"), ("layer", "proxy")));
+        Assert.Equal(0, Value(samples, "gateway_destination_active", ("cluster", "app"), ("destination", "app01"), ("layer", "proxy")));
+        Assert.Equal(1, Value(samples, "gateway_destination_state", ("cluster", "exchange"), ("destination", "exchange01"), ("state", "Active")));
         var (exit, output) = await PromtoolAsync(ours);
         Assert.True(exit == 0 && output.Length == 0, $"promtool check metrics: exit {exit}\n{output}");
     }
