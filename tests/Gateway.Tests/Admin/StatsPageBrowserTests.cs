@@ -35,7 +35,7 @@ public sealed class StatsPageBrowserTests
         Assert.Contains("data-destination=\"exchange01\"", dom, StringComparison.Ordinal);
         Assert.Matches("data-destination=\"exchange01\">.*?class=\"state Drain\">draining", dom);
         Assert.Contains("data-proxy-route=\"app\"", dom, StringComparison.Ordinal);
-        Assert.Matches("<svg class=\"chart\"[^>]*>.*<polyline class=\"conn\"", dom);
+        Assert.Matches("<svg class=\"chart\" data-chart=\"exchange:tunnels:15m\"[^>]*>.*?<path class=\"s1\"", dom);
         Assert.Contains("fallback (self-signed)", dom, StringComparison.Ordinal);
 
         var artifacts = Path.Combine(CheckTests.RepositoryRoot(), "TestResults");
