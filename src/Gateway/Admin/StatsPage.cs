@@ -114,6 +114,7 @@ internal static class StatsPage
                 new SvgChart.Series("open", "s1", [.. recent.Select(s => (s.At, (double?)s.ActiveTunnels))]));
             SvgChart.Render(html, route.Id + ":throughput:15m", "Throughput, last 15 minutes", PerSecond, 1024, Recent, TimeSpan.FromMinutes(3), now,
                 new SvgChart.Series("both ways", "s2", [.. recent.Select(s => (s.At, (double?)s.BytesPerSecond))]));
+            html.Append("</div><div class=\"charts\">");
             SvgChart.Render(html, route.Id + ":tunnels:24h", "Open tunnels, last 24 hours (peak of 5 min)", Count, 1, Day, TimeSpan.FromHours(4), now,
                 new SvgChart.Series("open", "s1", [.. day.Select(s => (s.At, (double?)s.ActiveTunnels))]));
             SvgChart.Render(html, route.Id + ":throughput:24h", "Throughput, last 24 hours (mean of 5 min)", PerSecond, 1024, Day, TimeSpan.FromHours(4), now,
@@ -215,11 +216,12 @@ internal static class StatsPage
         foreach (var route in stats.ProxyRoutes.DistinctBy(r => r.Route))
         {
             var now = stats.GeneratedAt;
-            html.Append("<h3>").Append(Encode(route.Route)).Append("</h3><div class=\"charts\" data-proxy-charts=\"").Append(Encode(route.Route)).Append("\">");
+            html.Append("<h3>").Append(Encode(route.Route)).Append("</h3><div data-proxy-charts=\"").Append(Encode(route.Route)).Append("\">");
             foreach (var (window, tick, label, samples) in (ReadOnlySpan<(TimeSpan, TimeSpan, string, IReadOnlyList<RequestSample>)>)[
                 (Recent, TimeSpan.FromMinutes(3), "15m", route.History ?? []), (Day, TimeSpan.FromHours(4), "24h", route.HistoryDay ?? [])])
             {
                 var span = label == "15m" ? "last 15 minutes" : "last 24 hours (5 min)";
+                html.Append("<div class=\"charts\">");
                 SvgChart.Render(html, route.Route + ":requests:" + label, "Requests/s, " + span, PerSecondCount, 1, window, tick, now,
                     new SvgChart.Series("requests/s", "s1", [.. samples.Select(s => (s.At, (double?)s.RequestsPerSecond))]));
                 SvgChart.Render(html, route.Route + ":errors:" + label, "Server error rate, " + span, Percent, 0.01, window, tick, now,
@@ -227,6 +229,7 @@ internal static class StatsPage
                 SvgChart.Render(html, route.Route + ":latency:" + label, "Latency, " + span, Ms, 1, window, tick, now,
                     new SvgChart.Series("p50", "s1", [.. samples.Select(s => (s.At, s.P50Milliseconds))]),
                     new SvgChart.Series("p99", "s3", [.. samples.Select(s => (s.At, s.P99Milliseconds))]));
+                html.Append("</div>");
             }
 
             html.Append("</div>");
