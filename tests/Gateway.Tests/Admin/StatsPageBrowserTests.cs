@@ -159,6 +159,14 @@ public sealed partial class StatsPageBrowserTests
         Assert.Contains("HTTP ERROR 403", attacked, StringComparison.Ordinal); // Chromium's page for the admin's refusal: it did post
         Assert.Equal(DestinationAdminState.Drain, exchange01.EffectiveState);
 
+        // In the browser: a click on the page's "enable" button enables it, and the browser is back on the page.
+        await HeadlessChromium.RunInPageAsync(url, "document.querySelector('tr[data-destination=\"exchange01\"] button[data-action=\"Active\"]').click()",
+            () => exchange01.EffectiveState == DestinationAdminState.Active, "the click on enable reached the gateway");
+        using (var drained = await PostFormAsync(admin, drainExchange01, $"http://{admin}", "same-origin"))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, drained.StatusCode);
+        }
+
         // A hostile id cannot smuggle another value into the action's query.
         var hostile = clusters.Get(HostileCluster)!.Find(HostileDestination)!;
         using (var drained = await PostFormAsync(admin, FormAction(dom, HostileDestination, "Drain"), $"http://{admin}", "same-origin"))
