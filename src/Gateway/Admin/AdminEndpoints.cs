@@ -37,9 +37,12 @@ internal static partial class AdminEndpoints
                     ? Results.Text($"ready, config generation {generations.Current.Number}\n")
                     : Results.Text("not ready: listeners not bound yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
             endpoints.MapGet("/", () => Results.Redirect("stats"));
-            endpoints.MapGet("/stats", (HttpContext context) => Results.Content(StatsPage.Render(Build(context)), "text/html; charset=utf-8"));
+            endpoints.MapGet("/stats", StatsPageAsync);
             endpoints.MapGet("/stats.json", (HttpContext context) => Results.Json(Build(context), Json));
             endpoints.MapPost("/api/clusters/{cluster}/destinations/{destination}/state", SetState);
+
+            // The stats page's buttons: the same handler, its parameters in the query, and back to the page when done.
+            endpoints.MapPost("/stats/state", SetState).AddEndpointFilter(BackToStats);
         });
     }
 
@@ -153,9 +156,35 @@ internal static partial class AdminEndpoints
     [LoggerMessage(LogEvents.ProxyDestinationStateSet, LogLevel.Warning, "Proxy destination {DestinationId} of cluster {ClusterId} set to {State} through the admin API", EventName = "ProxyDestinationStateSet")]
     private static partial void ProxyStateSet(ILogger logger, string destinationId, string clusterId, DestinationAdminState state);
 
+    private static Task StatsPageAsync(HttpContext context)
+    {
+        var headers = context.Response.Headers;
+        headers.ContentSecurityPolicy = StatsPage.ContentSecurityPolicy;
+        headers.XFrameOptions = "DENY";
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "same-origin";
+        headers.CacheControl = "no-store";
+        context.Response.ContentType = "text/html; charset=utf-8";
+        return context.Response.WriteAsync(StatsPage.Render(Build(context)), context.RequestAborted);
+    }
+
+    /// <summary>A state set from the page's form answers 303 to the page (a reload does not post again); a refusal is shown as the API says it.</summary>
+    private static async ValueTask<object?> BackToStats(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var result = await next(context);
+        if (result is IStatusCodeHttpResult { StatusCode: null or StatusCodes.Status200OK })
+        {
+            context.HttpContext.Response.Headers.Location = "../stats";
+            return Results.StatusCode(StatusCodes.Status303SeeOther);
+        }
+
+        return result;
+    }
+
     private static StatsDocument Build(HttpContext context)
     {
         var services = context.RequestServices;
+        var query = context.Request.Query;
         return StatsDocument.Build(
             services.GetRequiredService<GenerationStore>(),
             services.GetRequiredService<PassthroughClusters>(),
@@ -169,7 +198,9 @@ internal static partial class AdminEndpoints
             services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<IProxyStateLookup>(),
             services.GetRequiredService<ProxyDestinationStates>(),
-            services.GetRequiredService<Proxy.Pinning.PinnedForwarder>());
+            services.GetRequiredService<Proxy.Pinning.PinnedForwarder>(),
+            query["client"].ToString() is { Length: > 0 } client ? client : null,
+            query["tunnels"] == "largest");
     }
 
     /// <summary>Registers the exporter with Gateway's meter and the built-in ones worth scraping.</summary>

@@ -14,15 +14,19 @@ internal sealed class ProxyRequestRecorder(GatewayMetrics metrics, ProxyStats st
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var started = time.GetTimestamp();
+
+        // YARP sets the route and its cluster before its pipeline runs: counted in flight from here.
+        var proxy = context.Features.Get<IReverseProxyFeature>();
+        var route = proxy?.Route.Config.RouteId ?? "unknown";
+        var cluster = proxy?.Cluster?.Config.ClusterId ?? "unknown";
+        var counters = stats.For(route, cluster);
+        counters.Started();
         try
         {
             await next(context);
         }
         finally
         {
-            var proxy = context.Features.Get<IReverseProxyFeature>();
-            var route = proxy?.Route.Config.RouteId ?? "unknown";
-            var cluster = proxy?.Cluster?.Config.ClusterId ?? "unknown";
             var status = context.Response.StatusCode;
             var elapsed = time.GetElapsedTime(started);
             metrics.ProxyRequest(route, cluster, status, elapsed);
@@ -32,7 +36,7 @@ internal sealed class ProxyRequestRecorder(GatewayMetrics metrics, ProxyStats st
                 errors.Record(route, error);
             }
 
-            stats.Record(route, cluster, status >= 500 || error is not null, elapsed);
+            counters.Finished(status, error?.Error, elapsed);
         }
     }
 }

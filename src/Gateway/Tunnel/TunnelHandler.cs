@@ -34,7 +34,7 @@ internal sealed partial class TunnelHandler : IDisposable
     private readonly TunnelFailures _failures;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<TunnelSession, string> _open = new();
+    private readonly ConcurrentDictionary<TunnelSession, OpenTunnel> _open = new();
     private readonly ConcurrentDictionary<string, TrafficCounters> _routeTraffic = new(StringComparer.OrdinalIgnoreCase);
     private readonly ITimer _idleSweep;
 
@@ -55,7 +55,10 @@ internal sealed partial class TunnelHandler : IDisposable
 
     /// <summary>Open tunnels per route id.</summary>
     public IReadOnlyDictionary<string, int> ActiveByRoute() =>
-        _open.Values.GroupBy(r => r, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.Count(), StringComparer.OrdinalIgnoreCase);
+        _open.Values.GroupBy(r => r.RouteId, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.Count(), StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The tunnels open now, in no order.</summary>
+    public ICollection<OpenTunnel> Open => _open.Values;
 
     /// <summary>Traffic per route id (and stream id) since start.</summary>
     public TrafficCounters Traffic(string routeId) => _routeTraffic.GetOrAdd(routeId, static _ => new TrafficCounters());
@@ -64,9 +67,9 @@ internal sealed partial class TunnelHandler : IDisposable
     public int CloseTunnels(Func<string, bool> routeMatches, TunnelEnd reason)
     {
         var closed = 0;
-        foreach (var (session, routeId) in _open)
+        foreach (var (session, tunnel) in _open)
         {
-            if (routeMatches(routeId) && session.Close(reason))
+            if (routeMatches(tunnel.RouteId) && session.Close(reason))
             {
                 closed++;
             }
@@ -77,9 +80,9 @@ internal sealed partial class TunnelHandler : IDisposable
 
     private void Sweep()
     {
-        foreach (var (session, routeId) in _open)
+        foreach (var (session, tunnel) in _open)
         {
-            CountBytes(session, routeId);
+            CountBytes(session, tunnel.RouteId);
             session.CloseIfIdle();
         }
     }
@@ -102,10 +105,12 @@ internal sealed partial class TunnelHandler : IDisposable
             if (cluster is null)
             {
                 // A reload removed the cluster between the route's pick and here.
+                Traffic(route.RouteId).NoDestinationAvailable();
                 _failures.NoDestination(client.RemoteEndPoint, serverName, route.RouteId, route.Cluster.ClusterId);
             }
             else
             {
+                Traffic(route.RouteId).LimitReached();
                 _failures.ClusterFull(client.RemoteEndPoint, serverName, route.RouteId, route.Cluster.ClusterId);
             }
 
@@ -129,7 +134,7 @@ internal sealed partial class TunnelHandler : IDisposable
             var at = _time.GetUtcNow();
             var started = _time.GetTimestamp();
             using var session = new TunnelSession(client, backend, route.Cluster.IdleTimeout, _time, routeTraffic, destination.Traffic);
-            _open[session] = route.RouteId;
+            _open[session] = new OpenTunnel(session, route.RouteId, serverName, destination.DestinationId, client.RemoteEndPoint, at);
             var end = TunnelEnd.Aborted;
             try
             {
@@ -139,6 +144,10 @@ internal sealed partial class TunnelHandler : IDisposable
             {
                 _open.TryRemove(session, out _);
                 destination.ConnectionClosed();
+                routeTraffic.Closed();
+                destination.Traffic.Closed();
+                CountEnd(routeTraffic, end);
+                CountEnd(destination.Traffic, end);
                 var duration = _time.GetElapsedTime(started);
                 CountBytes(session, route.RouteId);
                 _metrics.TunnelClosed(route.RouteId, duration, end.ToString());
@@ -265,6 +274,8 @@ internal sealed partial class TunnelHandler : IDisposable
             catch (Exception e) when (e is SocketException or TimeoutException)
             {
                 _metrics.ConnectFailed(cluster.ClusterId, destination.DestinationId);
+                destination.Traffic.ConnectFailed();
+                Traffic(route.RouteId).ConnectFailed();
                 _failures.ConnectFailed(client.RemoteEndPoint, serverName, route.RouteId, cluster.ClusterId, destination.DestinationId, destination.Config.Address, e.Message);
                 if (config.HealthCheck.Enabled && destination.Health.RecordFailure(config.HealthCheck.Fall) == HealthStatus.Unhealthy)
                 {
@@ -285,10 +296,27 @@ internal sealed partial class TunnelHandler : IDisposable
         _metrics.ConnectionRouted(tried is null ? ConnectionOutcomes.NoDestination : ConnectionOutcomes.ConnectFailed);
         if (tried is null)
         {
+            Traffic(route.RouteId).NoDestinationAvailable();
             _failures.NoDestination(client.RemoteEndPoint, serverName, route.RouteId, cluster.ClusterId);
         }
 
         return (null, null);
+    }
+
+    private static void CountEnd(TrafficCounters counters, TunnelEnd end)
+    {
+        switch (end)
+        {
+            case TunnelEnd.ClientError:
+                counters.ClientError();
+                break;
+            case TunnelEnd.BackendError:
+                counters.BackendError();
+                break;
+            case TunnelEnd.IdleTimeout:
+                counters.IdleTimeout();
+                break;
+        }
     }
 
     /// <summary>The client as this connection knows it (after an accepted PROXY header, the original one).</summary>

@@ -7,6 +7,7 @@ namespace Gateway.Passthrough.Balancing;
 /// </summary>
 internal sealed class PassthroughCluster
 {
+    private readonly TimeProvider _time;
     private PassthroughClusterConfig _config;
     private IReadOnlyList<PassthroughDestination> _destinations;
     private int _roundRobin = -1;
@@ -14,8 +15,9 @@ internal sealed class PassthroughCluster
 
     public PassthroughCluster(PassthroughClusterConfig config, TimeProvider time)
     {
+        _time = time;
         _config = config;
-        _destinations = [.. config.Destinations.Select(d => new PassthroughDestination(d))];
+        _destinations = [.. config.Destinations.Select(d => new PassthroughDestination(d, time))];
         Affinity = new SourceIpAffinityTable(time);
     }
 
@@ -84,7 +86,7 @@ internal sealed class PassthroughCluster
             }
             else
             {
-                destinations.Add(new PassthroughDestination(destination));
+                destinations.Add(new PassthroughDestination(destination, _time));
             }
         }
 

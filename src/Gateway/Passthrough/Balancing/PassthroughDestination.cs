@@ -5,24 +5,31 @@ namespace Gateway.Passthrough.Balancing;
 /// What the gateway knows about one destination at runtime: health, open tunnels, and an operator's
 /// runtime override of its state. Survives reloads as long as the destination keeps its id and address.
 /// </summary>
-internal sealed class PassthroughDestination(PassthroughDestinationConfig config)
+internal sealed class PassthroughDestination(PassthroughDestinationConfig config, TimeProvider time)
 {
     private const int NoOverride = -1;
 
+    private readonly TimeProvider _time = time;
     private PassthroughDestinationConfig _config = config;
     private int _activeConnections;
     private long _totalConnections;
     private int _runtimeState = NoOverride;
+    private long _stateChangedAt = time.GetUtcNow().UtcTicks;
 
     public PassthroughDestinationConfig Config
     {
         get => Volatile.Read(ref _config);
-        set => Volatile.Write(ref _config, value);
+        set
+        {
+            var before = EffectiveState;
+            Volatile.Write(ref _config, value);
+            StampIfChanged(before);
+        }
     }
 
     public string DestinationId => Config.DestinationId;
 
-    public PassthroughHealth Health { get; } = new();
+    public PassthroughHealth Health { get; } = new(time);
 
     public TrafficCounters Traffic { get; } = new();
 
@@ -30,10 +37,18 @@ internal sealed class PassthroughDestination(PassthroughDestinationConfig config
     public DestinationAdminState? RuntimeState
     {
         get => Volatile.Read(ref _runtimeState) is var s and not NoOverride ? (DestinationAdminState)s : null;
-        set => Volatile.Write(ref _runtimeState, value is { } state ? (int)state : NoOverride);
+        set
+        {
+            var before = EffectiveState;
+            Volatile.Write(ref _runtimeState, value is { } state ? (int)state : NoOverride);
+            StampIfChanged(before);
+        }
     }
 
     public DestinationAdminState EffectiveState => RuntimeState ?? Config.State;
+
+    /// <summary>When <see cref="EffectiveState"/> last changed (or the destination was first seen).</summary>
+    public DateTimeOffset StateChangedAt => new(Interlocked.Read(ref _stateChangedAt), TimeSpan.Zero);
 
     /// <summary>Takes new connections: Active and not known to be down.</summary>
     public bool IsAvailable => EffectiveState == DestinationAdminState.Active && Health.Status != HealthStatus.Unhealthy;
@@ -49,4 +64,12 @@ internal sealed class PassthroughDestination(PassthroughDestinationConfig config
     public void TunnelEstablished() => Interlocked.Increment(ref _totalConnections);
 
     public void ConnectionClosed() => Interlocked.Decrement(ref _activeConnections);
+
+    private void StampIfChanged(DestinationAdminState before)
+    {
+        if (EffectiveState != before)
+        {
+            Interlocked.Exchange(ref _stateChangedAt, _time.GetUtcNow().UtcTicks);
+        }
+    }
 }

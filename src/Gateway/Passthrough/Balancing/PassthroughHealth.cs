@@ -2,14 +2,17 @@ namespace Gateway.Passthrough.Balancing;
 
 /// <summary>
 /// HAProxy's rise/fall counting for one destination: Fall consecutive failures (active checks or failed
-/// connects) take it down, Rise consecutive successful checks bring it back.
+/// connects) take it down, Rise consecutive successful checks bring it back. Keeps when the status last
+/// changed and the last active check, for the stats page.
 /// </summary>
-internal sealed class PassthroughHealth
+internal sealed class PassthroughHealth(TimeProvider time)
 {
     private readonly Lock _lock = new();
     private HealthStatus _status;
     private int _successes;
     private int _failures;
+    private DateTimeOffset _changedAt = time.GetUtcNow();
+    private HealthCheckResult? _lastCheck;
 
     public HealthStatus Status
     {
@@ -21,6 +24,35 @@ internal sealed class PassthroughHealth
             }
         }
     }
+
+    /// <summary>When <see cref="Status"/> last changed (or the destination was first seen).</summary>
+    public DateTimeOffset ChangedAt
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _changedAt;
+            }
+        }
+    }
+
+    /// <summary>The last active check; null before the first one, or with checks off.</summary>
+    public HealthCheckResult? LastCheck => Volatile.Read(ref _lastCheck);
+
+    /// <summary>Failures in a row, checks or connects (HAProxy's "fall" progress).</summary>
+    public int ConsecutiveFailures
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _failures;
+            }
+        }
+    }
+
+    public void CheckDone(HealthCheckResult result) => Volatile.Write(ref _lastCheck, result);
 
     /// <returns>The new status when it changed, otherwise null.</returns>
     public HealthStatus? RecordSuccess(int rise)
@@ -50,8 +82,15 @@ internal sealed class PassthroughHealth
     {
         lock (_lock)
         {
+            if (_status != HealthStatus.Unknown)
+            {
+                _changedAt = time.GetUtcNow();
+            }
+
             (_status, _successes, _failures) = (HealthStatus.Unknown, 0, 0);
         }
+
+        Volatile.Write(ref _lastCheck, null);
     }
 
     private HealthStatus? Set(HealthStatus next)
@@ -62,6 +101,7 @@ internal sealed class PassthroughHealth
         }
 
         _status = next;
+        _changedAt = time.GetUtcNow();
         return next;
     }
 }

@@ -35,6 +35,21 @@ internal sealed class SourceIpAffinityTable(TimeProvider time)
         }
     }
 
+    /// <summary>The client's entry and how long it has not been used, without touching the table (the stats page's lookup).</summary>
+    public (string DestinationId, TimeSpan Idle)? Peek(IPAddress client, TimeSpan expiry)
+    {
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(client, out var node))
+            {
+                return null;
+            }
+
+            var idle = time.GetElapsedTime(node.Value.LastUsed);
+            return idle < expiry ? (node.Value.DestinationId, idle) : null;
+        }
+    }
+
     /// <summary>Records (or refreshes) the client's destination.</summary>
     public void Set(IPAddress client, string destinationId, TimeSpan expiry, int maxEntries)
     {

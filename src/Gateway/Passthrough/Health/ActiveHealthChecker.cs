@@ -106,6 +106,8 @@ internal sealed partial class ActiveHealthChecker : BackgroundService
     private async Task CheckAsync(PassthroughCluster cluster, PassthroughDestination destination, PassthroughHealthCheckConfig config, CancellationToken stop)
     {
         var address = destination.Config.Address;
+        var at = _time.GetUtcNow();
+        var started = _time.GetTimestamp();
         string? failure = null;
         try
         {
@@ -152,6 +154,8 @@ internal sealed partial class ActiveHealthChecker : BackgroundService
         {
             return; // checks were switched off or changed meanwhile: the result belongs to nobody
         }
+
+        destination.Health.CheckDone(new HealthCheckResult(at, _time.GetElapsedTime(started), failure));
 
         if (failure is null)
         {
