@@ -319,13 +319,20 @@ internal static class StatsPage
             return;
         }
 
-        html.Append("<h2>ACME</h2><table id=\"acme\"><tr><th>Hosts</th><th>State</th><th>Failures</th><th>Next attempt</th><th>Last error</th></tr>");
+        // Instances sharing the certificate store order for each other: who ordered a certificate, and who holds a lock now.
+        html.Append("<h2>ACME</h2><p class=\"muted\">This instance: ").Append(Encode(stats.AcmeInstance)).Append("</p>")
+            .Append("<table id=\"acme\"><tr><th>Hosts</th><th>State</th><th>Failures</th><th>Next attempt</th><th>Last error</th>")
+            .Append("<th>Ordered by</th><th>Ordered at</th><th>Lock held by</th><th>Lock expires</th></tr>");
         foreach (var order in stats.Acme)
         {
             html.Append("<tr><td>").Append(Encode(string.Join(", ", order.Hosts))).Append("</td><td").Append(order.State == "failing" ? " class=\"down\"" : "").Append('>')
                 .Append(Encode(order.State)).Append("</td><td class=\"n\">").Append(order.Failures).Append("</td><td>")
                 .Append(order.NextAttempt is { } next ? Encode(next.ToString("u", CultureInfo.InvariantCulture)) : "").Append("</td><td>")
-                .Append(Encode(order.LastError ?? "")).Append("</td></tr>");
+                .Append(Encode(order.LastError ?? "")).Append("</td><td>")
+                .Append(Encode(order.OrderedBy ?? "")).Append("</td><td>")
+                .Append(order.OrderedAt is { } ordered ? Encode(ordered.ToString("u", CultureInfo.InvariantCulture)) : "").Append("</td><td>")
+                .Append(Encode(order.LockHeldBy ?? "")).Append("</td><td>")
+                .Append(order.LockExpires is { } expires ? Encode(expires.ToString("u", CultureInfo.InvariantCulture)) : "").Append("</td></tr>");
         }
 
         html.Append("</table>");

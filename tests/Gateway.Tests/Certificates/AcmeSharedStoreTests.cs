@@ -162,6 +162,11 @@ public sealed class AcmeSharedStoreTests
         }
         Assert.Equal("ordering elsewhere", (string?)order!["state"]);
         Assert.Equal(0, (int)order["failures"]!);
+
+        // The page says it too, beside which instance this is.
+        var page = await admin.GetStringAsync(new Uri($"http://{running.Admin}/stats"));
+        Assert.Contains("<td>other:42:abcdef</td>", page, StringComparison.Ordinal);
+        Assert.Contains("This instance: " + System.Net.WebUtility.HtmlEncode((string?)System.Text.Json.Nodes.JsonNode.Parse(await admin.GetStringAsync(new Uri($"http://{running.Admin}/stats.json")))!["acmeInstance"]), page, StringComparison.Ordinal);
         Assert.DoesNotContain(logs.Entries, e => e.Event.Name is "AcmeOrdering" or "AcmeFailed");
     }
 
