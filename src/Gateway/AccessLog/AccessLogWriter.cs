@@ -1,6 +1,6 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
-using System.Threading.Channels;
 using Gateway.Configuration;
 using Gateway.Diagnostics;
 using Gateway.Metrics;
@@ -26,13 +26,15 @@ internal sealed partial class AccessLogWriter : BackgroundService
     private static readonly TimeSpan RotationCheck = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How long lines gather after a write before the next: one wake-up and one write per pause, not per request, on
-    /// the cores the proxy runs on. nginx's buffered access_log does the same with its flush time.
+    /// How often the writer takes the lines gathered: one wake-up and one write per pause, not per request, on the
+    /// cores the proxy runs on. nginx's buffered access_log does the same with its flush time.
     /// </summary>
     private static readonly TimeSpan GatherPause = TimeSpan.FromMilliseconds(200);
 
-    private readonly Channel<AccessLogEntry> _queue = Channel.CreateBounded<AccessLogEntry>(
-        new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+    // A request only enqueues (lock-free) and counts; nothing wakes the writer, which looks every GatherPause. A
+    // channel takes a lock per line and wakes its reader, on the cores the proxy runs on.
+    private readonly ConcurrentQueue<AccessLogEntry> _queue = new();
+    private int _queued;
 
     private readonly GenerationStore _generations;
     private readonly GatewayMetrics _metrics;
@@ -63,10 +65,14 @@ internal sealed partial class AccessLogWriter : BackgroundService
     /// <summary>Queues <paramref name="entry"/>; when the queue is full it is dropped and counted.</summary>
     public void Write(AccessLogEntry entry)
     {
-        if (!_queue.Writer.TryWrite(entry))
+        if (Interlocked.Increment(ref _queued) > Capacity)
         {
+            Interlocked.Decrement(ref _queued);
             _metrics.AccessLogDropped();
+            return;
         }
+
+        _queue.Enqueue(entry);
     }
 
     public override void Dispose()
@@ -89,22 +95,14 @@ internal sealed partial class AccessLogWriter : BackgroundService
             });
         }
 
-        var reader = _queue.Reader;
         var lastCheck = _time.GetTimestamp();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (reader.Count == 0)
-                {
-                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                    wait.CancelAfter(RotationCheck);
-                    await reader.WaitToReadAsync(wait.Token);
-                }
-            }
-            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-            {
-                // Quiet: fall through to the rotation check.
+                // Real time, not the injected clock: a pause that batches writes is no timeout, and a test's fake
+                // clock must not hold the log back.
+                await Task.Delay(GatherPause, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -117,32 +115,18 @@ internal sealed partial class AccessLogWriter : BackgroundService
                 CheckRotation();
             }
 
-            if (Drain(reader))
-            {
-                try
-                {
-                    // Real time, not the injected clock: a pause that batches writes is no timeout, and a test's fake
-                    // clock must not hold the log back.
-                    await Task.Delay(GatherPause, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
+            Drain();
         }
 
-        Drain(reader);
+        Drain();
     }
 
-    /// <returns>Whether there was anything to write.</returns>
-    private bool Drain(ChannelReader<AccessLogEntry> reader)
+    private void Drain()
     {
         var config = _generations.Current.Get<AccessLogConfig>();
-        var any = false;
-        while (reader.TryRead(out var entry))
+        while (_queue.TryDequeue(out var entry))
         {
-            any = true;
+            Interlocked.Decrement(ref _queued);
             _line.Write(entry, config.Format, _buffer);
             if (_buffer.WrittenCount >= (config.Path is null ? PipeBuffer : FileBatch))
             {
@@ -151,7 +135,6 @@ internal sealed partial class AccessLogWriter : BackgroundService
         }
 
         Flush(config);
-        return any;
     }
 
     private void Flush(AccessLogConfig config)

@@ -89,29 +89,13 @@ internal sealed class TlsOptionsSelector(GenerationStore generations, ManagedCer
             return true;
         }
 
-        var suites = hello.CipherSuites;
-        if (tls.Protocols.HasFlag(SslProtocols.Tls13) && hello.SupportedVersions.Contains(Tls13Version))
+        if (tls.Protocols.HasFlag(SslProtocols.Tls13) && hello.SupportedVersions.Contains(Tls13Version) && hello.Suites.HasFlag(ClientHelloSuites.Tls13))
         {
-            foreach (var suite in suites)
-            {
-                if (suite is >= 0x1301 and <= 0x1303)
-                {
-                    return false;
-                }
-            }
+            return false;
         }
 
         var ecdsa = _variants.GetValue(options, static o => new Variants(o)).Ecdsa;
-        foreach (var suite in suites)
-        {
-            // TLS_ECDHE_ECDSA_WITH_AES_128/256_GCM (0xC02B, 0xC02C), TLS_ECDHE_RSA_WITH_AES_128/256_GCM (0xC02F, 0xC030).
-            if (ecdsa ? suite is 0xC02B or 0xC02C : suite is 0xC02F or 0xC030)
-            {
-                return false;
-            }
-        }
-
-        return true;
+        return !hello.Suites.HasFlag(ecdsa ? ClientHelloSuites.EcdsaGcm : ClientHelloSuites.RsaGcm);
     }
 
     private static bool IsChallenge(ClientHelloInfo hello)

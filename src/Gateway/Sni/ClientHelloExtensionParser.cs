@@ -62,7 +62,7 @@ internal static class ClientHelloExtensionParser
             SupportedVersions = versions.IsEmpty ? [] : DecodeUInt16s(versions),
             LegacyVersion = legacyVersion,
             RecordBytes = recordBytes,
-            CipherSuites = DecodeUInt16s(cipherSuites),
+            Suites = ReadSuites(cipherSuites),
         };
         return new ClientHelloResult(ClientHelloStatus.Complete, info);
     }
@@ -223,8 +223,25 @@ internal static class ClientHelloExtensionParser
         return Encoding.Latin1.GetString(name);
     }
 
-    /// <summary>A list of 16-bit values: supported_versions, or the hello's cipher suites.</summary>
-    internal static ushort[] DecodeUInt16s(ReadOnlySpan<byte> versions)
+    /// <summary>The suites TLS termination asks about, from the hello's list (validated: an even, non-zero length).</summary>
+    internal static ClientHelloSuites ReadSuites(ReadOnlySpan<byte> cipherSuites)
+    {
+        var found = ClientHelloSuites.None;
+        for (var i = 0; i + 1 < cipherSuites.Length; i += 2)
+        {
+            found |= BinaryPrimitives.ReadUInt16BigEndian(cipherSuites[i..]) switch
+            {
+                0xC02B or 0xC02C => ClientHelloSuites.EcdsaGcm,
+                0xC02F or 0xC030 => ClientHelloSuites.RsaGcm,
+                >= 0x1301 and <= 0x1303 => ClientHelloSuites.Tls13,
+                _ => ClientHelloSuites.None,
+            };
+        }
+
+        return found;
+    }
+
+    private static ushort[] DecodeUInt16s(ReadOnlySpan<byte> versions)
     {
         var result = new ushort[versions.Length / 2];
         for (var i = 0; i < result.Length; i++)

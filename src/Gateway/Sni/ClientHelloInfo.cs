@@ -15,8 +15,8 @@ internal sealed class ClientHelloInfo
     /// <summary>supported_versions (RFC 8446 4.2.1) in the client's order; empty when absent (TLS 1.2 and older).</summary>
     public IReadOnlyList<ushort> SupportedVersions { get; init; } = [];
 
-    /// <summary>The cipher suites (IANA numbers) in the client's order.</summary>
-    public IReadOnlyList<ushort> CipherSuites { get; init; } = [];
+    /// <summary>Which AES-GCM suites with ECDHE the client offers for TLS 1.2, and whether it offers a TLS 1.3 suite.</summary>
+    public ClientHelloSuites Suites { get; init; }
 
     /// <summary>ClientHello.legacy_version.</summary>
     public ushort LegacyVersion { get; init; }

@@ -51,7 +51,7 @@ internal static class ClientHelloMessageParser
         {
             return new ClientHelloResult(
                 ClientHelloStatus.Complete,
-                new ClientHelloInfo { LegacyVersion = legacyVersion, RecordBytes = recordBytes, CipherSuites = ClientHelloExtensionParser.DecodeUInt16s(cipherSuites) });
+                new ClientHelloInfo { LegacyVersion = legacyVersion, RecordBytes = recordBytes, Suites = ClientHelloExtensionParser.ReadSuites(cipherSuites) });
         }
 
         if (!reader.TryReadVector16(out var extensions) || !reader.IsEmpty)
