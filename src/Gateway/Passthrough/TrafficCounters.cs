@@ -1,3 +1,5 @@
+using Gateway.Diagnostics;
+
 namespace Gateway.Passthrough;
 
 /// <summary>
@@ -56,17 +58,7 @@ internal sealed class TrafficCounters
     {
         Interlocked.Increment(ref _opened);
         var open = Interlocked.Increment(ref _open);
-        var peak = Volatile.Read(ref _peak);
-        while (open > peak)
-        {
-            var seen = Interlocked.CompareExchange(ref _peak, open, peak);
-            if (seen == peak)
-            {
-                break;
-            }
-
-            peak = seen;
-        }
+        PeakGauge.Raise(ref _peak, open);
     }
 
     public void Closed() => Interlocked.Decrement(ref _open);

@@ -1,3 +1,4 @@
+using Gateway.Diagnostics;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Proxy;
@@ -52,17 +53,7 @@ internal sealed class ProxyRouteCounters
     public void Started()
     {
         var inFlight = Interlocked.Increment(ref _inFlight);
-        var peak = Volatile.Read(ref _peak);
-        while (inFlight > peak)
-        {
-            var seen = Interlocked.CompareExchange(ref _peak, inFlight, peak);
-            if (seen == peak)
-            {
-                break;
-            }
-
-            peak = seen;
-        }
+        PeakGauge.Raise(ref _peak, inFlight);
     }
 
     public void Finished(int status, ForwarderError? error, TimeSpan duration)

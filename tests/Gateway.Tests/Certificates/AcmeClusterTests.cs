@@ -167,29 +167,6 @@ public sealed class AcmeClusterTests
             return null; // created, not yet written
         }
     }
-
-    /// <summary>Advances a fake clock steadily so the ACME loops (which wait on it) make progress.</summary>
-    private sealed class ClockPump : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
-
-        public ClockPump(FakeTimeProvider clock) => _loop = Task.Run(async () =>
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                clock.Advance(TimeSpan.FromMilliseconds(500));
-                await Task.Delay(10);
-            }
-        });
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            await _loop;
-            _stop.Dispose();
-        }
-    }
 }
 
 /// <summary>Pebble, one backend, HAProxy and several gateways (processes or in this process) sharing one certificate store.</summary>

@@ -165,29 +165,6 @@ public sealed class AcmeEndToEndTests
         Assert.Equal("failing", (string?)order["state"]);
         Assert.NotNull((string?)order["nextAttempt"]);
     }
-
-    /// <summary>Advances a fake clock steadily so the ACME polling loop (which waits on it) makes progress.</summary>
-    private sealed class ClockPump : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
-
-        public ClockPump(FakeTimeProvider clock) => _loop = Task.Run(async () =>
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                clock.Advance(TimeSpan.FromMilliseconds(500));
-                await Task.Delay(10);
-            }
-        });
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            await _loop;
-            _stop.Dispose();
-        }
-    }
 }
 
 /// <summary>A Pebble, a backend, and a gateway whose one YARP route's host gets its certificate from that Pebble.</summary>
