@@ -174,12 +174,14 @@ internal sealed partial class AccessLogWriter : BackgroundService
         {
             // A full disk or a file that cannot be opened: the lines are lost and counted, and said once until a write
             // works again, so a full disk is not filled further by the gateway's own log.
-            _metrics.AccessLogDropped(CountLines(_buffer.WrittenSpan));
+            // Said before counted: whoever sees the count can already find the reason.
             if (!_failing)
             {
                 _failing = true;
                 Log.WriteFailed(_logger, config.Path ?? "standard output", e.Message);
             }
+
+            _metrics.AccessLogDropped(CountLines(_buffer.WrittenSpan));
 
             CloseSink();
         }
