@@ -2,13 +2,18 @@ using System.Net;
 
 namespace Gateway.AccessLog;
 
-/// <summary>One line of the access log: an L7 request, or a tunnel (<see cref="Tunnel"/>). Formatted off the I/O threads.</summary>
-internal sealed class AccessLogEntry
+/// <summary>
+/// One line of the access log: an L7 request, or a tunnel (<see cref="Tunnel"/>). A struct formatted at once on the
+/// thread that made it, so nothing of a request outlives the request.
+/// </summary>
+internal readonly struct AccessLogEntry
 {
     public required DateTimeOffset Time { get; init; }
 
     /// <summary>The client after any PROXY header, as the listener saw it.</summary>
-    public required IPEndPoint? Client { get; init; }
+    public required IPAddress? ClientAddress { get; init; }
+
+    public int ClientPort { get; init; }
 
     /// <summary>True for a tunnel: no HTTP fields; <see cref="End"/> says how it ended.</summary>
     public bool Tunnel { get; init; }

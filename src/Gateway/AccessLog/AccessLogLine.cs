@@ -5,7 +5,10 @@ using System.Text.Json;
 
 namespace Gateway.AccessLog;
 
-/// <summary>Turns an entry into one line of the chosen format (docs/operations.md lists every field).</summary>
+/// <summary>
+/// Turns an entry into one line of the chosen format (docs/operations.md lists every field). Not thread-safe: each
+/// thread's <see cref="AccessLogShard"/> has its own.
+/// </summary>
 internal sealed class AccessLogLine : IDisposable
 {
     // "05/Dec/2026:11:09:41 +0000": the same for every line of a second, so formatted once a second.
@@ -14,7 +17,7 @@ internal sealed class AccessLogLine : IDisposable
     private long _dateSecond = long.MinValue;
     private Utf8JsonWriter? _json;
 
-    public void Write(AccessLogEntry entry, AccessLogFormat format, ArrayBufferWriter<byte> output)
+    public void Write(in AccessLogEntry entry, AccessLogFormat format, ArrayBufferWriter<byte> output)
     {
         if (format == AccessLogFormat.Json)
         {
@@ -31,13 +34,13 @@ internal sealed class AccessLogLine : IDisposable
     /// <summary>
     /// nginx's combined line - <c>$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent
     /// "$http_referer" "$http_user_agent"</c> - then name=value fields. A tunnel's request is <c>"TUNNEL sni TCP"</c>.
-    /// Written straight into the buffer: one line per request is formatted on the cores the proxy runs on.
+    /// Written straight into the buffer, on the request's own thread.
     /// </summary>
-    private void WriteCombined(AccessLogEntry entry, ArrayBufferWriter<byte> output)
+    private void WriteCombined(in AccessLogEntry entry, ArrayBufferWriter<byte> output)
     {
-        if (entry.Client is { } client)
+        if (entry.ClientAddress is { } client)
         {
-            Format(output, client.Address);
+            Format(output, client);
         }
         else
         {
@@ -73,9 +76,9 @@ internal sealed class AccessLogLine : IDisposable
         output.Write("\" \""u8);
         Escaped(output, entry.UserAgent, quote: true);
         output.Write("\" client_port="u8);
-        if (entry.Client is { } port)
+        if (entry.ClientAddress is not null)
         {
-            Format(output, port.Port);
+            Format(output, entry.ClientPort);
         }
         else
         {
@@ -127,7 +130,7 @@ internal sealed class AccessLogLine : IDisposable
         return _date.AsSpan(0, _dateLength);
     }
 
-    private void WriteJson(AccessLogEntry entry, ArrayBufferWriter<byte> output)
+    private void WriteJson(in AccessLogEntry entry, ArrayBufferWriter<byte> output)
     {
         if (_json is null)
         {
@@ -144,11 +147,11 @@ internal sealed class AccessLogLine : IDisposable
         entry.Time.UtcDateTime.TryFormat(time, out var written, "yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
         json.WriteString("time"u8, time[..written]);
         json.WriteString("type"u8, entry.Tunnel ? "tunnel"u8 : "request"u8);
-        if (entry.Client is { } client)
+        if (entry.ClientAddress is { } client)
         {
             Span<char> address = stackalloc char[64];
-            json.WriteString("client"u8, client.Address.TryFormat(address, out var length) ? address[..length] : client.Address.ToString());
-            json.WriteNumber("client_port"u8, client.Port);
+            json.WriteString("client"u8, client.TryFormat(address, out var length) ? address[..length] : client.ToString());
+            json.WriteNumber("client_port"u8, entry.ClientPort);
         }
 
         Json(json, "host"u8, entry.Host);

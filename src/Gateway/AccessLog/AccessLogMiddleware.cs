@@ -8,7 +8,7 @@ using Yarp.ReverseProxy.Model;
 
 namespace Gateway.AccessLog;
 
-/// <summary>One access-log line per request on the public listeners, queued when the request is done.</summary>
+/// <summary>One access-log line per request on the public listeners, formatted when the request is done.</summary>
 internal sealed class AccessLogMiddleware(RequestDelegate next, AccessLogWriter writer)
 {
     public async Task InvokeAsync(HttpContext context)
@@ -41,7 +41,8 @@ internal sealed class AccessLogMiddleware(RequestDelegate next, AccessLogWriter 
         return new AccessLogEntry
         {
             Time = at,
-            Client = connection.RemoteIpAddress is { } address ? new System.Net.IPEndPoint(address, connection.RemotePort) : null,
+            ClientAddress = connection.RemoteIpAddress,
+            ClientPort = connection.RemotePort,
             Sni = hello?.ServerName,
             Host = request.Host.Value,
             Method = request.Method,

@@ -8,20 +8,32 @@ using Gateway.Metrics;
 namespace Gateway.AccessLog;
 
 /// <summary>
-/// Writes the access log off the I/O threads: requests and tunnels queue their entry and go on; one background loop
-/// formats and writes. When the sink cannot keep up, entries are dropped and counted, never waited for. A file is
-/// reopened when it was moved or truncated by a rotation (logrotate's create or copytruncate), and on SIGHUP.
+/// Writes the access log off the I/O threads. A request or tunnel formats its line at once into its thread's
+/// <see cref="AccessLogShard"/> and goes on; one background loop takes the shards' lines every 200 ms and writes them.
+/// When the sink cannot keep up, lines are dropped and counted, never waited for. A file is reopened when it was moved
+/// or truncated by a rotation (logrotate's create or copytruncate), and on SIGHUP.
 /// </summary>
+/// <remarks>
+/// Lines are in time order per thread. Across threads, the lines of one 200 ms pause may be out of order, as with
+/// nginx's buffered access log and several workers. docs/benchmarks.md#what-the-access-log-costs says why: an entry
+/// queued for the writer outlived its request, and its gen0 collections.
+/// </remarks>
 internal sealed partial class AccessLogWriter : BackgroundService
 {
-    /// <summary>Entries waiting at most: a few seconds of a busy gateway's lines; past that, lines are dropped.</summary>
-    private const int Capacity = 65_536;
+    /// <summary>A shard hands its buffer over at this size; a file takes lines in writes of this size.</summary>
+    private const int Batch = 64 * 1024;
 
     /// <summary>Writes to standard output stay under PIPE_BUF, so a console log line never lands inside an access line.</summary>
     private const int PipeBuffer = 4096;
 
-    /// <summary>A file takes lines in larger writes: one system call per batch, not per line.</summary>
-    private const int FileBatch = 64 * 1024;
+    /// <summary>
+    /// Buffers in use at most, waiting or being filled: 16 MiB, some 200,000 lines, seconds of a busy gateway's lines.
+    /// Past that, lines are dropped.
+    /// </summary>
+    private const int MaxBuffers = 256;
+
+    /// <summary>Written buffers kept for reuse; after a burst the others go to the collector.</summary>
+    private const int PooledBuffers = 16;
 
     private static readonly TimeSpan RotationCheck = TimeSpan.FromSeconds(1);
 
@@ -31,17 +43,16 @@ internal sealed partial class AccessLogWriter : BackgroundService
     /// </summary>
     private static readonly TimeSpan GatherPause = TimeSpan.FromMilliseconds(200);
 
-    // A request only enqueues (lock-free) and counts; nothing wakes the writer, which looks every GatherPause. A
-    // channel takes a lock per line and wakes its reader, on the cores the proxy runs on.
-    private readonly ConcurrentQueue<AccessLogEntry> _queue = new();
-    private int _queued;
+    // Per writer, not [ThreadStatic]: the shards of two gateways in one process (tests) must not mix their lines.
+    private readonly ThreadLocal<AccessLogShard> _shards = new(() => new AccessLogShard(), trackAllValues: true);
+    private readonly List<ArrayBufferWriter<byte>> _taken = [];
+    private readonly ConcurrentQueue<ArrayBufferWriter<byte>> _pool = new();
+    private int _buffers;
 
     private readonly GenerationStore _generations;
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ArrayBufferWriter<byte> _buffer = new(FileBatch + PipeBuffer);
-    private readonly AccessLogLine _line = new();
     private Stream? _console;
     private Microsoft.Win32.SafeHandles.SafeFileHandle? _file;
     private string? _sinkPath;
@@ -62,24 +73,36 @@ internal sealed partial class AccessLogWriter : BackgroundService
 
     public TimeProvider Time => _time;
 
-    /// <summary>Queues <paramref name="entry"/>; when the queue is full it is dropped and counted.</summary>
-    public void Write(AccessLogEntry entry)
+    /// <summary>Formats <paramref name="entry"/> into this thread's shard; with every buffer in use it is dropped and counted.</summary>
+    public void Write(in AccessLogEntry entry)
     {
-        if (Interlocked.Increment(ref _queued) > Capacity)
+        var format = _generations.Current.Get<AccessLogConfig>().Format;
+        var shard = _shards.Value!;
+        lock (shard)
         {
-            Interlocked.Decrement(ref _queued);
-            _metrics.AccessLogDropped();
-            return;
-        }
+            var lines = shard.Lines ??= Rent();
+            if (lines is null)
+            {
+                _metrics.AccessLogDropped();
+                return;
+            }
 
-        _queue.Enqueue(entry);
+            shard.Line.Write(entry, format, lines);
+            if (lines.WrittenCount >= Batch)
+            {
+                shard.Full.Enqueue(lines);
+                shard.Lines = null;
+            }
+        }
     }
 
     public override void Dispose()
     {
         _hangUp?.Dispose();
         CloseSink();
-        _line.Dispose();
+
+        // The shards stay: a request that ends after the writer stopped still formats into its shard. Their JSON
+        // writers hold nothing but memory.
         base.Dispose();
     }
 
@@ -124,30 +147,70 @@ internal sealed partial class AccessLogWriter : BackgroundService
     private void Drain()
     {
         var config = _generations.Current.Get<AccessLogConfig>();
-        while (_queue.TryDequeue(out var entry))
+        foreach (var shard in _shards.Values)
         {
-            Interlocked.Decrement(ref _queued);
-            _line.Write(entry, config.Format, _buffer);
-            if (_buffer.WrittenCount >= (config.Path is null ? PipeBuffer : FileBatch))
+            lock (shard)
             {
-                Flush(config);
-            }
-        }
+                while (shard.Full.TryDequeue(out var full))
+                {
+                    _taken.Add(full);
+                }
 
-        Flush(config);
+                if (shard.Lines is { } lines)
+                {
+                    _taken.Add(lines);
+                    shard.Lines = null;
+                }
+            }
+
+            // Written outside the lock: the thread goes on into a new buffer meanwhile.
+            foreach (var lines in _taken)
+            {
+                Flush(config, lines);
+            }
+
+            _taken.Clear();
+        }
     }
 
-    private void Flush(AccessLogConfig config)
+    private ArrayBufferWriter<byte>? Rent()
     {
-        if (_buffer.WrittenCount == 0)
+        if (_pool.TryDequeue(out var lines))
         {
-            return;
+            return lines;
         }
 
+        if (Interlocked.Increment(ref _buffers) > MaxBuffers)
+        {
+            Interlocked.Decrement(ref _buffers);
+            return null;
+        }
+
+        // Room for a line of up to 4 KiB past the hand-over size before the buffer grows.
+        return new ArrayBufferWriter<byte>(Batch + PipeBuffer);
+    }
+
+    private void Return(ArrayBufferWriter<byte> lines)
+    {
+        lines.ResetWrittenCount();
+
+        // A buffer that grew for a very long line is not kept: a pooled buffer stays out of the large-object heap.
+        if (lines.Capacity <= Batch + PipeBuffer && _pool.Count < PooledBuffers)
+        {
+            _pool.Enqueue(lines);
+        }
+        else
+        {
+            Interlocked.Decrement(ref _buffers);
+        }
+    }
+
+    private void Flush(AccessLogConfig config, ArrayBufferWriter<byte> lines)
+    {
         try
         {
             Open(config);
-            var data = _buffer.WrittenSpan;
+            var data = lines.WrittenSpan;
             if (_file is not null)
             {
                 // At the file's end as it is now, not where this process last wrote: after a copytruncate the next
@@ -181,13 +244,13 @@ internal sealed partial class AccessLogWriter : BackgroundService
                 Log.WriteFailed(_logger, config.Path ?? "standard output", e.Message);
             }
 
-            _metrics.AccessLogDropped(CountLines(_buffer.WrittenSpan));
+            _metrics.AccessLogDropped(CountLines(lines.WrittenSpan));
 
             CloseSink();
         }
         finally
         {
-            _buffer.ResetWrittenCount();
+            Return(lines);
         }
     }
 

@@ -158,7 +158,8 @@ internal sealed partial class TunnelHandler : IDisposable
                     _accessLog.Write(new AccessLogEntry
                     {
                         Time = at,
-                        Client = client.RemoteEndPoint as IPEndPoint,
+                        ClientAddress = (client.RemoteEndPoint as IPEndPoint)?.Address,
+                        ClientPort = (client.RemoteEndPoint as IPEndPoint)?.Port ?? 0,
                         Tunnel = true,
                         Sni = serverName,
                         BytesIn = session.BytesFromClient,

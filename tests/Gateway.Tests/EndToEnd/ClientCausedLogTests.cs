@@ -80,7 +80,8 @@ public sealed class ClientCausedLogTests
         Assert.True(entries.Count <= 20, $"{entries.Count} lines for {SlowClients} slow clients and 50 requests to a down backend:\n"
             + string.Join('\n', entries.Take(10).Select(e => $"{e.Level} {e.Category} {e.Event.Name}: {e.Message}")));
         Assert.DoesNotContain(entries, e => e.Error is not null);
-        Assert.DoesNotContain(entries, e => e.Level > LogLevel.Information);
+        // Kestrel's own timer running late says the machine is busy, not what a client did.
+        Assert.DoesNotContain(entries, e => e.Level > LogLevel.Information && e.Event.Name != "HeartbeatSlow");
         Assert.Equal(SlowClients, Summaries().Where(e => e.Message.Contains("route app", StringComparison.Ordinal)).Sum(CountOf));
         Assert.Equal(50, Summaries().Where(e => e.Message.Contains("route down", StringComparison.Ordinal)).Sum(CountOf));
         Assert.Contains(Summaries(), e => e.Message.Contains("too slowly", StringComparison.Ordinal));
@@ -144,7 +145,7 @@ public sealed class ClientCausedLogTests
             + string.Join('\n', entries.Take(10).Select(e => $"{e.Level} {e.Category} {e.Event.Name}: {e.Message}")));
         Assert.DoesNotContain(entries, e => e.Error is not null);
         // The one line above Information is the destination's change of state, said once.
-        Assert.Equal(["DestinationDownOnConnect"], entries.Where(e => e.Level > LogLevel.Information).Select(e => e.Event.Name!));
+        Assert.Equal(["DestinationDownOnConnect"], entries.Where(e => e.Level > LogLevel.Information && e.Event.Name != "HeartbeatSlow").Select(e => e.Event.Name!));
         Assert.Contains(Named("ConnectFailed"), e => e.Message.Contains("destination d", StringComparison.Ordinal) && e.Message.Contains("SNI -", StringComparison.Ordinal));
         Assert.Contains(Named("ClusterFull"), e => e.Message.Contains("cluster full", StringComparison.Ordinal));
     }

@@ -14,8 +14,12 @@ public sealed class CounterProbe : IDisposable
     private readonly ConcurrentQueue<(KeyValuePair<string, object?>[] Tags, long Value)> _measurements = new();
 
     public CounterProbe(TestGateway gateway, string instrument)
+        : this(gateway.Services.GetRequiredService<IMeterFactory>(), instrument)
     {
-        var factory = gateway.Services.GetRequiredService<IMeterFactory>();
+    }
+
+    public CounterProbe(IMeterFactory factory, string instrument)
+    {
         _listener.InstrumentPublished = (published, listener) =>
         {
             if (published.Name == instrument && ReferenceEquals(published.Meter.Scope, factory))

@@ -1,0 +1,79 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net;
+using Gateway.AccessLog;
+using Gateway.Configuration;
+using Gateway.Metrics;
+using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.Tests.AccessLog;
+
+/// <summary>The writer's per-thread buffers under contention: every line arrives whole or is counted as dropped.</summary>
+public sealed class AccessLogWriterTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("gateway-access-writer-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Lines_from_many_threads_while_the_writer_takes_them_arrive_whole_in_order_per_thread_or_are_counted()
+    {
+        const int Threads = 8;
+        const int Lines = 25_000;
+        var path = Path.Combine(_directory, "access.log");
+        var (generation, errors) = await ConfigUnderTest.BuildAsync(
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:AccessLog:Path"] = path }).Build(), _directory);
+        Assert.Empty(errors);
+        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+        using var dropped = new CounterProbe(meters, "gateway.access_log.dropped");
+        using var writer = new AccessLogWriter(new GenerationStore(generation!), new GatewayMetrics(meters), TimeProvider.System, NullLogger<AccessLogWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+
+        // Dedicated threads, so each has its own shard for sure; the writer takes lines every 200 ms meanwhile.
+        var threads = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
+        {
+            for (var n = 0; n < Lines; n++)
+            {
+                writer.Write(new AccessLogEntry
+                {
+                    Time = DateTimeOffset.UtcNow,
+                    ClientAddress = IPAddress.Loopback,
+                    ClientPort = 40_000 + t,
+                    Method = "GET",
+                    Target = string.Create(CultureInfo.InvariantCulture, $"/t{t}/{n}"),
+                    Protocol = "HTTP/1.1",
+                    Status = 200,
+                    Duration = TimeSpan.FromMilliseconds(1),
+                });
+                if (n % 1000 == 0)
+                {
+                    Thread.Sleep(1);
+                }
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        await writer.StopAsync(CancellationToken.None);
+
+        var next = new int[Threads];
+        var written = 0;
+        foreach (var line in await File.ReadAllLinesAsync(path))
+        {
+            var fields = line.Split(' ');
+            Assert.True(fields.Length > 12 && fields[0] == "127.0.0.1" && fields[5] == "\"GET" && fields[7] == "HTTP/1.1\"" && fields[8] == "200", line);
+            var target = fields[6].Split('/');
+            var thread = int.Parse(target[1][1..], CultureInfo.InvariantCulture);
+            var n = int.Parse(target[2], CultureInfo.InvariantCulture);
+            Assert.Contains($"client_port={40_000 + thread} ", line, StringComparison.Ordinal);
+            Assert.True(n >= next[thread], $"thread {thread}: line {n} after line {next[thread] - 1}");
+            next[thread] = n + 1;
+            written++;
+        }
+
+        Assert.Equal(Threads * Lines, written + dropped.Total);
+        Assert.True(written >= Lines, $"only {written} lines written, {dropped.Total} dropped");
+    }
+}
