@@ -46,9 +46,9 @@
 #   BENCH_SOURCE=worktree  (head: build the last commit, from `git archive HEAD`, instead of the files in src/ as they are)
 #   BENCH_RETRY_BUDGET=100 (seconds the run may spend waiting out other processes' load and measuring a disturbed wrk
 #                           run again; the machine may be shared - each run's "other processes' CPU" is recorded)
-#   BENCH_BODIES=4s        (each wrk run of the 10 KiB and 1 MiB body workloads; full and mixed handshakes use
-#                           BENCH_CLOSE)
-#   BENCH_H2=4s  BENCH_H2_CLIENTS=10  BENCH_H2_STREAMS=10
+#   BENCH_HANDSHAKES=3s    (each wrk run of the full and mixed handshake workloads)
+#   BENCH_BODIES=3s        (each wrk run of the 10 KiB and 1 MiB body workloads)
+#   BENCH_H2=3s  BENCH_H2_CLIENTS=10  BENCH_H2_STREAMS=10
 #                          (each h2load run; its connections, and the streams each keeps in flight)
 #   BENCH_MIX_FULL=0.5     (share of the mixed workload's handshakes made full; the rest resume)
 set -euo pipefail
@@ -67,8 +67,9 @@ KEEP_WORKDIR=${BENCH_KEEP_WORKDIR:-0}
 SOURCE=${BENCH_SOURCE:-worktree}
 RETRY_BUDGET=${BENCH_RETRY_BUDGET:-100}
 JIT_WARMUP=${BENCH_JIT_WARMUP:-12}
-BODIES=${BENCH_BODIES:-4s}
-H2=${BENCH_H2:-4s}
+HANDSHAKES=${BENCH_HANDSHAKES:-3s}
+BODIES=${BENCH_BODIES:-3s}
+H2=${BENCH_H2:-3s}
 H2_CLIENTS=${BENCH_H2_CLIENTS:-10}
 H2_STREAMS=${BENCH_H2_STREAMS:-10}
 MIX_FULL=${BENCH_MIX_FULL:-0.5}
@@ -378,7 +379,7 @@ flag_wrk() { # print wrk's (or h2load's) error lines as they happen (report.py l
   while IFS= read -r line; do log "WARNING: $what: $line"; done < <(grep -E '^requests: ' "$file" | grep -vE ' 0 failed, 0 errored, 0 timeout' || true)
 }
 
-declare -A DUR=([keepalive]=$KEEPALIVE [close]=$CLOSE [full]=$CLOSE [mixed]=$CLOSE [body-10k]=$BODIES [body-1m]=$BODIES
+declare -A DUR=([keepalive]=$KEEPALIVE [close]=$CLOSE [full]=$HANDSHAKES [mixed]=$HANDSHAKES [body-10k]=$BODIES [body-1m]=$BODIES
                 [h2]=$H2 [h2-10k]=$H2)
 
 # command_for WORKLOAD CONTENDER OUT: the command that measures WORKLOAD against CONTENDER, in CMD (OUT: raw file stem).
@@ -510,6 +511,7 @@ BIG_KIND=random bytes from /dev/urandom
 CERT=self-signed ECDSA P-256 for *.dyb.test (TLS 1.2 with the nginx anchors, whose default stops there; TLS 1.3 with Gateway L7; resumption on, as by default, which keeps one OpenSSL context per certificate; wrk and h2load keep each connection's session across reconnects, so their new connections resume wherever the server allows, except where bench/lib/tls_session_shim.so drops the session)
 GATEWAY=commit $commit$dirty, dotnet publish -c Release, Server GC
 ANCHORS=shared/reference configs unchanged: HAProxy nbthread 1, nginx worker_processes 1
+HANDSHAKES=$HANDSHAKES
 BODIES=$BODIES
 BODY_10K_BYTES=${BODY_BYTES[10k]}
 BODY_1M_BYTES=${BODY_BYTES[1m]}
@@ -526,8 +528,8 @@ EOF
 # ------------------------------------------------------------------ main
 
 [[ $(id -u) == 0 ]] || { echo "run as root (installs packages, edits /etc/hosts)" >&2; exit 1; }
-[[ $KEEPALIVE =~ ^[0-9]+s$ && $CLOSE =~ ^[0-9]+s$ && $BODIES =~ ^[0-9]+s$ && $H2 =~ ^[1-9][0-9]*s$ ]] ||
-  { echo "BENCH_KEEPALIVE, BENCH_CLOSE, BENCH_BODIES and BENCH_H2 are seconds, like 8s" >&2; exit 1; }
+[[ $KEEPALIVE =~ ^[0-9]+s$ && $CLOSE =~ ^[0-9]+s$ && $HANDSHAKES =~ ^[0-9]+s$ && $BODIES =~ ^[0-9]+s$ && $H2 =~ ^[1-9][0-9]*s$ ]] ||
+  { echo "BENCH_KEEPALIVE, BENCH_CLOSE, BENCH_HANDSHAKES, BENCH_BODIES and BENCH_H2 are seconds, like 8s" >&2; exit 1; }
 [[ $H2_CLIENTS =~ ^[1-9][0-9]*$ && $H2_STREAMS =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_H2_CLIENTS and BENCH_H2_STREAMS are counts" >&2; exit 1; }
 [[ $MIX_FULL =~ ^(0(\.[0-9]+)?|1(\.0+)?)$ ]] || { echo "BENCH_MIX_FULL is a share between 0 and 1, like 0.5" >&2; exit 1; }
 rm -rf "$RAW"
@@ -592,7 +594,7 @@ done
 
 # The added L7 workloads. wrk's Connection: close runs above resume wherever the server allows (their L7 table is the
 # "resumed" column); these make the same runs with every handshake full, and with BENCH_MIX_FULL of them full.
-log "L7 new TLS connections, full and mixed handshakes: $ROUNDS rounds x 2 x ${#L7_CONTENDERS[@]} contenders x $CLOSE"
+log "L7 new TLS connections, full and mixed handshakes: $ROUNDS rounds x 2 x ${#L7_CONTENDERS[@]} contenders x $HANDSHAKES"
 for c in "${L7_CONTENDERS[@]}"; do # warm-up, and a count of what plain wrk resumes against each
   if [[ -n $SHIM ]]; then
     timeout 30 env LD_PRELOAD="$SHIM" TLS_FULL_SHARE=0 wrk -t2 -c"$CONNECTIONS" -d1s -H 'Connection: close' "${URL[$c]}" > "$RAW/resumption.$c.txt" 2>&1 || true

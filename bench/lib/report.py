@@ -399,8 +399,8 @@ def main():
     ka = {"l4": keepalive, "l7": keepalive}
     downloads = load_downloads(raw, problems, int(params.get("BIG_BYTES", "0")))
     idle = load_idle(raw, problems)
-    full = load_wrk(raw, "full", seconds(params.get("CLOSE")), problems)
-    mixed = load_wrk(raw, "mixed", seconds(params.get("CLOSE")), problems)
+    full = load_wrk(raw, "full", seconds(params.get("HANDSHAKES")), problems)
+    mixed = load_wrk(raw, "mixed", seconds(params.get("HANDSHAKES")), problems)
     resumption = load_resumption(raw)
     bodies = {b: load_wrk(raw, f"body-{b}", seconds(params.get("BODIES")), problems) for b in ("10k", "1m")}
     h2 = {w: load_wrk(raw, w, seconds(params.get("H2")), problems, ext="h2load") for w in ("h2", "h2-10k")}
@@ -464,11 +464,11 @@ def main():
              " / ".join(fnum(r["kb"], 2) for r in idle.get(x, {}).get("rounds", []))]
             for x in ["haproxy-l4", "gateway-l4"]]),
         "",
-        f"## New TLS connections, L7: full handshakes (the same wrk, with `tls_session_shim.so` preloaded and `TLS_FULL_SHARE=1`)",
+        f"## New TLS connections, L7: full handshakes (`wrk -t2 -c{c} -d{params.get('HANDSHAKES', '?')} --latency -H 'Connection: close'` with `tls_session_shim.so` preloaded and `TLS_FULL_SHARE=1`)",
         "",
         wrk_table(full, L7, L7_REFS, "conn/s", "nginx-l7"),
         "",
-        f"## New TLS connections, L7: mixed (`TLS_FULL_SHARE={params.get('MIX_FULL', '?')}`: that share of the handshakes full, the rest resumed)",
+        f"## New TLS connections, L7: mixed (the same with `TLS_FULL_SHARE={params.get('MIX_FULL', '?')}`: that share of the handshakes full, the rest resumed)",
         "",
         wrk_table(mixed, L7, L7_REFS, "conn/s", "nginx-l7"),
         "",
