@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh - side-by-side benchmark of Gateway against the setup it replaces, everything on loopback.
 #
-#   bench/run.sh            as root, from any folder; about 12 minutes on 2 cores (14 at most when other processes
+#   bench/run.sh            as root, from any folder; about 13 minutes on 2 cores (15 at most when other processes
 #                           disturb it: see BENCH_RETRY_BUDGET)
 #
 # What runs (all at once, each on its own loopback port; configs in bench/conf/, @DIR@ = a temp work dir):
