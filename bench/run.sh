@@ -195,10 +195,10 @@ make_files() {
     -addext "subjectAltName=DNS:*.dyb.test,DNS:exchange.dyb.test,DNS:autodiscover.dyb.test,DNS:app.dyb.test" \
     -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2> "$WORK/openssl.log"
   timeout 60 head -c $((BIG_MB * 1024 * 1024)) /dev/urandom > "$WORK/big.bin"
-  # nginx workers run as nobody: they read big.bin; the key is read by the (root) master and Gateway only.
   # The L7 body workloads' responses, served by the anchor backend's /big location as /big.10k and /big.1m.
   local b
   for b in "${!BODY_BYTES[@]}"; do head -c "${BODY_BYTES[$b]}" /dev/urandom > "$WORK/big.bin.$b"; done
+  # nginx workers run as nobody: they read big.bin*; the key is read by the (root) master and Gateway only.
   chmod 755 "$WORK"
   chmod 644 "$WORK"/big.bin* "$WORK/cert.pem"
   local f
