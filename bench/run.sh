@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh - side-by-side benchmark of Gateway against the setup it replaces, everything on loopback.
 #
-#   bench/run.sh            as root, from any folder; about 8 minutes on 2 cores (10 at most when other processes
+#   bench/run.sh            as root, from any folder; about 13 minutes on 2 cores (15 at most when other processes
 #                           disturb it: see BENCH_RETRY_BUDGET)
 #
 # What runs (all at once, each on its own loopback port; configs in bench/conf/, @DIR@ = a temp work dir):
@@ -14,11 +14,23 @@
 #                                  as nginx-l7.conf's is
 #   Gateway, log   127.0.0.1:7444  the same with its access log on (Combined, to a file): L7 keep-alive only, for
 #                                  what the log costs (gateway.json with ports, log and store changed by make_files)
-# The first three files are the anchors from shared/reference, copied unchanged.
+#   nginx L7, h2   127.0.0.1:8445  nginx-l7.conf with `http2` on its listener (and its own pid and error log), for
+#                                  the HTTP/2 workload: the anchor does not offer h2
+#   HAProxy, h2    127.0.0.1:8446  haproxy-l4.cfg with its frontend on 8446 and its default backend on 8445: the
+#                                  HAProxy -> nginx path for HTTP/2 (a second HAProxy process, nbthread 1 like the first)
+# The first three files are the anchors from shared/reference, copied unchanged; the two h2 configs are made from them
+# by make_files with only the lines named above changed. The 10 KiB and 1 MiB bodies are files next to big.bin
+# (big.bin.10k, big.bin.1m), which the anchor backend's `location /big { alias .../big.bin; }` serves as /big.10k and
+# /big.1m, so every L7 contender reaches them through its unchanged route to 9080.
 #
-# Steps: install missing tools (apt-get) -> dotnet publish src/Gateway -c Release -> ECDSA P-256 cert for *.dyb.test and
-# big.bin (random bytes) in the work dir -> start everything -> check every URL answers the right body -> idle tunnels ->
-# warm-up -> keep-alive wrk -> Connection: close wrk -> large downloads -> bench/results/latest.md.
+# Steps: install missing tools (apt-get) -> dotnet publish src/Gateway -c Release -> ECDSA P-256 cert for *.dyb.test,
+# big.bin and the 10 KiB / 1 MiB bodies (random bytes) in the work dir, bench/lib/tls_session_shim.so (cc) -> start
+# everything -> check every URL answers the right body -> idle tunnels -> warm-up -> keep-alive wrk -> Connection: close
+# wrk -> large downloads -> L7 full and mixed handshakes (wrk with the shim) -> L7 10 KiB / 1 MiB bodies (wrk) -> L7
+# HTTP/2 (h2load) -> bench/results/latest.md.
+# wrk (and h2load) keep each connection's TLS session across reconnects, so the Connection: close runs resume wherever
+# the server allows. The shim, preloaded into wrk, drops the session before a chosen share of the handshakes and counts
+# the handshakes the server resumed: 1 for the full-handshake workload, BENCH_MIX_FULL for the mixed one.
 # Every measurement is taken BENCH_ROUNDS times with the contenders alternated (A B C A B C ...); the report gives medians.
 # Raw outputs (every wrk/curl/python result) stay in bench/results/raw/. Everything started is stopped on exit, even on
 # failure or Ctrl-C. docs/benchmarks.md explains each workload and the targets.
@@ -34,6 +46,11 @@
 #   BENCH_SOURCE=worktree  (head: build the last commit, from `git archive HEAD`, instead of the files in src/ as they are)
 #   BENCH_RETRY_BUDGET=100 (seconds the run may spend waiting out other processes' load and measuring a disturbed wrk
 #                           run again; the machine may be shared - each run's "other processes' CPU" is recorded)
+#   BENCH_HANDSHAKES=3s    (each wrk run of the full and mixed handshake workloads)
+#   BENCH_BODIES=3s        (each wrk run of the 10 KiB and 1 MiB body workloads)
+#   BENCH_H2=3s  BENCH_H2_CLIENTS=10  BENCH_H2_STREAMS=10
+#                          (each h2load run; its connections, and the streams each keeps in flight)
+#   BENCH_MIX_FULL=0.5     (share of the mixed workload's handshakes made full; the rest resume)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -50,9 +67,16 @@ KEEP_WORKDIR=${BENCH_KEEP_WORKDIR:-0}
 SOURCE=${BENCH_SOURCE:-worktree}
 RETRY_BUDGET=${BENCH_RETRY_BUDGET:-100}
 JIT_WARMUP=${BENCH_JIT_WARMUP:-12}
+HANDSHAKES=${BENCH_HANDSHAKES:-3s}
+BODIES=${BENCH_BODIES:-3s}
+H2=${BENCH_H2:-3s}
+H2_CLIENTS=${BENCH_H2_CLIENTS:-10}
+H2_STREAMS=${BENCH_H2_STREAMS:-10}
+MIX_FULL=${BENCH_MIX_FULL:-0.5}
 BUSY=15 # a wrk run during which other processes took this % of the machine's CPU or more is measured again
 HOSTS_LINE="127.0.0.1 exchange.dyb.test autodiscover.dyb.test app.dyb.test"
-LISTEN_PORTS=(9443 9080 8443 8444 7443 7080 7444 7081)
+LISTEN_PORTS=(9443 9080 8443 8444 7443 7080 7444 7081 8445 8446)
+SHIM="" # the built tls_session_shim.so, once make_files has built it
 
 # Contenders: the URL wrk fetches, and (filled in once started) the processes whose CPU is the proxy's.
 CONTENDERS=(direct haproxy-l4 gateway-l4 nginx-l7 gateway-l7 haproxy-nginx)
@@ -64,7 +88,12 @@ declare -A URL=(
   [gateway-l7]=https://app.dyb.test:7443/
   [haproxy-nginx]=https://app.dyb.test:8443/
   [gateway-l7-log]=https://app.dyb.test:7444/
+  [nginx-l7-h2]=https://app.dyb.test:8445/
+  [haproxy-nginx-h2]=https://app.dyb.test:8446/
 )
+L7_CONTENDERS=(nginx-l7 gateway-l7 haproxy-nginx)
+H2_CONTENDERS=(nginx-l7-h2 gateway-l7 haproxy-nginx-h2)
+declare -A BODY_BYTES=([10k]=10240 [1m]=1048576)
 declare -A BODY=([direct]=exchange-ok [haproxy-l4]=exchange-ok [gateway-l4]=exchange-ok
                  [nginx-l7]=app-ok [gateway-l7]=app-ok [haproxy-nginx]=app-ok [gateway-l7-log]=app-ok)
 declare -A PIDS=()
@@ -107,7 +136,20 @@ install_missing() {
     command -v "${tool%%:*}" > /dev/null || missing+=("${tool#*:}")
   done
   command -v dotnet > /dev/null || die "dotnet (the .NET 10 SDK) is required"
-  ((${#missing[@]})) || return 0
+  # Only the workloads that need them go without these; the report marks their cells "failed".
+  local optional=()
+  for tool in h2load:nghttp2-client cc:gcc; do
+    command -v "${tool%%:*}" > /dev/null || optional+=("${tool#*:}")
+  done
+  [[ -e /usr/include/dlfcn.h ]] || optional+=(libc6-dev)
+  if ((${#missing[@]})); then apt_install 1 "${missing[@]}"; fi
+  if ((${#optional[@]})); then apt_install 0 "${optional[@]}"; fi
+}
+
+apt_install() { # apt_install REQUIRED PACKAGE...: dies on failure when REQUIRED is 1, else warns
+  local required=$1
+  shift
+  local missing=("$@")
   log "installing ${missing[*]}"
   # Keep the packages' own services (nginx on :80) from starting: this benchmark starts its own daemons.
   local policy=0
@@ -120,7 +162,8 @@ install_missing() {
   local ok=1
   DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq "${missing[@]}" > /dev/null || ok=0
   if ((policy)); then rm -f /usr/sbin/policy-rc.d; fi
-  ((ok)) || die "apt-get install ${missing[*]} failed"
+  if ((!ok && required)); then die "apt-get install ${missing[*]} failed"; fi
+  if ((!ok)); then warn "apt-get install ${missing[*]} failed: the workloads that need them will show as failed"; fi
 }
 
 check_ports_free() {
@@ -152,13 +195,31 @@ make_files() {
     -addext "subjectAltName=DNS:*.dyb.test,DNS:exchange.dyb.test,DNS:autodiscover.dyb.test,DNS:app.dyb.test" \
     -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2> "$WORK/openssl.log"
   timeout 60 head -c $((BIG_MB * 1024 * 1024)) /dev/urandom > "$WORK/big.bin"
-  # nginx workers run as nobody: they read big.bin; the key is read by the (root) master and Gateway only.
+  # The L7 body workloads' responses, served by the anchor backend's /big location as /big.10k and /big.1m.
+  local b
+  for b in "${!BODY_BYTES[@]}"; do head -c "${BODY_BYTES[$b]}" /dev/urandom > "$WORK/big.bin.$b"; done
+  # nginx workers run as nobody: they read big.bin*; the key is read by the (root) master and Gateway only.
   chmod 755 "$WORK"
-  chmod 644 "$WORK/big.bin" "$WORK/cert.pem"
+  chmod 644 "$WORK"/big.bin* "$WORK/cert.pem"
   local f
   for f in backend-nginx.conf nginx-l7.conf haproxy-l4.cfg gateway.json; do
     sed "s|@DIR@|$WORK|g" "$BENCH/conf/$f" > "$WORK/$f"
   done
+  # HTTP/2: the anchor nginx L7 with http2 on its listener, on its own port, and an HAProxy L4 in front of it; every
+  # other line as in the anchors.
+  sed -e "s|@DIR@|$WORK|g" -e 's|listen 127.0.0.1:8444 ssl;|listen 127.0.0.1:8445 ssl http2;|' \
+    -e 's|l7-nginx.pid|l7-h2-nginx.pid|' -e 's|l7-error.log|l7-h2-error.log|' "$BENCH/conf/nginx-l7.conf" > "$WORK/nginx-l7-h2.conf"
+  sed -e 's|bind 127.0.0.1:8443$|bind 127.0.0.1:8446|' -e 's|server npm01 127.0.0.1:8444$|server npm01 127.0.0.1:8445|' \
+    "$BENCH/conf/haproxy-l4.cfg" > "$WORK/haproxy-l4-h2.cfg"
+  grep -q 'listen 127.0.0.1:8445 ssl http2;' "$WORK/nginx-l7-h2.conf" && grep -q 'l7-h2-error.log' "$WORK/nginx-l7-h2.conf" ||
+    die "nginx-l7-h2.conf: the listener was not changed"
+  grep -q 'bind 127.0.0.1:8446' "$WORK/haproxy-l4-h2.cfg" && grep -q 'server npm01 127.0.0.1:8445' "$WORK/haproxy-l4-h2.cfg" ||
+    die "haproxy-l4-h2.cfg: the frontend or the backend was not changed"
+  if timeout 60 cc -shared -fPIC -O2 -Wall -o "$WORK/tls_session_shim.so" "$BENCH/lib/tls_session_shim.c" > "$WORK/shim-build.log" 2>&1; then
+    SHIM=$WORK/tls_session_shim.so
+  else
+    warn "bench/lib/tls_session_shim.c did not build ($(head -c 200 "$WORK/shim-build.log")): no full or mixed handshake figures"
+  fi
   # The second Gateway: its own ports, store and no admin listener, and its access log on.
   sed -e "s|@DIR@|$WORK|g" -e 's|127.0.0.1:7443|127.0.0.1:7444|' -e 's|"Http": "127.0.0.1:7080"|"Http": "127.0.0.1:7081", "Admin": "off"|' \
     -e 's|gateway-certs|gateway-log-certs|' -e "s|\"AccessLog\": { \"Enabled\": false }|\"AccessLog\": { \"Enabled\": true, \"Path\": \"$WORK/access.log\" }|" \
@@ -224,12 +285,25 @@ start_backends() {
   for i in $(seq 1 25); do [[ -n $(children "$L7") ]] && break; sleep 0.2; done
   [[ -n $(children "$L7") ]] || die "nginx L7 has no worker process"
   L7_ALL="$L7 $(children "$L7")"
+  start nginx-l7-h2 nginx -e "$WORK/l7-h2-startup.log" -c "$WORK/nginx-l7-h2.conf" -g 'daemon off;'
+  L7H2=$LAST_PID
+  wait_port 8445 "$L7H2" nginx-l7-h2
+  for i in $(seq 1 25); do [[ -n $(children "$L7H2") ]] && break; sleep 0.2; done
+  [[ -n $(children "$L7H2") ]] || die "nginx L7 (h2) has no worker process"
+  L7H2_ALL="$L7H2 $(children "$L7H2")"
 }
 
 start_haproxy() {
   start haproxy haproxy -db -f "$WORK/haproxy-l4.cfg"
   HAPROXY=$LAST_PID
   wait_port 8443 "$HAPROXY" haproxy
+  set_pids
+}
+
+start_haproxy_h2() {
+  start haproxy-h2 haproxy -db -f "$WORK/haproxy-l4-h2.cfg"
+  HAPROXY_H2=$LAST_PID
+  wait_port 8446 "$HAPROXY_H2" haproxy-h2
   set_pids
 }
 
@@ -249,7 +323,8 @@ start_gateway_log() {
 
 set_pids() { # the processes whose CPU counts as each contender's proxy CPU
   PIDS=([direct]="" [haproxy-l4]=${HAPROXY:-} [gateway-l4]=${GATEWAY:-} [nginx-l7]=$L7_ALL [gateway-l7]=${GATEWAY:-}
-        [haproxy-nginx]="${HAPROXY:-} $L7_ALL" [gateway-l7-log]=${GATEWAY_LOG:-})
+        [haproxy-nginx]="${HAPROXY:-} $L7_ALL" [gateway-l7-log]=${GATEWAY_LOG:-}
+        [nginx-l7-h2]=$L7H2_ALL [haproxy-nginx-h2]="${HAPROXY_H2:-} $L7H2_ALL")
 }
 
 check_urls() {
@@ -259,6 +334,20 @@ check_urls() {
     [[ $body == "${BODY[$c]}" ]] || die "$c: ${URL[$c]} answered '$body', expected '${BODY[$c]}'"
   done
   log "every URL answers with the expected body"
+}
+
+check_added_urls() { # the added workloads' URLs; a wrong answer is reported, and their cells will show it
+  local c b got
+  for c in "${L7_CONTENDERS[@]}"; do
+    for b in "${!BODY_BYTES[@]}"; do
+      got=$(timeout 20 curl -sk --max-time 15 -o /dev/null -w '%{http_code} %{size_download}' "${URL[$c]}big.$b") || true
+      [[ $got == "200 ${BODY_BYTES[$b]}" ]] || warn "$c: ${URL[$c]}big.$b answered '$got', expected '200 ${BODY_BYTES[$b]}'"
+    done
+  done
+  for c in "${H2_CONTENDERS[@]}"; do
+    got=$(timeout 20 curl -sk --http2 --max-time 15 -o /dev/null -w '%{http_code} %{http_version} %{size_download}' "${URL[$c]}") || true
+    [[ $got == "200 2 7" ]] || warn "$c: ${URL[$c]} over h2 answered '$got', expected '200 2 7' (status, HTTP version, bytes)"
+  done
 }
 
 # ------------------------------------------------------------------ measurements
@@ -284,28 +373,63 @@ quiet_check() { # warn when something else is using the machine: its figures wou
   ((share < 10)) || warn "other processes are using ${share}% of the CPU right now: figures will be noisy (see ps)"
 }
 
-flag_wrk() { # print wrk's error lines as they happen (report.py lists them too)
+flag_wrk() { # print wrk's (or h2load's) error lines as they happen (report.py lists them too)
   local file=$1 what=$2 line
   while IFS= read -r line; do log "WARNING: $what: ${line# *}"; done < <(grep -E 'Non-2xx|Socket errors' "$file" || true)
+  while IFS= read -r line; do log "WARNING: $what: $line"; done < <(grep -E '^requests: ' "$file" | grep -vE ' 0 failed, 0 errored, 0 timeout' || true)
 }
 
-# measure_wrk WORKLOAD CONTENDER ROUND [wrk args...]: one wrk run; its output, the proxy's CPU ticks and the other
-# processes' CPU ticks go to raw/.
-measure_wrk() {
+declare -A DUR=([keepalive]=$KEEPALIVE [close]=$CLOSE [full]=$HANDSHAKES [mixed]=$HANDSHAKES [body-10k]=$BODIES [body-1m]=$BODIES
+                [h2]=$H2 [h2-10k]=$H2)
+
+# command_for WORKLOAD CONTENDER OUT: the command that measures WORKLOAD against CONTENDER, in CMD (OUT: raw file stem).
+command_for() {
+  local w=$1 c=$2 out=$3 d=${DUR[$1]}
+  local -a wrk=(wrk -t2 -c"$CONNECTIONS" -d"$d" --latency)
+  case $w in
+    keepalive) CMD=("${wrk[@]}" "${URL[$c]}") ;;
+    close) CMD=("${wrk[@]}" -H 'Connection: close' "${URL[$c]}") ;;
+    full) CMD=(env LD_PRELOAD="$SHIM" TLS_FULL_SHARE=1 "${wrk[@]}" -H 'Connection: close' "${URL[$c]}") ;;
+    mixed) CMD=(env LD_PRELOAD="$SHIM" TLS_FULL_SHARE="$MIX_FULL" "${wrk[@]}" -H 'Connection: close' "${URL[$c]}") ;;
+    body-*) CMD=("${wrk[@]}" "${URL[$c]}big.${w#body-}") ;;
+    h2 | h2-*)
+      local path=""
+      [[ $w == h2-* ]] && path=big.${w#h2-}
+      CMD=(h2load -t2 -c"$H2_CLIENTS" -m"$H2_STREAMS" -D"${d%s}" --log-file="$out.h2log" "${URL[$c]}$path") ;;
+    *) die "no command for workload $w" ;;
+  esac
+}
+
+# measure WORKLOAD CONTENDER ROUND: one wrk or h2load run; its output, the proxy's CPU ticks and the other processes'
+# CPU ticks go to raw/. A tool that fails leaves its output (or none) there, and the report marks the cell failed.
+measure() {
   local workload=$1 c=$2 n=$3
-  shift 3
-  local out="$RAW/$workload.$c.$n" dur=$KEEPALIVE before=0 foreign_before
-  [[ $workload == close ]] && dur=$CLOSE
+  local out="$RAW/$workload.$c.$n" dur=${DUR[$1]} before=0 foreign_before ext=wrk rc=0 rate
+  [[ $workload == h2* ]] && ext=h2load
   local -a pids
   read -r -a pids <<< "${PIDS[$c]}"
+  command_for "$workload" "$c" "$out"
+  if [[ ($workload == full || $workload == mixed) && -z $SHIM ]]; then
+    echo "not run: bench/lib/tls_session_shim.c did not build" > "$out.$ext"
+    warn "$workload $c round $n: not run, the session shim did not build"
+    return 0
+  fi
   if ((${#pids[@]})); then before=$(cpu_ticks "${pids[@]}"); fi
   foreign_before=$(foreign_ticks)
-  timeout $((${dur%s} + 60)) wrk -t2 -c"$CONNECTIONS" -d"$dur" --latency "$@" "${URL[$c]}" > "$out.wrk" 2>&1 ||
-    warn "wrk exited with $? for $workload $c round $n"
+  timeout $((${dur%s} + 60)) "${CMD[@]}" > "$out.$ext" 2>&1 || rc=$?
   if ((${#pids[@]})); then echo $(($(cpu_ticks "${pids[@]}") - before)) > "$out.cpu"; fi
   echo $(($(foreign_ticks) - foreign_before)) > "$out.foreign"
-  flag_wrk "$out.wrk" "$workload $c round $n"
-  log "$workload $c round $n: $(awk '/Requests\/sec/{print $2}' "$out.wrk") req/s"
+  ((rc == 0)) || warn "$workload $c round $n: ${ext} exited with $rc (raw/${out##*/}.$ext)"
+  if [[ $ext == h2load ]]; then # h2load prints no percentiles: they come from its per-request log, then dropped
+    python3 "$BENCH/lib/h2load_latency.py" "$out.h2log" > "$out.lat" 2>> "$out.$ext" ||
+      warn "$workload $c round $n: no latencies from h2load's log"
+    rm -f "$out.h2log"
+    rate=$(sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' "$out.$ext")
+  else
+    rate=$(awk '/Requests\/sec/{print $2}' "$out.$ext")
+  fi
+  flag_wrk "$out.$ext" "$workload $c round $n"
+  log "$workload $c round $n: ${rate:-no} req/s"
 }
 
 wait_quiet() { # until other processes use less than BUSY% of the CPU for a second, within the retry budget
@@ -318,18 +442,19 @@ wait_quiet() { # until other processes use less than BUSY% of the CPU for a seco
   done
 }
 
-# run_wrk: measure_wrk, and once more after waiting for quiet when other processes disturbed it (within the budget).
-run_wrk() {
-  local workload=$1 c=$2 n=$3 dur=$KEEPALIVE share t0
-  [[ $workload == close ]] && dur=$CLOSE
-  measure_wrk "$@"
+# run_load WORKLOAD CONTENDER ROUND: measure, and once more after waiting for quiet when other processes disturbed it
+# (within the budget).
+run_load() {
+  local workload=$1 c=$2 n=$3 dur=${DUR[$1]} share t0
+  measure "$@"
+  [[ -e $RAW/$workload.$c.$n.foreign ]] || return 0
   share=$(foreign_share 0 "$(< "$RAW/$workload.$c.$n.foreign")" "${dur%s}")
   if ((share >= BUSY && RETRY_BUDGET > 0)); then
     log "$workload $c round $n: other processes took ${share}% of the CPU meanwhile; measuring again when quiet"
     echo "$workload $c round $n: other processes took ${share}% of the CPU; measured again" >> "$RAW/retries.txt"
     wait_quiet
     t0=$SECONDS
-    measure_wrk "$@"
+    measure "$@"
     RETRY_BUDGET=$((RETRY_BUDGET - (SECONDS - t0)))
   fi
 }
@@ -357,7 +482,8 @@ run_download() {
 
 collect_logs() { # copy the daemons' logs to raw/ and flag any that are not empty
   local f
-  for f in gateway.log gateway-log.log haproxy.log backend.log nginx-l7.log backend-error.log l7-error.log; do
+  for f in gateway.log gateway-log.log haproxy.log backend.log nginx-l7.log backend-error.log l7-error.log \
+    haproxy-h2.log nginx-l7-h2.log l7-h2-error.log; do
     [[ -s $WORK/$f ]] || continue
     cp "$WORK/$f" "$RAW/$f"
     warn "$f has $(wc -l < "$WORK/$f") lines (raw/$f), first: $(head -c 200 "$WORK/$f" | head -1)"
@@ -382,9 +508,19 @@ WRK_THREADS=2
 TUNNELS=$TUNNELS
 BIG_BYTES=$((BIG_MB * 1024 * 1024))
 BIG_KIND=random bytes from /dev/urandom
-CERT=self-signed ECDSA P-256 for *.dyb.test (TLS 1.2 with the nginx anchors, whose default stops there; TLS 1.3 with Gateway L7; resumption on, as by default, which keeps one OpenSSL context per certificate; wrk itself never resumes, so every connection is a full handshake)
+CERT=self-signed ECDSA P-256 for *.dyb.test (TLS 1.2 with the nginx anchors, whose default stops there; TLS 1.3 with Gateway L7; resumption on, as by default, which keeps one OpenSSL context per certificate; wrk and h2load keep each connection's session across reconnects, so their new connections resume wherever the server allows, except where bench/lib/tls_session_shim.so drops the session)
 GATEWAY=commit $commit$dirty, dotnet publish -c Release, Server GC
 ANCHORS=shared/reference configs unchanged: HAProxy nbthread 1, nginx worker_processes 1
+HANDSHAKES=$HANDSHAKES
+BODIES=$BODIES
+BODY_10K_BYTES=${BODY_BYTES[10k]}
+BODY_1M_BYTES=${BODY_BYTES[1m]}
+H2=$H2
+H2_CLIENTS=$H2_CLIENTS
+H2_STREAMS=$H2_STREAMS
+H2_THREADS=2
+MIX_FULL=$MIX_FULL
+H2_ANCHORS=nginx-l7.conf with http2 on its listener (port 8445) and haproxy-l4.cfg with its frontend on 8446 and its backend on 8445, made by run.sh; Gateway offers h2 by ALPN on 7443 as it is
 RETRY=a wrk run during which other processes took >= $BUSY% of the CPU is measured again when quiet, within $RETRY_BUDGET s
 EOF
 }
@@ -392,7 +528,10 @@ EOF
 # ------------------------------------------------------------------ main
 
 [[ $(id -u) == 0 ]] || { echo "run as root (installs packages, edits /etc/hosts)" >&2; exit 1; }
-[[ $KEEPALIVE =~ ^[0-9]+s$ && $CLOSE =~ ^[0-9]+s$ ]] || { echo "BENCH_KEEPALIVE and BENCH_CLOSE are seconds, like 8s" >&2; exit 1; }
+[[ $KEEPALIVE =~ ^[0-9]+s$ && $CLOSE =~ ^[0-9]+s$ && $HANDSHAKES =~ ^[0-9]+s$ && $BODIES =~ ^[0-9]+s$ && $H2 =~ ^[1-9][0-9]*s$ ]] ||
+  { echo "BENCH_KEEPALIVE, BENCH_CLOSE, BENCH_HANDSHAKES, BENCH_BODIES and BENCH_H2 are seconds, like 8s" >&2; exit 1; }
+[[ $H2_CLIENTS =~ ^[1-9][0-9]*$ && $H2_STREAMS =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_H2_CLIENTS and BENCH_H2_STREAMS are counts" >&2; exit 1; }
+[[ $MIX_FULL =~ ^(0(\.[0-9]+)?|1(\.0+)?)$ ]] || { echo "BENCH_MIX_FULL is a share between 0 and 1, like 0.5" >&2; exit 1; }
 rm -rf "$RAW"
 mkdir -p "$RAW"
 : > "$RAW/warnings.txt"
@@ -404,12 +543,14 @@ WORK=$(mktemp -d /tmp/gateway-bench.XXXXXX)
 make_files
 publish_gateway
 add_hosts_entry
-log "starting backend nginx, nginx L7, HAProxy L4, Gateway"
+log "starting backend nginx, nginx L7 (and its h2 copy), HAProxy L4 (and its h2 copy), Gateway"
 start_backends
 start_haproxy
+start_haproxy_h2
 start_gateway
 start_gateway_log
 check_urls
+check_added_urls
 write_params
 quiet_check
 FOREIGN_START=$(foreign_ticks)
@@ -438,17 +579,54 @@ done
 
 log "keep-alive: $ROUNDS rounds x $((${#CONTENDERS[@]} + 1)) contenders x $KEEPALIVE"
 for n in $(seq 1 "$ROUNDS"); do
-  for c in "${CONTENDERS[@]}" gateway-l7-log; do run_wrk keepalive "$c" "$n"; done
+  for c in "${CONTENDERS[@]}" gateway-l7-log; do run_load keepalive "$c" "$n"; done
 done
 
 log "new connections (Connection: close): $ROUNDS rounds x ${#CONTENDERS[@]} contenders x $CLOSE"
 for n in $(seq 1 "$ROUNDS"); do
-  for c in "${CONTENDERS[@]}"; do run_wrk close "$c" "$n" -H 'Connection: close'; done
+  for c in "${CONTENDERS[@]}"; do run_load close "$c" "$n"; done
 done
 
 log "large download ($BIG_MB MiB) through direct, HAProxy L4, Gateway L4"
 for n in $(seq 1 "$ROUNDS"); do
   for c in direct haproxy-l4 gateway-l4; do run_download "$c" "$n"; done
+done
+
+# The added L7 workloads. wrk's Connection: close runs above resume wherever the server allows (their L7 table is the
+# "resumed" column); these make the same runs with every handshake full, and with BENCH_MIX_FULL of them full.
+log "L7 new TLS connections, full and mixed handshakes: $ROUNDS rounds x 2 x ${#L7_CONTENDERS[@]} contenders x $HANDSHAKES"
+for c in "${L7_CONTENDERS[@]}"; do # warm-up, and a count of what plain wrk resumes against each
+  if [[ -n $SHIM ]]; then
+    timeout 30 env LD_PRELOAD="$SHIM" TLS_FULL_SHARE=0 wrk -t2 -c"$CONNECTIONS" -d1s -H 'Connection: close' "${URL[$c]}" > "$RAW/resumption.$c.txt" 2>&1 || true
+    timeout 30 env LD_PRELOAD="$SHIM" TLS_FULL_SHARE=1 wrk -t2 -c"$CONNECTIONS" -d1s -H 'Connection: close' "${URL[$c]}" > /dev/null 2>&1 || true
+  fi
+done
+for w in full mixed; do
+  for n in $(seq 1 "$ROUNDS"); do
+    for c in "${L7_CONTENDERS[@]}"; do run_load "$w" "$c" "$n"; done
+  done
+done
+
+log "L7 response bodies of 10 KiB and 1 MiB, keep-alive: $ROUNDS rounds x 2 x ${#L7_CONTENDERS[@]} contenders x $BODIES"
+for b in 10k 1m; do # warm-up: the larger bodies take Gateway's proxy through more of its copy path
+  for c in "${L7_CONTENDERS[@]}"; do timeout 30 wrk -t2 -c"$CONNECTIONS" -d1s "${URL[$c]}big.$b" > /dev/null 2>&1 || true; done
+  timeout 60 wrk -t2 -c"$CONNECTIONS" -d"$(( (JIT_WARMUP + 3) / 4 ))s" "${URL[gateway-l7]}big.$b" > /dev/null 2>&1 || true
+done
+for w in body-10k body-1m; do
+  for n in $(seq 1 "$ROUNDS"); do
+    for c in "${L7_CONTENDERS[@]}"; do run_load "$w" "$c" "$n"; done
+  done
+done
+
+log "L7 HTTP/2 (h2load, $H2_CLIENTS connections x $H2_STREAMS streams): $ROUNDS rounds x 2 x ${#H2_CONTENDERS[@]} contenders x $H2"
+for c in "${H2_CONTENDERS[@]}"; do # warm-up; Gateway's HTTP/2 path is Kestrel code the HTTP/1.1 runs did not compile
+  timeout 30 h2load -t2 -c"$H2_CLIENTS" -m"$H2_STREAMS" -D1 "${URL[$c]}" > /dev/null 2>&1 || true
+done
+timeout 60 h2load -t2 -c"$H2_CLIENTS" -m"$H2_STREAMS" -D$(( (JIT_WARMUP + 1) / 2 )) "${URL[gateway-l7]}" > /dev/null 2>&1 || true
+for w in h2 h2-10k; do
+  for n in $(seq 1 "$ROUNDS"); do
+    for c in "${H2_CONTENDERS[@]}"; do run_load "$w" "$c" "$n"; done
+  done
 done
 
 # The log-on contender must have written what it was measured for (lines may be dropped, and are counted, when the
