@@ -29,6 +29,8 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
     private const int CopiedReadSize = 4096;
     private const long InputLimit = 1024 * 1024;
     private const long OutputLimit = 64 * 1024;
+    private const int GatherSize = 64 * 1024;
+    private const int CorkSize = 4096;
 
     // Unique across restarts too, as Kestrel's ids (which start from the clock).
     private static long _lastId = DateTime.UtcNow.Ticks;
@@ -250,15 +252,29 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
             while (true)
             {
                 var result = await output.ReadAsync();
+                if (!result.IsCompleted && !result.IsCanceled && result.Buffer.Length >= CorkSize)
+                {
+                    // A response larger than a pool block comes as one TLS record per 4 KiB block (Kestrel encrypts
+                    // its output block by block), each flushed on its own. Sent as they come, that was a system call
+                    // per record; after the loop's work in hand, the records it wrote meanwhile go in one send.
+                    output.AdvanceTo(result.Buffer.Start);
+                    await _io.YieldSendAsync();
+                    result = await output.ReadAsync();
+                }
+
                 if (result.IsCanceled)
                 {
                     break;
                 }
 
                 var buffer = result.Buffer;
-                foreach (var segment in buffer)
+                if (buffer.IsSingleSegment)
                 {
-                    await _io.SendAllAsync(segment);
+                    await _io.SendAllAsync(buffer.First);
+                }
+                else
+                {
+                    await SendGatheredAsync(buffer);
                 }
 
                 output.AdvanceTo(buffer.End);
@@ -295,6 +311,30 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
             // signals it from the thread pool.
             output.Complete(unexpected);
             _fromClient.CancelPendingFlush();
+        }
+    }
+
+    /// <summary>
+    /// Sends a buffer of several pool blocks in copies of up to <see cref="GatherSize"/>, one send each. A TLS record
+    /// spans several 4 KiB blocks, and a send per block made some 550 system calls per MiB of a large response, whose
+    /// kernel work cost more than the copy (docs/benchmarks.md#large-responses-fewer-sends).
+    /// </summary>
+    private async ValueTask SendGatheredAsync(ReadOnlySequence<byte> buffer)
+    {
+        var gathered = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length, GatherSize));
+        try
+        {
+            while (!buffer.IsEmpty)
+            {
+                var part = buffer.Slice(0, Math.Min(buffer.Length, gathered.Length));
+                part.CopyTo(gathered);
+                await _io.SendAllAsync(gathered.AsMemory(0, (int)part.Length));
+                buffer = buffer.Slice(part.End);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(gathered);
         }
     }
 

@@ -47,6 +47,12 @@ internal abstract class SocketIo : IDisposable
     /// </summary>
     public virtual async ValueTask YieldAsync() => await Task.Yield();
 
+    /// <summary>
+    /// Lets the work in hand on this socket's thread go on before the sender continues, so what it is still writing
+    /// goes out in the same send. Where each socket's work has no thread of its own (.NET's engine), it continues at once.
+    /// </summary>
+    public virtual ValueTask YieldSendAsync() => default;
+
     /// <summary>Reads what is there, without waiting.</summary>
     /// <returns>The bytes read, 0 at the end of the stream; <paramref name="error"/> says <see cref="SocketError.WouldBlock"/> when nothing is there.</returns>
     /// <exception cref="ObjectDisposedException">The socket was closed.</exception>

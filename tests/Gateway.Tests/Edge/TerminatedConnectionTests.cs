@@ -13,33 +13,50 @@ public sealed class TerminatedConnectionTests
 {
     private const string AppHost = "app.test";
 
+    /// <summary>
+    /// Sizes around the 4 KiB blocks Kestrel encrypts one by one, and the 64 KiB a send gathers, read at full speed and
+    /// by a client that reads slowly (so sends wait for room): every byte arrives, in order.
+    /// </summary>
+    [Theory]
+    [InlineData(4_095, false)]
+    [InlineData(4_096, false)]
+    [InlineData(4_097, false)]
+    [InlineData(10_240, false)]
+    [InlineData(65_536 + 7, false)]
+    [InlineData(1_048_576 + 1, false)]
+    [InlineData(3 * 1_048_576, true)]
+    public async Task A_large_answer_arrives_whole(int bytes, bool slowReader)
+    {
+        await using var app = await TestBackend.StartAsync("app");
+        await using var gateway = await StartAsync(app, null);
+        using var client = HostClient.Create(gateway.Https, AppHost);
+        using var response = await client.GetAsync(new Uri($"/big?bytes={bytes}", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var received = new byte[bytes];
+        var read = 0;
+        while (read < bytes)
+        {
+            var count = await body.ReadAsync(received.AsMemory(read, Math.Min(slowReader ? 1_000 : 64 * 1024, bytes - read)));
+            Assert.NotEqual(0, count);
+            read += count;
+            if (slowReader && read % 100_000 < 1_000)
+            {
+                await Task.Delay(20);
+            }
+        }
+
+        Assert.Equal(0, await body.ReadAsync(new byte[1]));
+        var expected = new byte[bytes];
+        BigPayload.Fill(expected, 0);
+        Assert.True(expected.AsSpan().SequenceEqual(received), "the answer's bytes differ from what the backend sent");
+    }
+
     [Fact]
     public async Task A_client_that_resets_in_the_middle_of_a_large_answer_is_not_an_error()
     {
         await using var app = await TestBackend.StartAsync("app");
-        var certificate = TestCertificates.Get(AppHost);
-        var gatewaySection = new JsonObject
-        {
-            ["Tls"] = new JsonObject
-            {
-                ["Certificates"] = new JsonObject
-                {
-                    [AppHost] = new JsonObject { ["CertificatePath"] = certificate.CertificatePath, ["KeyPath"] = certificate.KeyPath },
-                },
-            },
-        };
-        var reverseProxy = new JsonObject
-        {
-            ["Routes"] = new JsonObject { ["app"] = new JsonObject { ["ClusterId"] = "app", ["Match"] = new JsonObject { ["Path"] = "{**catch-all}" } } },
-            ["Clusters"] = new JsonObject
-            {
-                ["app"] = new JsonObject { ["Destinations"] = new JsonObject { ["app01"] = new JsonObject { ["Address"] = $"http://{app.Address}/" } } },
-            },
-        };
-        var directory = Directory.CreateTempSubdirectory("gateway-reset-").FullName;
-        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), TestGateway.Compose(gatewaySection, reverseProxy));
         var logs = new CapturedLogs();
-        await using var gateway = await TestGateway.StartInAsync(directory, null, logs);
+        await using var gateway = await StartAsync(app, logs);
         using var active = new CounterProbe(gateway, "kestrel.active_connections");
 
         for (var i = 0; i < 3; i++)
@@ -70,5 +87,31 @@ public sealed class TerminatedConnectionTests
 
         await Poll.UntilAsync(() => active.Total == 0, "Kestrel is done with the reset connections", TimeSpan.FromSeconds(10));
         Assert.Empty(logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => $"{e.Category}: {e.Message}"));
+    }
+
+    private static async Task<TestGateway> StartAsync(TestBackend app, CapturedLogs? logs)
+    {
+        var certificate = TestCertificates.Get(AppHost);
+        var gatewaySection = new JsonObject
+        {
+            ["Tls"] = new JsonObject
+            {
+                ["Certificates"] = new JsonObject
+                {
+                    [AppHost] = new JsonObject { ["CertificatePath"] = certificate.CertificatePath, ["KeyPath"] = certificate.KeyPath },
+                },
+            },
+        };
+        var reverseProxy = new JsonObject
+        {
+            ["Routes"] = new JsonObject { ["app"] = new JsonObject { ["ClusterId"] = "app", ["Match"] = new JsonObject { ["Path"] = "{**catch-all}" } } },
+            ["Clusters"] = new JsonObject
+            {
+                ["app"] = new JsonObject { ["Destinations"] = new JsonObject { ["app01"] = new JsonObject { ["Address"] = $"http://{app.Address}/" } } },
+            },
+        };
+        var directory = Directory.CreateTempSubdirectory("gateway-terminated-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), TestGateway.Compose(gatewaySection, reverseProxy));
+        return await TestGateway.StartInAsync(directory, null, logs);
     }
 }

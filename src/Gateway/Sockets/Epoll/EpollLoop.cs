@@ -24,7 +24,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     private readonly Action<Exception> _faulted;
     private readonly Lock _slotsLock = new();
     private readonly Stack<int> _freeSlots = new();
-    private readonly ConcurrentQueue<EpollSocket> _deferred = new();
+    private readonly ConcurrentQueue<(EpollSocket Socket, bool Write)> _deferred = new();
     private EpollSocket?[] _slots = new EpollSocket?[64];
     private int _usedSlots;
     private uint _generation;
@@ -158,12 +158,13 @@ internal sealed unsafe class EpollLoop : IDisposable
     }
 
     /// <summary>
-    /// Resumes <paramref name="socket"/>'s reader once the events ready now have been served: how a busy tunnel lets
-    /// the rest of the loop run without leaving the loop's thread.
+    /// Resumes <paramref name="socket"/>'s reader (or, with <paramref name="write"/>, its sender) once the events ready
+    /// now have been served: how a busy tunnel lets the rest of the loop run without leaving the loop's thread, and how
+    /// a sender lets the work in hand finish writing before it sends.
     /// </summary>
-    public void Defer(EpollSocket socket)
+    public void Defer(EpollSocket socket, bool write = false)
     {
-        _deferred.Enqueue(socket);
+        _deferred.Enqueue((socket, write));
         if (Thread.CurrentThread != _thread)
         {
             EpollInterop.Signal(_wakeup); // the loop may be asleep in epoll_wait
@@ -173,11 +174,11 @@ internal sealed unsafe class EpollLoop : IDisposable
     /// <summary>Only what was deferred before this round: a reader that defers again waits for the next one.</summary>
     private void RunDeferred()
     {
-        for (var pending = _deferred.Count; pending > 0 && _deferred.TryDequeue(out var socket); pending--)
+        for (var pending = _deferred.Count; pending > 0 && _deferred.TryDequeue(out var deferred); pending--)
         {
             try
             {
-                socket.Readable.Signal(ended: false);
+                (deferred.Write ? deferred.Socket.Writable : deferred.Socket.Readable).Signal(ended: false);
             }
             catch (Exception e)
             {

@@ -42,6 +42,14 @@ internal sealed class EpollSocket : SocketIo
         return Readable.WaitAsync(seen, default);
     }
 
+    /// <summary>Continues on this loop, after the events ready now: a wait for room to send that the loop ends itself.</summary>
+    public override ValueTask YieldSendAsync()
+    {
+        var seen = Writable.Version;
+        Loop.Defer(this, write: true);
+        return Writable.WaitAsync(seen, default);
+    }
+
     protected override int WriteVersion => Writable.Version;
 
     /// <summary>Waits for room after a send that did not take everything; the version is taken before each send.</summary>
