@@ -87,7 +87,7 @@ public sealed class TlsPolicyConfigTests
     public async Task Resumption_switched_off_says_what_it_costs()
     {
         var off = await ConfigUnderTest.BuildAsync(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:Tls:AllowResumption"] = "false" }).Build(), "/etc/gateway");
-        Assert.Contains(off.Warnings, w => w.Path == "Gateway:Tls:AllowResumption" && w.Message.Contains("doubles the CPU", StringComparison.Ordinal));
+        Assert.Contains(off.Warnings, w => w.Path == "Gateway:Tls:AllowResumption" && w.Message.Contains("returning clients cannot resume", StringComparison.Ordinal));
 
         var byDefault = await ConfigUnderTest.BuildAsync(new ConfigurationBuilder().AddInMemoryCollection([]).Build(), "/etc/gateway");
         Assert.DoesNotContain(byDefault.Warnings, w => w.Path == "Gateway:Tls:AllowResumption");
