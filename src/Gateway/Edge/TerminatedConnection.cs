@@ -119,6 +119,7 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
     {
         var input = _fromClient;
         Exception? error = null;
+        var closedWhileWaiting = false;
         try
         {
             if (received.Array is { } replay)
@@ -143,7 +144,15 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
                 if (drained)
                 {
                     streak = 0;
-                    await _io.WaitReadableAsync(seen);
+                    var wait = _io.WaitReadableOrClosedAsync(seen);
+                    var waited = !wait.IsCompleted;
+                    if (!await wait)
+                    {
+                        // The socket was closed (an abort, or the end of the output): the reason for it is the one to
+                        // report. A wait it ended resumed on the thread pool, on a stack of its own.
+                        closedWhileWaiting = waited;
+                        break;
+                    }
                 }
                 else if (streak >= SocketIo.FairShare)
                 {
@@ -208,9 +217,17 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
 
             input.Complete(reason);
 
-            // Kestrel's callbacks on the closed token (aborting the request) run on the thread pool, not on the loop.
-            await Task.Factory.StartNew(static state => ((TerminatedConnection)state!).SignalClosed(), this, CancellationToken.None,
-                TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+            // Kestrel's callbacks on the closed token (aborting the request) run on the thread pool, not on the loop, nor
+            // inside whatever call of Kestrel's resumed this read.
+            if (closedWhileWaiting)
+            {
+                SignalClosed();
+            }
+            else
+            {
+                await Task.Factory.StartNew(static state => ((TerminatedConnection)state!).SignalClosed(), this, CancellationToken.None,
+                    TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+            }
         }
     }
 
