@@ -40,7 +40,13 @@ internal sealed partial class EdgeListener : IConnectionListener
     private readonly Socket? _listenSocket;
     private readonly EdgeEndPoint _endpoint;
     private readonly EdgeListenerFactory _owner;
-    private readonly Channel<ConnectionContext> _terminated = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
+    // Kestrel's accept loop, waiting on the reader, takes a connection on the thread that hands it over: it only queues
+    // the connection to the thread pool, so a hop there first would be one more per connection.
+    private readonly Channel<ConnectionContext> _terminated = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions
+    {
+        SingleReader = true,
+        AllowSynchronousContinuations = true,
+    });
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _unbound = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
