@@ -146,7 +146,7 @@ internal sealed partial class EdgeListener : IConnectionListener
             Socket socket;
             try
             {
-                socket = await listenSocket.AcceptAsync();
+                socket = await listenSocket.AcceptAsync(CancellationToken.None); // the ValueTask overload: no task per connection
             }
             catch (ObjectDisposedException)
             {

@@ -29,6 +29,7 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
     private const int CopiedReadSize = 4096;
     private const long InputLimit = 1024 * 1024;
     private const long OutputLimit = 64 * 1024;
+    private const int FeatureCapacity = 16;
 
     // Unique across restarts too, as Kestrel's ids (which start from the clock).
     private static long _lastId = DateTime.UtcNow.Ticks;
@@ -71,7 +72,8 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
         _fromClient = input.Writer;
         _toClient = output.Reader;
 
-        Features = new FeatureCollection();
+        // Room for Kestrel's and TLS's features as well as these six, so the table is not grown twice per connection.
+        Features = new FeatureCollection(FeatureCapacity);
         Features.Set<IConnectionIdFeature>(this);
         Features.Set<IConnectionItemsFeature>(this);
         Features.Set<IConnectionTransportFeature>(this);
