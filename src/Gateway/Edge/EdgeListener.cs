@@ -279,7 +279,9 @@ internal sealed partial class EdgeListener : IConnectionListener
             connection.Items[ClientHelloInfo.ItemKey] = hello;
         }
 
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The close is signalled on the thread pool, on a stack of its own (TerminatedConnection), so the rest of this
+        // connection's end runs there rather than in one more pool item.
+        var closed = new TaskCompletionSource();
         using var registration = connection.ConnectionClosed.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), closed);
         if (!_terminated.Writer.TryWrite(connection))
         {
