@@ -40,7 +40,13 @@ internal sealed partial class EdgeListener : IConnectionListener
     private readonly Socket? _listenSocket;
     private readonly EdgeEndPoint _endpoint;
     private readonly EdgeListenerFactory _owner;
-    private readonly Channel<ConnectionContext> _terminated = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
+    // Kestrel's accept loop, waiting on the reader, takes a connection on the thread that hands it over: it only queues
+    // the connection to the thread pool, so a hop there first would be one more per connection.
+    private readonly Channel<ConnectionContext> _terminated = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions
+    {
+        SingleReader = true,
+        AllowSynchronousContinuations = true,
+    });
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _unbound = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -140,7 +146,7 @@ internal sealed partial class EdgeListener : IConnectionListener
             Socket socket;
             try
             {
-                socket = await listenSocket.AcceptAsync();
+                socket = await listenSocket.AcceptAsync(CancellationToken.None); // the ValueTask overload: no task per connection
             }
             catch (ObjectDisposedException)
             {
@@ -273,7 +279,9 @@ internal sealed partial class EdgeListener : IConnectionListener
             connection.Items[ClientHelloInfo.ItemKey] = hello;
         }
 
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The close is signalled on the thread pool, on a stack of its own (TerminatedConnection), so the rest of this
+        // connection's end runs there rather than in one more pool item.
+        var closed = new TaskCompletionSource();
         using var registration = connection.ConnectionClosed.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), closed);
         if (!_terminated.Writer.TryWrite(connection))
         {

@@ -31,6 +31,7 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
     private const long OutputLimit = 64 * 1024;
     private const int GatherSize = 64 * 1024;
     private const int CorkSize = 4096;
+    private const int FeatureCapacity = 16;
 
     // Unique across restarts too, as Kestrel's ids (which start from the clock).
     private static long _lastId = DateTime.UtcNow.Ticks;
@@ -73,7 +74,8 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
         _fromClient = input.Writer;
         _toClient = output.Reader;
 
-        Features = new FeatureCollection();
+        // Room for Kestrel's and TLS's features as well as these six, so the table is not grown twice per connection.
+        Features = new FeatureCollection(FeatureCapacity);
         Features.Set<IConnectionIdFeature>(this);
         Features.Set<IConnectionItemsFeature>(this);
         Features.Set<IConnectionTransportFeature>(this);
@@ -121,6 +123,7 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
     {
         var input = _fromClient;
         Exception? error = null;
+        var closedWhileWaiting = false;
         try
         {
             if (received.Array is { } replay)
@@ -145,7 +148,15 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
                 if (drained)
                 {
                     streak = 0;
-                    await _io.WaitReadableAsync(seen);
+                    var wait = _io.WaitReadableOrClosedAsync(seen);
+                    var waited = !wait.IsCompleted;
+                    if (!await wait)
+                    {
+                        // The socket was closed (an abort, or the end of the output): the reason for it is the one to
+                        // report. A wait it ended resumed on the thread pool, on a stack of its own.
+                        closedWhileWaiting = waited;
+                        break;
+                    }
                 }
                 else if (streak >= SocketIo.FairShare)
                 {
@@ -210,9 +221,17 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
 
             input.Complete(reason);
 
-            // Kestrel's callbacks on the closed token (aborting the request) run on the thread pool, not on the loop.
-            await Task.Factory.StartNew(static state => ((TerminatedConnection)state!).SignalClosed(), this, CancellationToken.None,
-                TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+            // Kestrel's callbacks on the closed token (aborting the request) run on the thread pool, not on the loop, nor
+            // inside whatever call of Kestrel's resumed this read.
+            if (closedWhileWaiting)
+            {
+                SignalClosed();
+            }
+            else
+            {
+                await Task.Factory.StartNew(static state => ((TerminatedConnection)state!).SignalClosed(), this, CancellationToken.None,
+                    TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+            }
         }
     }
 

@@ -35,6 +35,17 @@ internal abstract class SocketIo : IDisposable
     public abstract ValueTask WaitReadableAsync(int seen, CancellationToken cancellation = default);
 
     /// <summary>
+    /// As <see cref="WaitReadableAsync"/>, but false, not an exception, once the socket stopped being watched, for an owner to
+    /// whom that is the ordinary end; a wait pending then resumes on the thread pool. An engine that cannot tell throws as
+    /// <see cref="WaitReadableAsync"/> does.
+    /// </summary>
+    public virtual async ValueTask<bool> WaitReadableOrClosedAsync(int seen)
+    {
+        await WaitReadableAsync(seen);
+        return true;
+    }
+
+    /// <summary>
     /// What a reader takes in full reads in a row before it yields. A bulk transfer whose reads keep coming back full
     /// never has to wait, so it would otherwise hold its thread for as long as it lasts, and every other socket there
     /// (new connections' ClientHellos among them) would wait behind it.

@@ -141,6 +141,41 @@ public sealed class SocketEngineTests : IDisposable
         await Assert.ThrowsAsync<ObjectDisposedException>(() => io.WaitReadableAsync(SocketIo.Registered).AsTask().WaitAsync(Guard));
     }
 
+    [Fact]
+    public async Task A_wait_that_takes_the_close_as_its_end_returns_false_from_the_thread_pool_without_throwing()
+    {
+        var (io, peer) = await _sockets.AcceptedAsync(_sockets.Epoll);
+        using var peerSocket = peer;
+        using var socket = io.Socket;
+
+        // Data still ends the wait with true.
+        var ready = io.WaitReadableOrClosedAsync(SocketIo.Registered).AsTask();
+        peer.Send("a"u8);
+        Assert.True(await ready.WaitAsync(Guard));
+        Assert.Equal(1, io.Receive(new byte[8].AsSpan(0, 8), SocketFlags.None, out _));
+
+        var pending = WaitAndSayWhereAsync(io, io.ReadVersion);
+        Assert.False(pending.IsCompleted);
+        io.Dispose();
+        var (open, onPool) = await pending.WaitAsync(Guard);
+        Assert.False(open);
+        Assert.True(onPool, "a pending wait resumes on the thread pool, not on the thread that closed the socket");
+
+        // Once closed, at once.
+        var later = io.WaitReadableOrClosedAsync(SocketIo.Registered);
+        Assert.True(later.IsCompleted);
+        Assert.False(await later);
+
+        // The waits that throw still throw.
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => io.WaitReadableAsync(SocketIo.Registered).AsTask().WaitAsync(Guard));
+    }
+
+    private static async Task<(bool Open, bool OnPool)> WaitAndSayWhereAsync(SocketIo io, int seen)
+    {
+        var open = await io.WaitReadableOrClosedAsync(seen);
+        return (open, Thread.CurrentThread.IsThreadPoolThread);
+    }
+
     [Theory]
     [MemberData(nameof(LoopbackSockets.Engines), MemberType = typeof(LoopbackSockets))]
     public async Task A_yield_resumes_the_reader_from_its_loop_or_from_any_thread(string engine)

@@ -34,6 +34,8 @@ internal sealed class EpollSocket : SocketIo
 
     public override ValueTask WaitReadableAsync(int seen, CancellationToken cancellation = default) => Readable.WaitAsync(seen, cancellation);
 
+    public override ValueTask<bool> WaitReadableOrClosedAsync(int seen) => Readable.WaitOrAbortAsync(seen);
+
     /// <summary>Continues on this loop, after the events ready now: a wait for readability that the loop ends itself.</summary>
     public override ValueTask YieldAsync()
     {

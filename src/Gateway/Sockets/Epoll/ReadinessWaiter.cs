@@ -16,7 +16,7 @@ namespace Gateway.Sockets.Epoll;
 /// urgent data does the same once: a read stops at its mark, short, with the bytes after it already reported.
 /// </para>
 /// </remarks>
-internal sealed class ReadinessWaiter : IValueTaskSource
+internal sealed class ReadinessWaiter : IValueTaskSource, IValueTaskSource<bool>
 {
     private ManualResetValueTaskSourceCore<bool> _core;
     private CancellationTokenRegistration _registration;
@@ -29,6 +29,7 @@ internal sealed class ReadinessWaiter : IValueTaskSource
 
     public int Version => Volatile.Read(ref _version);
 
+    /// <exception cref="ObjectDisposedException">The socket stopped being watched.</exception>
     public ValueTask WaitAsync(int seen, CancellationToken cancellation)
     {
         if (_aborted)
@@ -46,11 +47,9 @@ internal sealed class ReadinessWaiter : IValueTaskSource
             return ValueTask.FromCanceled(cancellation);
         }
 
-        _core.Reset();
-        Interlocked.Exchange(ref _waiting, 1);
-        if ((_aborted || Ready(seen)) && Interlocked.CompareExchange(ref _waiting, 0, 1) == 1)
+        if (Park(seen) is { } ended)
         {
-            return _aborted ? ValueTask.FromException(new ObjectDisposedException(nameof(SocketIo))) : default;
+            return ended ? default : ValueTask.FromException(new ObjectDisposedException(nameof(SocketIo)));
         }
 
         if (cancellation.CanBeCanceled)
@@ -60,6 +59,39 @@ internal sealed class ReadinessWaiter : IValueTaskSource
         }
 
         return new ValueTask(this, _core.Version);
+    }
+
+    /// <summary>
+    /// As <see cref="WaitAsync"/> without a cancellation, for an owner to whom the socket's close is the ordinary end:
+    /// false when the socket stopped being watched, where <see cref="WaitAsync"/> throws (an exception per connection
+    /// closed while its read waited, the common case, costs more than the rest of the close).
+    /// </summary>
+    public ValueTask<bool> WaitOrAbortAsync(int seen)
+    {
+        if (_aborted)
+        {
+            return new(false);
+        }
+
+        if (Ready(seen))
+        {
+            return new(true);
+        }
+
+        return Park(seen) is { } ended ? new(ended) : new ValueTask<bool>(this, _core.Version);
+    }
+
+    /// <summary>Publishes the waiter; what the wait ended with when the socket became ready or was aborted meanwhile, else null.</summary>
+    private bool? Park(int seen)
+    {
+        _core.Reset();
+        Interlocked.Exchange(ref _waiting, 1);
+        if ((_aborted || Ready(seen)) && Interlocked.CompareExchange(ref _waiting, 0, 1) == 1)
+        {
+            return !_aborted;
+        }
+
+        return null;
     }
 
     /// <summary>On the loop's thread: the socket may be ready; a waiter resumes here, inline.</summary>
@@ -94,7 +126,7 @@ internal sealed class ReadinessWaiter : IValueTaskSource
         _aborted = true;
         if (Interlocked.Exchange(ref _waiting, 0) == 1)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static waiter => waiter._core.SetException(new ObjectDisposedException(nameof(SocketIo))), this, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static waiter => waiter._core.SetResult(false), this, preferLocal: false);
         }
     }
 
@@ -109,17 +141,26 @@ internal sealed class ReadinessWaiter : IValueTaskSource
         }
     }
 
-    void IValueTaskSource.GetResult(short token)
+    void IValueTaskSource.GetResult(short token) => ObjectDisposedException.ThrowIf(!GetResult(token), typeof(SocketIo));
+
+    bool IValueTaskSource<bool>.GetResult(short token) => GetResult(token);
+
+    private bool GetResult(short token)
     {
-        // Only reached after WaitAsync returned, so the registration it made is in place.
+        // Only reached after a wait returned, so the registration it made is in place.
         _registration.Dispose();
         _registration = default;
         _cancellation = default;
-        _core.GetResult(token);
+        return _core.GetResult(token);
     }
 
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
 
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _core.GetStatus(token);
+
     void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);
 }
