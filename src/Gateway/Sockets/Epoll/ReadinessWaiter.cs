@@ -151,7 +151,16 @@ internal sealed class ReadinessWaiter : IValueTaskSource, IValueTaskSource<bool>
         _registration.Dispose();
         _registration = default;
         _cancellation = default;
-        return _core.GetResult(token);
+        try
+        {
+            return _core.GetResult(token);
+        }
+        finally
+        {
+            // The continuation, and the state machine behind it, are let go now rather than at the next wait: a socket
+            // that waits once (a backend's connect) kept its dialer's state for as long as the tunnel lasted.
+            _core.Reset();
+        }
     }
 
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
