@@ -2,7 +2,7 @@ namespace Gateway.AccessLog;
 
 internal static class AccessLogServices
 {
-    /// <summary>The access log's writer; its middleware and the tunnels queue lines to it.</summary>
+    /// <summary>The access log's writer; its middleware and the tunnels format their lines through it.</summary>
     public static IServiceCollection AddAccessLog(this IServiceCollection services)
     {
         services.AddSingleton<AccessLogWriter>();
