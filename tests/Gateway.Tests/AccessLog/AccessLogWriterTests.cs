@@ -24,12 +24,9 @@ public sealed class AccessLogWriterTests : IDisposable
         const int Threads = 8;
         const int Lines = 25_000;
         var path = Path.Combine(_directory, "access.log");
-        var (generation, errors) = await ConfigUnderTest.BuildAsync(
-            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:AccessLog:Path"] = path }).Build(), _directory);
-        Assert.Empty(errors);
-        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
-        using var dropped = new CounterProbe(meters, "gateway.access_log.dropped");
-        using var writer = new AccessLogWriter(new GenerationStore(generation!), new GatewayMetrics(meters), TimeProvider.System, NullLogger<AccessLogWriter>.Instance);
+        var (writer, dropped) = await WriterAsync(path);
+        using var disposeWriter = writer;
+        using var disposeDropped = dropped;
         await writer.StartAsync(CancellationToken.None);
 
         // Dedicated threads, so each has its own shard for sure; the writer takes lines every 200 ms meanwhile.
@@ -75,5 +72,44 @@ public sealed class AccessLogWriterTests : IDisposable
 
         Assert.Equal(Threads * Lines, written + dropped.Total);
         Assert.True(written >= Lines, $"only {written} lines written, {dropped.Total} dropped");
+    }
+
+    [Fact]
+    public async Task A_flood_the_writer_does_not_take_is_dropped_and_counted_past_the_bound_without_waiting()
+    {
+        // The writer is not running: nothing takes the lines, as with a sink that stalls. Every line past the bound
+        // (16 MiB of buffers) must be dropped and counted, and writing must go on without waiting.
+        const int Lines = 400_000;
+        var path = Path.Combine(_directory, "access.log");
+        var (writer, dropped) = await WriterAsync(path);
+        using var disposeWriter = writer;
+        using var disposeDropped = dropped;
+
+        var target = new string('x', 100);
+        for (var n = 0; n < Lines; n++)
+        {
+            writer.Write(new AccessLogEntry { Time = DateTimeOffset.UtcNow, ClientAddress = IPAddress.Loopback, Method = "GET", Target = target, Duration = TimeSpan.Zero });
+        }
+
+        Assert.True(dropped.Total > 0, "nothing was dropped: the bound did not hold");
+
+        // Once the writer runs, what was kept is written: kept and dropped add up, and kept stays within the bound.
+        await writer.StartAsync(CancellationToken.None);
+        var written = 0L;
+        await Poll.UntilAsync(() => (written = File.Exists(path) ? File.ReadLines(path).LongCount() : 0) + dropped.Total == Lines,
+            "the kept lines are written", TimeSpan.FromSeconds(30));
+        await writer.StopAsync(CancellationToken.None);
+        Assert.True(new FileInfo(path).Length <= 256L * 68 * 1024, $"{new FileInfo(path).Length} bytes were held for the writer, past 256 buffers");
+    }
+
+    /// <summary>A writer to <paramref name="path"/>, not started, and a probe on its dropped-lines counter.</summary>
+    private async Task<(AccessLogWriter Writer, CounterProbe Dropped)> WriterAsync(string path)
+    {
+        var (generation, errors) = await ConfigUnderTest.BuildAsync(
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:AccessLog:Path"] = path }).Build(), _directory);
+        Assert.Empty(errors);
+        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+        return (new AccessLogWriter(new GenerationStore(generation!), new GatewayMetrics(meters), TimeProvider.System, NullLogger<AccessLogWriter>.Instance),
+            new CounterProbe(meters, "gateway.access_log.dropped"));
     }
 }
