@@ -155,11 +155,12 @@ internal sealed partial class TunnelHandler : IDisposable
                     session.BytesFromClient, session.BytesFromBackend, duration.TotalSeconds, end);
                 if (_accessLog.Enabled)
                 {
+                    var remote = client.RemoteEndPoint as IPEndPoint;
                     _accessLog.Write(new AccessLogEntry
                     {
                         Time = at,
-                        ClientAddress = (client.RemoteEndPoint as IPEndPoint)?.Address,
-                        ClientPort = (client.RemoteEndPoint as IPEndPoint)?.Port ?? 0,
+                        ClientAddress = remote?.Address,
+                        ClientPort = remote?.Port ?? 0,
                         Tunnel = true,
                         Sni = serverName,
                         BytesIn = session.BytesFromClient,
