@@ -18,8 +18,10 @@
 #                                  the HTTP/2 workload: the anchor does not offer h2
 #   HAProxy, h2    127.0.0.1:8446  haproxy-l4.cfg with its frontend on 8446 and its default backend on 8445: the
 #                                  HAProxy -> nginx path for HTTP/2 (a second HAProxy process, nbthread 1 like the first)
-# The first three files are the anchors from shared/reference, copied unchanged; the two h2 configs are made from them
-# by make_files with only the lines named above changed. The 10 KiB and 1 MiB bodies are files next to big.bin
+# The first three files are the anchors from shared/reference. make_files adds one line to nginx-l7.conf's server,
+# Nginx Proxy Manager's `ssl_protocols TLSv1.2 TLSv1.3` (BENCH_NGINX_TLS below), and changes nothing else in them; the
+# two h2 configs are made from them with only the lines named above changed. Every L7 contender must then negotiate the
+# same TLS version (check_tls_versions), so handshakes and records are compared like for like. The 10 KiB and 1 MiB bodies are files next to big.bin
 # (big.bin.10k, big.bin.1m), which the anchor backend's `location /big { alias .../big.bin; }` serves as /big.10k and
 # /big.1m, so every L7 contender reaches them through its unchanged route to 9080.
 #
@@ -51,6 +53,10 @@
 #   BENCH_H2=3s  BENCH_H2_CLIENTS=10  BENCH_H2_STREAMS=10
 #                          (each h2load run; its connections, and the streams each keeps in flight)
 #   BENCH_MIX_FULL=0.5     (share of the mixed workload's handshakes made full; the rest resume)
+#   BENCH_NGINX_TLS="TLSv1.2 TLSv1.3"
+#                          (the nginx L7 anchors' ssl_protocols, Nginx Proxy Manager's: the anchor file names none, and
+#                           nginx 1.22's default stops at TLS 1.2, so Gateway's TLS 1.3 would be compared with TLS 1.2;
+#                           "anchor" leaves the file's line out, as runs before 2026-12-05 did)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -73,6 +79,7 @@ H2=${BENCH_H2:-3s}
 H2_CLIENTS=${BENCH_H2_CLIENTS:-10}
 H2_STREAMS=${BENCH_H2_STREAMS:-10}
 MIX_FULL=${BENCH_MIX_FULL:-0.5}
+NGINX_TLS=${BENCH_NGINX_TLS:-TLSv1.2 TLSv1.3}
 BUSY=15 # a wrk run during which other processes took this % of the machine's CPU or more is measured again
 HOSTS_LINE="127.0.0.1 exchange.dyb.test autodiscover.dyb.test app.dyb.test"
 LISTEN_PORTS=(9443 9080 8443 8444 7443 7080 7444 7081 8445 8446)
@@ -205,10 +212,15 @@ make_files() {
   for f in backend-nginx.conf nginx-l7.conf haproxy-l4.cfg gateway.json; do
     sed "s|@DIR@|$WORK|g" "$BENCH/conf/$f" > "$WORK/$f"
   done
+  # What Nginx Proxy Manager configures (its ssl-ciphers.conf): without it nginx 1.22 offers no TLS 1.3.
+  if [[ $NGINX_TLS != anchor ]]; then
+    sed -i "s|listen 127.0.0.1:8444 ssl;|&\n        ssl_protocols $NGINX_TLS;|" "$WORK/nginx-l7.conf"
+    grep -q "ssl_protocols $NGINX_TLS;" "$WORK/nginx-l7.conf" || die "nginx-l7.conf: ssl_protocols was not added"
+  fi
   # HTTP/2: the anchor nginx L7 with http2 on its listener, on its own port, and an HAProxy L4 in front of it; every
   # other line as in the anchors.
-  sed -e "s|@DIR@|$WORK|g" -e 's|listen 127.0.0.1:8444 ssl;|listen 127.0.0.1:8445 ssl http2;|' \
-    -e 's|l7-nginx.pid|l7-h2-nginx.pid|' -e 's|l7-error.log|l7-h2-error.log|' "$BENCH/conf/nginx-l7.conf" > "$WORK/nginx-l7-h2.conf"
+  sed -e 's|listen 127.0.0.1:8444 ssl;|listen 127.0.0.1:8445 ssl http2;|' \
+    -e 's|l7-nginx.pid|l7-h2-nginx.pid|' -e 's|l7-error.log|l7-h2-error.log|' "$WORK/nginx-l7.conf" > "$WORK/nginx-l7-h2.conf"
   sed -e 's|bind 127.0.0.1:8443$|bind 127.0.0.1:8446|' -e 's|server npm01 127.0.0.1:8444$|server npm01 127.0.0.1:8445|' \
     "$BENCH/conf/haproxy-l4.cfg" > "$WORK/haproxy-l4-h2.cfg"
   grep -q 'listen 127.0.0.1:8445 ssl http2;' "$WORK/nginx-l7-h2.conf" && grep -q 'l7-h2-error.log' "$WORK/nginx-l7-h2.conf" ||
@@ -348,6 +360,25 @@ check_added_urls() { # the added workloads' URLs; a wrong answer is reported, an
     got=$(timeout 20 curl -sk --http2 --max-time 15 -o /dev/null -w '%{http_code} %{http_version} %{size_download}' "${URL[$c]}") || true
     [[ $got == "200 2 7" ]] || warn "$c: ${URL[$c]} over h2 answered '$got', expected '200 2 7' (status, HTTP version, bytes)"
   done
+}
+
+tls_of() { # the TLS version openssl s_client negotiates with contender $1
+  local host=${URL[$1]#https://}
+  host=${host%/}
+  echo | timeout 10 openssl s_client -connect "127.0.0.1:${host#*:}" -servername "${host%:*}" 2>&1 |
+    awk '/^New, /{sub(",", "", $2); print $2; exit}' || true
+}
+
+check_tls_versions() { # every L7 contender must negotiate what Gateway does, or its handshakes are another workload
+  local c got want
+  want=$(tls_of gateway-l7)
+  TLS_VERSIONS="gateway-l7 $want"
+  for c in nginx-l7 haproxy-nginx nginx-l7-h2 haproxy-nginx-h2; do
+    got=$(tls_of "$c")
+    TLS_VERSIONS+=", $c $got"
+    [[ $got == "$want" ]] || warn "$c negotiates '$got' where Gateway L7 negotiates '$want': the figures are not like for like"
+  done
+  log "TLS versions negotiated: $TLS_VERSIONS"
 }
 
 # ------------------------------------------------------------------ measurements
@@ -508,9 +539,9 @@ WRK_THREADS=2
 TUNNELS=$TUNNELS
 BIG_BYTES=$((BIG_MB * 1024 * 1024))
 BIG_KIND=random bytes from /dev/urandom
-CERT=self-signed ECDSA P-256 for *.dyb.test (TLS 1.2 with the nginx anchors, whose default stops there; TLS 1.3 with Gateway L7; resumption on, as by default, which keeps one OpenSSL context per certificate; wrk and h2load keep each connection's session across reconnects, so their new connections resume wherever the server allows, except where bench/lib/tls_session_shim.so drops the session)
+CERT=self-signed ECDSA P-256 for *.dyb.test (negotiated by openssl s_client: $TLS_VERSIONS; the nginx L7 anchors with ssl_protocols $NGINX_TLS added; resumption on, as by default, which keeps one OpenSSL context per certificate; wrk and h2load keep each connection's session across reconnects, so their new connections resume wherever the server allows, except where bench/lib/tls_session_shim.so drops the session)
 GATEWAY=commit $commit$dirty, dotnet publish -c Release, Server GC
-ANCHORS=shared/reference configs unchanged: HAProxy nbthread 1, nginx worker_processes 1
+ANCHORS=shared/reference configs, nginx-l7.conf with ssl_protocols $NGINX_TLS added ("anchor": none added): HAProxy nbthread 1, nginx worker_processes 1
 HANDSHAKES=$HANDSHAKES
 BODIES=$BODIES
 BODY_10K_BYTES=${BODY_BYTES[10k]}
@@ -531,6 +562,8 @@ EOF
 [[ $KEEPALIVE =~ ^[0-9]+s$ && $CLOSE =~ ^[0-9]+s$ && $HANDSHAKES =~ ^[0-9]+s$ && $BODIES =~ ^[0-9]+s$ && $H2 =~ ^[1-9][0-9]*s$ ]] ||
   { echo "BENCH_KEEPALIVE, BENCH_CLOSE, BENCH_HANDSHAKES, BENCH_BODIES and BENCH_H2 are seconds, like 8s" >&2; exit 1; }
 [[ $H2_CLIENTS =~ ^[1-9][0-9]*$ && $H2_STREAMS =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_H2_CLIENTS and BENCH_H2_STREAMS are counts" >&2; exit 1; }
+[[ $NGINX_TLS == anchor || $NGINX_TLS =~ ^TLSv1\.[0-3]( TLSv1\.[0-3])*$ ]] ||
+  { echo "BENCH_NGINX_TLS is nginx's ssl_protocols, like \"TLSv1.2 TLSv1.3\", or anchor" >&2; exit 1; }
 [[ $MIX_FULL =~ ^(0(\.[0-9]+)?|1(\.0+)?)$ ]] || { echo "BENCH_MIX_FULL is a share between 0 and 1, like 0.5" >&2; exit 1; }
 rm -rf "$RAW"
 mkdir -p "$RAW"
@@ -551,6 +584,7 @@ start_gateway
 start_gateway_log
 check_urls
 check_added_urls
+check_tls_versions
 write_params
 quiet_check
 FOREIGN_START=$(foreign_ticks)
