@@ -46,6 +46,7 @@ internal sealed partial class AccessLogWriter : BackgroundService
     // Per writer, not [ThreadStatic]: the shards of two gateways in one process (tests) must not mix their lines.
     private readonly ThreadLocal<AccessLogShard> _shards = new(() => new AccessLogShard(), trackAllValues: true);
     private readonly List<ArrayBufferWriter<byte>> _taken = [];
+    private readonly Lock _draining = new();
     private readonly ConcurrentQueue<ArrayBufferWriter<byte>> _pool = new();
     private int _buffers;
 
@@ -59,6 +60,7 @@ internal sealed partial class AccessLogWriter : BackgroundService
     private volatile bool _reopen;
     private bool _failing;
     private PosixSignalRegistration? _hangUp;
+    private bool _disposed;
 
     public AccessLogWriter(GenerationStore generations, GatewayMetrics metrics, TimeProvider time, ILogger<AccessLogWriter> logger)
     {
@@ -96,9 +98,30 @@ internal sealed partial class AccessLogWriter : BackgroundService
         }
     }
 
+    /// <summary>Stops the loop, then takes what it left.</summary>
+    /// <remarks>
+    /// .NET starts <see cref="ExecuteAsync"/> through <c>Task.Run</c> with the stop token: a host stopped before the loop
+    /// ever ran skips the loop's last drain, and the lines written until then with it.
+    /// </remarks>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        Drain();
+    }
+
     public override void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         _hangUp?.Dispose();
+
+        // Lines written after the writer stopped, by requests and tunnels that ended while the server and the edge
+        // drained their connections, go out before the file closes.
+        Drain();
         CloseSink();
 
         // The shards stay: a request that ends after the writer stopped still formats into its shard. Their JSON
@@ -145,6 +168,15 @@ internal sealed partial class AccessLogWriter : BackgroundService
     }
 
     private void Drain()
+    {
+        // The loop, a stop and the disposal may each drain; one at a time, in the order the lines were taken.
+        lock (_draining)
+        {
+            DrainShards();
+        }
+    }
+
+    private void DrainShards()
     {
         var config = _generations.Current.Get<AccessLogConfig>();
         foreach (var shard in _shards.Values)

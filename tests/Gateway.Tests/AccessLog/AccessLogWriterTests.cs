@@ -102,6 +102,41 @@ public sealed class AccessLogWriterTests : IDisposable
         Assert.True(new FileInfo(path).Length <= 256L * 68 * 1024, $"{new FileInfo(path).Length} bytes were held for the writer, past 256 buffers");
     }
 
+    [Fact]
+    public async Task Lines_written_as_the_host_stops_and_after_the_writer_stopped_are_written_before_the_file_closes()
+    {
+        // A host stopped at once may stop the writer before its loop ever ran, and requests and tunnels that end while
+        // the server and the edge drain write after the writer stopped: neither may lose its lines.
+        var path = Path.Combine(_directory, "access.log");
+        var (writer, dropped) = await WriterAsync(path);
+        using var disposeDropped = dropped;
+        void Write(string target) => writer.Write(new AccessLogEntry
+        {
+            Time = DateTimeOffset.UtcNow, ClientAddress = IPAddress.Loopback, Method = "GET", Target = target, Status = 200, Duration = TimeSpan.Zero,
+        });
+
+        for (var n = 0; n < 10; n++)
+        {
+            Write($"/before-stop/{n}");
+        }
+
+        await writer.StartAsync(CancellationToken.None);
+        await writer.StopAsync(CancellationToken.None);
+        for (var n = 0; n < 10; n++)
+        {
+            Write($"/after-stop/{n}");
+        }
+
+        writer.Dispose();
+        writer.Dispose();
+
+        var lines = await File.ReadAllLinesAsync(path);
+        Assert.Equal(0, dropped.Total);
+        Assert.Equal(
+            Enumerable.Range(0, 10).Select(n => $"/before-stop/{n}").Concat(Enumerable.Range(0, 10).Select(n => $"/after-stop/{n}")),
+            lines.Select(line => line.Split(' ')[6]));
+    }
+
     /// <summary>A writer to <paramref name="path"/>, not started, and a probe on its dropped-lines counter.</summary>
     private async Task<(AccessLogWriter Writer, CounterProbe Dropped)> WriterAsync(string path)
     {
