@@ -31,13 +31,13 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
     private readonly ILogger _connectionLogger;
     private readonly IDisposable _faults;
 
-    // Kestrel's own pools of buffers, for the pipes of the connections the edge terminates. There is one per affinity
-    // group (an epoll loop): a connection rents and returns on the thread of the loop that routed it; one pool shared by
-    // the loops bounced its counters between the cores (measured in docs/benchmarks.md).
+    // The buffers of the pipes of the connections the edge terminates, in TLS-record-sized blocks. There is one pool per
+    // affinity group (an epoll loop): a connection rents and returns on the thread of the loop that routed it; one pool
+    // shared by the loops bounced Kestrel's counters between the cores (measured in docs/benchmarks.md).
     private readonly MemoryPool<byte>[] _pools;
 
     public EdgeListenerFactory(ConnectionRouter router, ProxyProtocol.ProxyHeaderReceiver proxyHeaders, TunnelHandler tunnels,
-        ConnectionLimiter limiter, GatewayMetrics metrics, SocketEngine sockets, IMemoryPoolFactory<byte> pools, TimeProvider time, ILoggerFactory loggers)
+        ConnectionLimiter limiter, GatewayMetrics metrics, SocketEngine sockets, TimeProvider time, ILoggerFactory loggers)
     {
         _time = time;
         _sockets = sockets;
@@ -60,7 +60,7 @@ internal sealed partial class EdgeListenerFactory : IConnectionListenerFactory, 
         _pools = new MemoryPool<byte>[sockets.AffinityGroups];
         for (var i = 0; i < _pools.Length; i++)
         {
-            _pools[i] = pools.Create(new MemoryPoolOptions { Owner = "Gateway.Edge" });
+            _pools[i] = new RecordBlockPool();
         }
     }
 

@@ -14,14 +14,17 @@ public sealed class TerminatedConnectionTests
     private const string AppHost = "app.test";
 
     /// <summary>
-    /// Sizes around the 4 KiB blocks Kestrel encrypts one by one, and the 64 KiB a send gathers, read at full speed and
-    /// by a client that reads slowly (so sends wait for room): every byte arrives, in order.
+    /// Sizes around the 16 KiB blocks Kestrel encrypts one by one (and the 4 KiB they were), and the 64 KiB a send
+    /// gathers, read at full speed and by a client that reads slowly (so sends wait for room): every byte arrives, in order.
     /// </summary>
     [Theory]
     [InlineData(4_095, false)]
     [InlineData(4_096, false)]
     [InlineData(4_097, false)]
     [InlineData(10_240, false)]
+    [InlineData(16_383, false)]
+    [InlineData(16_384, false)]
+    [InlineData(16_385, false)]
     [InlineData(65_536 + 7, false)]
     [InlineData(1_048_576 + 1, false)]
     [InlineData(3 * 1_048_576, true)]
@@ -49,6 +52,39 @@ public sealed class TerminatedConnectionTests
         var expected = new byte[bytes];
         BigPayload.Fill(expected, 0);
         Assert.True(expected.AsSpan().SequenceEqual(received), "the answer's bytes differ from what the backend sent");
+    }
+
+    /// <summary>A large answer leaves in records of 16 KiB, the largest TLS allows, as nginx's do, not one per 4 KiB block.</summary>
+    [Fact]
+    public async Task A_large_answer_leaves_in_full_size_TLS_records()
+    {
+        const int Bytes = 1_048_576;
+        await using var app = await TestBackend.StartAsync("app");
+        await using var gateway = await StartAsync(app, null);
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(gateway.Https);
+        var records = new TlsRecordCounter(new NetworkStream(socket, ownsSocket: false));
+        await using var tls = new SslStream(records);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = AppHost,
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+        var before = records.ApplicationData;
+        await tls.WriteAsync(Encoding.ASCII.GetBytes($"GET /big?bytes={Bytes} HTTP/1.1\r\nHost: {AppHost}\r\nConnection: close\r\n\r\n"));
+        var buffer = new byte[64 * 1024];
+        long read = 0;
+        for (int count; (count = await tls.ReadAsync(buffer)) > 0;)
+        {
+            read += count;
+        }
+
+        Assert.True(read > Bytes, $"{read} bytes read");
+        var sent = records.ApplicationData - before;
+
+        // 64 records at 16 KiB; 256 and more at 4 KiB. Headers and the answer's first and last records add a few.
+        Assert.True(sent <= 80, $"the answer came in {sent} records (largest {records.Largest} bytes)");
+        Assert.Equal(16 * 1024 + 17, records.Largest); // a TLS 1.3 record: 16 KiB, its type byte and its 16-byte tag
     }
 
     [Fact]
@@ -87,6 +123,92 @@ public sealed class TerminatedConnectionTests
 
         await Poll.UntilAsync(() => active.Total == 0, "Kestrel is done with the reset connections", TimeSpan.FromSeconds(10));
         Assert.Empty(logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => $"{e.Category}: {e.Message}"));
+    }
+
+    /// <summary>Counts the TLS records that arrive, from their 5-byte headers, as a client reads them.</summary>
+    private sealed class TlsRecordCounter(Stream inner) : Stream
+    {
+        private readonly byte[] _header = new byte[5];
+        private int _headerRead;
+        private int _bodyLeft;
+
+        public int ApplicationData { get; private set; }
+
+        public int Largest { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var count = await inner.ReadAsync(buffer, cancellationToken);
+            Count(buffer.Span[..count]);
+            return count;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => inner.WriteAsync(buffer, cancellationToken);
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            inner.WriteAsync(buffer, offset, count, cancellationToken);
+
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private void Count(ReadOnlySpan<byte> bytes)
+        {
+            while (!bytes.IsEmpty)
+            {
+                if (_bodyLeft > 0)
+                {
+                    var skip = Math.Min(_bodyLeft, bytes.Length);
+                    _bodyLeft -= skip;
+                    bytes = bytes[skip..];
+                    continue;
+                }
+
+                _header[_headerRead++] = bytes[0];
+                bytes = bytes[1..];
+                if (_headerRead == _header.Length)
+                {
+                    _headerRead = 0;
+                    _bodyLeft = (_header[3] << 8) | _header[4];
+                    if (_header[0] == 23)
+                    {
+                        ApplicationData++;
+                        Largest = Math.Max(Largest, _bodyLeft);
+                    }
+                }
+            }
+        }
     }
 
     private static async Task<TestGateway> StartAsync(TestBackend app, CapturedLogs? logs)
