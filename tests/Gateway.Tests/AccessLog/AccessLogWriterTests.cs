@@ -112,7 +112,12 @@ public sealed class AccessLogWriterTests : IDisposable
         using var disposeDropped = dropped;
         void Write(string target) => writer.Write(new AccessLogEntry
         {
-            Time = DateTimeOffset.UtcNow, ClientAddress = IPAddress.Loopback, Method = "GET", Target = target, Status = 200, Duration = TimeSpan.Zero,
+            Time = DateTimeOffset.UtcNow,
+            ClientAddress = IPAddress.Loopback,
+            Method = "GET",
+            Target = target,
+            Status = 200,
+            Duration = TimeSpan.Zero,
         });
 
         for (var n = 0; n < 10; n++)
