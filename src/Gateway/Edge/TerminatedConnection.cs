@@ -273,9 +273,9 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
                 var result = await output.ReadAsync();
                 if (!result.IsCompleted && !result.IsCanceled && result.Buffer.Length >= CorkSize)
                 {
-                    // A response larger than a pool block comes as one TLS record per 4 KiB block (Kestrel encrypts
-                    // its output block by block), each flushed on its own. Sent as they come, that was a system call
-                    // per record; after the loop's work in hand, the records it wrote meanwhile go in one send.
+                    // A response larger than a pool block comes as one TLS record per block (Kestrel encrypts its
+                    // output block by block; RecordBlockPool), each flushed on its own. Sent as they come, that was a
+                    // system call per record; after the loop's work in hand, the records it wrote meanwhile go in one send.
                     output.AdvanceTo(result.Buffer.Start);
                     await _io.YieldSendAsync();
                     result = await output.ReadAsync();
@@ -334,9 +334,9 @@ internal sealed partial class TerminatedConnection : ConnectionContext, IConnect
     }
 
     /// <summary>
-    /// Sends a buffer of several pool blocks in copies of up to <see cref="GatherSize"/>, one send each. A TLS record
-    /// spans several 4 KiB blocks, and a send per block made some 550 system calls per MiB of a large response, whose
-    /// kernel work cost more than the copy (docs/benchmarks.md#large-responses-fewer-sends).
+    /// Sends a buffer of several pool blocks in copies of up to <see cref="GatherSize"/>, one send each. A full TLS record
+    /// spans two blocks, and a send per block made some 550 system calls per MiB of a large response (with the 4 KiB
+    /// blocks of then), whose kernel work cost more than the copy (docs/benchmarks.md#large-responses-fewer-sends).
     /// </summary>
     private async ValueTask SendGatheredAsync(ReadOnlySequence<byte> buffer)
     {
