@@ -126,7 +126,7 @@ public sealed class TerminatedConnectionTests
     }
 
     /// <summary>Counts the TLS records that arrive, from their 5-byte headers, as a client reads them.</summary>
-    private sealed class TlsRecordCounter(Stream inner) : Stream
+    private sealed class TlsRecordCounter(Stream inner) : PassThroughStream(inner)
     {
         private readonly byte[] _header = new byte[5];
         private int _headerRead;
@@ -136,51 +136,11 @@ public sealed class TerminatedConnectionTests
 
         public int Largest { get; private set; }
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            var count = await inner.ReadAsync(buffer, cancellationToken);
+            var count = await Inner.ReadAsync(buffer, cancellationToken);
             Count(buffer.Span[..count]);
             return count;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => inner.WriteAsync(buffer, cancellationToken);
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            inner.WriteAsync(buffer, offset, count, cancellationToken);
-
-        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
-
-        public override void Flush() => inner.Flush();
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
         }
 
         private void Count(ReadOnlySpan<byte> bytes)

@@ -33,64 +33,25 @@ public sealed class TlsHandOffTests(GatewayScenarioFixture fixture) : IClassFixt
     }
 
     /// <summary>Sends its first write (the ClientHello) in pieces, each its own TCP segment, a moment apart.</summary>
-    private sealed class TricklingStream(Stream inner, int pieceSize) : Stream
+    private sealed class TricklingStream(Stream inner, int pieceSize) : PassThroughStream(inner)
     {
         private bool _trickled;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
             if (_trickled)
             {
-                await inner.WriteAsync(buffer, cancellationToken);
+                await Inner.WriteAsync(buffer, cancellationToken);
                 return;
             }
 
             _trickled = true;
             for (var offset = 0; offset < buffer.Length; offset += pieceSize)
             {
-                await inner.WriteAsync(buffer[offset..Math.Min(buffer.Length, offset + pieceSize)], cancellationToken);
-                await inner.FlushAsync(cancellationToken);
+                await Inner.WriteAsync(buffer[offset..Math.Min(buffer.Length, offset + pieceSize)], cancellationToken);
+                await Inner.FlushAsync(cancellationToken);
                 await Task.Delay(2, cancellationToken);
             }
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override void Flush() => inner.Flush();
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
         }
     }
 }
