@@ -33,16 +33,26 @@ internal sealed partial class ConnectionRouter
         _logger = logger;
     }
 
-    /// <param name="terminate">Hands the connection to Kestrel (TLS termination for HTTPS); completes when that connection is over.</param>
-    /// <returns>Completes when the connection is over.</returns>
-    public Task RouteAsync(EdgeEndPoint endpoint, ClientConnection client, Func<ClientConnection, ClientHelloInfo?, Task> terminate) => endpoint.Kind switch
+    /// <summary>Decides where the connection goes, after reading its ClientHello on an HTTPS listener.</summary>
+    /// <remarks>
+    /// Deciding and running are two steps so that nothing of the routing lasts as long as the connection: the edge
+    /// awaits the decision, then <see cref="RunAsync"/>, which is not async itself. An idle tunnel holds no router state.
+    /// </remarks>
+    public ValueTask<RouteDecision> DecideAsync(EdgeEndPoint endpoint, ClientConnection client) => endpoint.Kind switch
     {
-        ListenerKind.Https => RouteHelloAsync(client, terminate),
-        ListenerKind.Stream => RouteStreamAsync(client, endpoint.StreamId!),
-        _ => terminate(client, null),
+        ListenerKind.Https => DecideHelloAsync(client),
+        ListenerKind.Stream => new(DecideStream(endpoint.StreamId!)),
+        _ => new(RouteDecision.ToKestrel(null)),
     };
 
-    private async Task RouteHelloAsync(ClientConnection client, Func<ClientConnection, ClientHelloInfo?, Task> terminate)
+    /// <param name="terminate">Hands the connection to Kestrel (TLS termination for HTTPS); completes when that connection is over.</param>
+    /// <returns>Completes when the connection is over.</returns>
+    public Task RunAsync(RouteDecision decision, ClientConnection client, Func<ClientConnection, ClientHelloInfo?, Task> terminate) =>
+        decision.Tunnel is { } route ? _tunnels.RunAsync(client, route, decision.ServerName)
+        : decision.Terminate ? terminate(client, decision.Hello)
+        : Task.CompletedTask;
+
+    private async ValueTask<RouteDecision> DecideHelloAsync(ClientConnection client)
     {
         var limits = _generations.Current.Get<ClientHelloConfig>();
         var started = _time.GetTimestamp();
@@ -57,7 +67,7 @@ internal sealed partial class ConnectionRouter
         if (read.End != HelloReadEnd.Parsed || read.Result.Status != ClientHelloStatus.Complete)
         {
             Reject(client, read.End, read.Result);
-            return;
+            return RouteDecision.Close;
         }
 
         var hello = read.Result.Hello!;
@@ -69,34 +79,33 @@ internal sealed partial class ConnectionRouter
             if (route.Access.Count > 0 && !route.Access.Allows(client.RemoteEndPoint?.Address))
             {
                 _metrics.ConnectionRouted(ConnectionOutcomes.Denied);
-                return;
+                return RouteDecision.Close;
             }
 
-            await _tunnels.RunAsync(client, route, hello.ServerName);
-            return;
+            return RouteDecision.ToTunnel(route, hello.ServerName);
         }
 
         if (generation.Get<TlsConfig>().UnknownSni == UnknownSniAction.Reject && !Terminates(generation, hello.ServerName))
         {
             _metrics.ConnectionRouted(ConnectionOutcomes.UnknownSni);
-            return;
+            return RouteDecision.Close;
         }
 
         _metrics.ConnectionRouted(ConnectionOutcomes.Terminated);
-        await terminate(client, hello);
+        return RouteDecision.ToKestrel(hello);
     }
 
     /// <summary>A stream listener tunnels at once, without waiting for the client to speak: SMTP, for one, speaks first from the server.</summary>
-    private async Task RouteStreamAsync(ClientConnection client, string streamId)
+    private RouteDecision DecideStream(string streamId)
     {
         var config = _generations.Current.Get<PassthroughConfig>();
         if (!config.Streams.TryGetValue(streamId, out var stream) || !config.Clusters.TryGetValue(stream.ClusterId, out var cluster))
         {
             _metrics.ConnectionRouted(ConnectionOutcomes.NoDestination); // removed by a reload; its listener stays until restart
-            return;
+            return RouteDecision.Close;
         }
 
-        await _tunnels.RunAsync(client, new PassthroughRoute(streamId, cluster, AccessRules.None), serverName: null);
+        return RouteDecision.ToTunnel(new PassthroughRoute(streamId, cluster, AccessRules.None), serverName: null);
     }
 
     /// <summary>True when something terminated here answers <paramref name="serverName"/>: an L7 route or redirect, a configured certificate, an ACME host.</summary>

@@ -233,7 +233,8 @@ internal sealed partial class EdgeListener : IConnectionListener
 
             try
             {
-                await _owner.Router.RouteAsync(_endpoint, client, _handOff);
+                var decision = await _owner.Router.DecideAsync(_endpoint, client);
+                await _owner.Router.RunAsync(decision, client, _handOff);
             }
             finally
             {
