@@ -46,6 +46,25 @@ internal abstract class SocketIo : IDisposable
     }
 
     /// <summary>
+    /// As <see cref="WaitReadableAsync"/>, but false, not an exception, when <paramref name="cancellation"/> fires first or
+    /// the socket stopped being watched: for a watch that cancellation ends as a matter of course (every tunnel's dial
+    /// watches its client, and every dial that succeeds cancels the watch: an exception per new tunnel). An engine that
+    /// cannot tell catches the exception.
+    /// </summary>
+    public virtual async ValueTask<bool> WaitReadableOrCanceledAsync(int seen, CancellationToken cancellation)
+    {
+        try
+        {
+            await WaitReadableAsync(seen, cancellation);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// What a reader takes in full reads in a row before it yields. A bulk transfer whose reads keep coming back full
     /// never has to wait, so it would otherwise hold its thread for as long as it lasts, and every other socket there
     /// (new connections' ClientHellos among them) would wait behind it.

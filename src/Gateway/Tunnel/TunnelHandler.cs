@@ -209,8 +209,18 @@ internal sealed partial class TunnelHandler : IDisposable
                 var peeked = client.Receive(PeekProbe, SocketFlags.Peek, out var error);
                 if (error == SocketError.WouldBlock)
                 {
-                    await client.WaitReadableAsync(seen, dialing.Token);
-                    continue;
+                    if (await client.WaitReadableOrCanceledAsync(seen, dialing.Token))
+                    {
+                        continue;
+                    }
+
+                    // The dial is over (the common end, without an exception), or the client's socket stopped being watched.
+                    if (!dialing.IsCancellationRequested)
+                    {
+                        dialing.Cancel();
+                    }
+
+                    return;
                 }
 
                 if (error != SocketError.Success || peeked == 0)
@@ -220,10 +230,6 @@ internal sealed partial class TunnelHandler : IDisposable
 
                 return; // or more data: the client is still there, and it waits for the tunnel
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // The dial is over.
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {

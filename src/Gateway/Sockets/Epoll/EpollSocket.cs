@@ -36,6 +36,8 @@ internal sealed class EpollSocket : SocketIo
 
     public override ValueTask<bool> WaitReadableOrClosedAsync(int seen) => Readable.WaitOrAbortAsync(seen);
 
+    public override ValueTask<bool> WaitReadableOrCanceledAsync(int seen, CancellationToken cancellation) => Readable.WaitOrCancelAsync(seen, cancellation);
+
     /// <summary>Continues on this loop, after the events ready now: a wait for readability that the loop ends itself.</summary>
     public override ValueTask YieldAsync()
     {

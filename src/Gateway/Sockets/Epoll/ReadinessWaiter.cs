@@ -26,6 +26,7 @@ internal sealed class ReadinessWaiter : IValueTaskSource, IValueTaskSource<bool>
     private int _urgent;
     private volatile bool _ended;
     private volatile bool _aborted;
+    private bool _cancelEndsQuietly;
 
     public int Version => Volatile.Read(ref _version);
 
@@ -79,6 +80,33 @@ internal sealed class ReadinessWaiter : IValueTaskSource, IValueTaskSource<bool>
         }
 
         return Park(seen) is { } ended ? new(ended) : new ValueTask<bool>(this, _core.Version);
+    }
+
+    /// <summary>
+    /// As <see cref="WaitOrAbortAsync"/>, with a cancellation that also ends the wait with false rather than an exception.
+    /// </summary>
+    public ValueTask<bool> WaitOrCancelAsync(int seen, CancellationToken cancellation)
+    {
+        if (_aborted || cancellation.IsCancellationRequested)
+        {
+            return new(false);
+        }
+
+        if (Ready(seen))
+        {
+            return new(true);
+        }
+
+        if (Park(seen) is { } ended)
+        {
+            return new(ended);
+        }
+
+        // Before the registration: a token cancelled meanwhile runs the callback at once, here.
+        _cancelEndsQuietly = true;
+        _cancellation = cancellation;
+        _registration = cancellation.UnsafeRegister(static state => ((ReadinessWaiter)state!).Cancel(), this);
+        return new ValueTask<bool>(this, _core.Version);
     }
 
     /// <summary>Publishes the waiter; what the wait ended with when the socket became ready or was aborted meanwhile, else null.</summary>
@@ -137,7 +165,14 @@ internal sealed class ReadinessWaiter : IValueTaskSource, IValueTaskSource<bool>
     {
         if (Interlocked.Exchange(ref _waiting, 0) == 1)
         {
-            _core.SetException(new OperationCanceledException(_cancellation));
+            if (_cancelEndsQuietly)
+            {
+                _core.SetResult(false);
+            }
+            else
+            {
+                _core.SetException(new OperationCanceledException(_cancellation));
+            }
         }
     }
 
@@ -151,6 +186,7 @@ internal sealed class ReadinessWaiter : IValueTaskSource, IValueTaskSource<bool>
         _registration.Dispose();
         _registration = default;
         _cancellation = default;
+        _cancelEndsQuietly = false;
         try
         {
             return _core.GetResult(token);
