@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Gateway.Core;
+using Gateway.Limits;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -63,7 +64,10 @@ public sealed class StreamAndLimitTests
         }
 
         held[0].Dispose();
-        await Poll.UntilAsync(() => gateway.ActiveTunnels == 2, "a slot is free");
+
+        // The tunnel ends first, then its connection gives its slot back: the slot is what the next client needs.
+        var limiter = gateway.Services.GetRequiredService<ConnectionLimiter>();
+        await Poll.UntilAsync(() => gateway.ActiveTunnels == 2 && limiter.Open == 2, "a slot is free");
         Assert.Equal("a", await NamedBackends.WhichBackendAsync(gateway.Https));
         held.ForEach(s => s.Dispose());
     }
