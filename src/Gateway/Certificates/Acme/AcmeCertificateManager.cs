@@ -232,7 +232,6 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
         AcmeLease lease, CancellationToken cancellationToken)
     {
         var existing = Best(status.Hosts);
-        Log.Ordering(_logger, hosts, existing is null ? "no certificate yet" : $"renewing the certificate expiring {existing.NotAfter:u}");
         status.Ordering = true;
         status.Holding(lease.Info);
         // The order stops when the lease is lost: another instance is ordering by then.
@@ -257,6 +256,9 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
                 _clientConfig = clientConfig;
             }
 
+            // Logged here, once the CA is about to be asked: an instance that finds the account still being created
+            // elsewhere steps back above, and its operator must not read an order that was never placed.
+            Log.Ordering(_logger, hosts, existing is null ? "no certificate yet" : $"renewing the certificate expiring {existing.NotAfter:u}");
             var (chain, key) = await _orderer.OrderAsync(_client, config, status.Hosts, challenges, linked.Token);
             StoredCertificate issued;
             lock (_pickup)
