@@ -49,7 +49,7 @@ internal abstract class SocketIo : IDisposable
     /// As <see cref="WaitReadableAsync"/>, but false, not an exception, when <paramref name="cancellation"/> fires first or
     /// the socket stopped being watched: for a watch that cancellation ends as a matter of course (every tunnel's dial
     /// watches its client, and every dial that succeeds cancels the watch: an exception per new tunnel). An engine that
-    /// cannot tell catches the exception.
+    /// cannot tell catches the cancellation's exception, and throws for a closed socket as <see cref="WaitReadableAsync"/> does.
     /// </summary>
     public virtual async ValueTask<bool> WaitReadableOrCanceledAsync(int seen, CancellationToken cancellation)
     {
