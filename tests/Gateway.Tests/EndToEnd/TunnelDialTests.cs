@@ -19,7 +19,10 @@ public sealed class TunnelDialTests
         var thrown = 0;
         void Count(object? sender, FirstChanceExceptionEventArgs e)
         {
-            if (e.Exception is OperationCanceledException && Environment.StackTrace.Contains("WatchClientAsync", StringComparison.Ordinal))
+            // The epoll engine's waiter only: other tests in this process run gateways on .NET's sockets, whose cancelled
+            // wait throws inside the socket and is caught by design.
+            if (e.Exception is OperationCanceledException && Environment.StackTrace is var stack
+                && stack.Contains("WatchClientAsync", StringComparison.Ordinal) && stack.Contains("ReadinessWaiter", StringComparison.Ordinal))
             {
                 Interlocked.Increment(ref thrown);
             }
