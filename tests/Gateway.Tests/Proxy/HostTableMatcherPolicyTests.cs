@@ -65,18 +65,24 @@ public sealed class HostTableMatcherPolicyTests
     [Fact]
     public void Four_times_the_hosts_cost_about_four_times_the_cpu_to_build()
     {
-        // This thread's own CPU time, best of three: other tests and processes on a busy machine do not count in it,
-        // as they did in a wall-clock time.
+        // This thread's own CPU time, best of five: other tests and processes on a busy machine do not count in it,
+        // as they did in a wall-clock time. Collections are taken out: the tables of 40,000 hosts live on the large
+        // object heap, whose allocations start full collections of whatever heap the rest of the suite holds at that
+        // moment, on this thread (seen: 6.5 ms for 10,000 hosts, 96 ms for 40,000, in a full run).
         static TimeSpan Build(INodeBuilderPolicy policy, int count)
         {
             var endpoints = Enumerable.Range(0, count).Select(i => Endpoint($"e{i}", [$"app{i}.localhost"])).ToList();
             var best = TimeSpan.MaxValue;
-            for (var attempt = 0; attempt < 3; attempt++)
+            for (var attempt = 0; attempt < 5; attempt++)
             {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                var paused = GC.GetTotalPauseDuration();
                 var started = ThreadCpu.Now;
                 var edges = policy.GetEdges(endpoints);
                 policy.BuildJumpTable(-1, edges.Select((e, i) => new PolicyJumpTableEdge(e.State, i)).ToList());
-                var spent = ThreadCpu.Now - started;
+                var spent = ThreadCpu.Now - started - (GC.GetTotalPauseDuration() - paused);
+                spent = spent < TimeSpan.Zero ? TimeSpan.Zero : spent;
                 best = spent < best ? spent : best;
                 Assert.Equal(count, edges.Count);
                 Assert.All(edges, e => Assert.Single(e.Endpoints));
