@@ -161,7 +161,7 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
         foreach (var status in statuses)
         {
             var now = _time.GetUtcNow();
-            var due = RenewalDue(status.Hosts, config);
+            var due = RenewalDue(status.Hosts, config, now);
             if (due > now)
             {
                 next = Min(next, due);
@@ -175,7 +175,7 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
             }
 
             await OrderAsync(status, config, challenges, storage, cancellationToken);
-            var renewal = RenewalDue(status.Hosts, config);
+            var renewal = RenewalDue(status.Hosts, config, _time.GetUtcNow());
             next = Min(next, status.NotBefore > renewal ? status.NotBefore : renewal);
         }
 
@@ -188,7 +188,8 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
         var hosts = string.Join(", ", status.Hosts);
         // Another instance may have renewed since the last rescan: read the store before taking any lock.
         Pickup(storage);
-        if (RenewalDue(status.Hosts, config) > _time.GetUtcNow())
+        var now = _time.GetUtcNow();
+        if (RenewalDue(status.Hosts, config, now) > now)
         {
             return;
         }
@@ -216,7 +217,8 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
             RefreshHolders(storage);
             // Under the lock, once more: the previous holder may have stored its certificate between the look above and the lock.
             Pickup(storage);
-            if (RenewalDue(status.Hosts, config) > _time.GetUtcNow())
+            now = _time.GetUtcNow();
+            if (RenewalDue(status.Hosts, config, now) > now)
             {
                 RefreshHolders(storage);
                 return;
@@ -390,12 +392,17 @@ internal sealed partial class AcmeCertificateManager : BackgroundService
         }
     }
 
-    /// <summary>When the certificate covering <paramref name="hosts"/> should be renewed; now when there is none.</summary>
-    private DateTimeOffset RenewalDue(IReadOnlyList<string> hosts, AcmeConfig config)
+    /// <summary>When the certificate covering <paramref name="hosts"/> should be renewed; <paramref name="now"/> when there is none.</summary>
+    /// <remarks>
+    /// The caller's own reading of the clock, never a second one: "due at a later reading than mine" made a set without a
+    /// certificate look not yet due, and the loop went round without sleeping until two readings fell on one tick (under
+    /// load, for longer than a minute, at a full core).
+    /// </remarks>
+    private DateTimeOffset RenewalDue(IReadOnlyList<string> hosts, AcmeConfig config, DateTimeOffset now)
     {
         if (Best(hosts) is not { } certificate)
         {
-            return _time.GetUtcNow();
+            return now;
         }
 
         var lifetime = certificate.NotAfter - certificate.NotBefore;
