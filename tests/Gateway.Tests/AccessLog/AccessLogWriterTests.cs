@@ -142,11 +142,34 @@ public sealed class AccessLogWriterTests : IDisposable
             lines.Select(line => line.Split(' ')[6]));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task With_the_log_off_a_request_passes_its_step_without_a_state_machine_of_its_own(bool enabled)
+    {
+        var (writer, dropped) = await WriterAsync(Path.Combine(_directory, "access.log"), enabled);
+        using var disposeWriter = writer;
+        using var disposeDropped = dropped;
+        var rest = new TaskCompletionSource();
+        var step = new AccessLogMiddleware(_ => rest.Task, writer);
+
+        var passed = step.InvokeAsync(new Microsoft.AspNetCore.Http.DefaultHttpContext());
+
+        // The rest of the pipeline's own task, or one that waits for it to write the line.
+        Assert.Equal(!enabled, ReferenceEquals(rest.Task, passed));
+        rest.SetResult();
+        await passed;
+    }
+
     /// <summary>A writer to <paramref name="path"/>, not started, and a probe on its dropped-lines counter.</summary>
-    private async Task<(AccessLogWriter Writer, CounterProbe Dropped)> WriterAsync(string path)
+    private async Task<(AccessLogWriter Writer, CounterProbe Dropped)> WriterAsync(string path, bool enabled = true)
     {
         var (generation, errors) = await ConfigUnderTest.BuildAsync(
-            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:AccessLog:Path"] = path }).Build(), _directory);
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Gateway:AccessLog:Path"] = path,
+                ["Gateway:AccessLog:Enabled"] = enabled ? "true" : "false",
+            }).Build(), _directory);
         Assert.Empty(errors);
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
         return (new AccessLogWriter(new GenerationStore(generation!), new GatewayMetrics(meters), TimeProvider.System, NullLogger<AccessLogWriter>.Instance),

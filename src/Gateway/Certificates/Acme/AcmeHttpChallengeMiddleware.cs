@@ -11,23 +11,31 @@ internal sealed class AcmeHttpChallengeMiddleware(RequestDelegate next, AcmeChal
 {
     private const string Prefix = "/.well-known/acme-challenge/";
 
-    public async Task InvokeAsync(HttpContext context)
+    /// <remarks>
+    /// Only a well-formed token is looked up: the path is percent-decoded by now, and anything but base64url (a slash,
+    /// dots, an encoded separator, a very long string) never reaches the store as a file name. Every other request
+    /// passes through without a state machine of this step's own: on the HTTPS listener that is every request, and an
+    /// async step that awaits the rest of the pipeline costs an allocation per request.
+    /// </remarks>
+    public Task InvokeAsync(HttpContext context) =>
+        context.Listener() == ListenerKind.Http
+        && context.Request.Path.Value is { } path
+        && path.StartsWith(Prefix, StringComparison.Ordinal)
+        && AcmeChallengeStore.IsToken(path.AsSpan(Prefix.Length))
+            ? AnswerAsync(context, path[Prefix.Length..])
+            : next(context);
+
+    private async Task AnswerAsync(HttpContext context, string token)
     {
-        // Only a well-formed token is looked up: the path is percent-decoded by now, and anything but base64url
-        // (a slash, dots, an encoded separator, a very long string) never reaches the store as a file name.
-        if (context.Listener() == ListenerKind.Http
-            && context.Request.Path.Value is { } path
-            && path.StartsWith(Prefix, StringComparison.Ordinal)
-            && AcmeChallengeStore.IsToken(path.AsSpan(Prefix.Length))
-            && await responses.FindHttpAsync(path[Prefix.Length..], context.RequestAborted) is { } keyAuthorization)
+        if (await responses.FindHttpAsync(token, context.RequestAborted) is not { } keyAuthorization)
         {
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Response.ContentType = "application/octet-stream";
-            context.Response.ContentLength = System.Text.Encoding.UTF8.GetByteCount(keyAuthorization);
-            await context.Response.WriteAsync(keyAuthorization, context.RequestAborted);
+            await next(context);
             return;
         }
 
-        await next(context);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/octet-stream";
+        context.Response.ContentLength = System.Text.Encoding.UTF8.GetByteCount(keyAuthorization);
+        await context.Response.WriteAsync(keyAuthorization, context.RequestAborted);
     }
 }
