@@ -47,6 +47,12 @@ internal static class ProxyServices
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, HostTableMatcherPolicy>());
+
+        // YARP registers ASP.NET Core's authorization for its routes' AuthorizationPolicy, and WebApplication then runs
+        // the authorization step on every request: a lookup, an await and an allocation each. Gateway refuses every
+        // policy but "Anonymous" (ProxyConfigReader), which YARP turns into metadata that needs no step; the policy
+        // provider YARP checks policy names with stays.
+        services.RemoveAll<Microsoft.AspNetCore.Authorization.IAuthorizationHandlerProvider>();
         return builder;
     }
 }
