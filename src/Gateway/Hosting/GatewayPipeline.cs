@@ -42,7 +42,7 @@ internal static class GatewayPipeline
             proxy.UseSessionAffinity();
             proxy.UseMiddleware<DestinationAdminStateMiddleware>();
             proxy.UseLoadBalancing();
-            proxy.UsePassiveHealthChecks();
+            proxy.UsePassiveHealthChecksWhereEnabled();
             // Last: for connection-pinned clusters this is the forwarding step; others go on to YARP's.
             proxy.Use(pinned.ForwardAsync);
         });
