@@ -28,8 +28,8 @@ public sealed class HaProxy : IAsyncDisposable
         var config = new StringBuilder();
         // A connection a backend refuses (killed, or not listening yet) goes to the next one at once, up to three times:
         // with three gateways, one that listens always gets it. No health checks: until a check has seen a backend
-        // listen, the checks call it down, and the first instance to start orders at once, so Pebble's first
-        // validation found every backend down and was refused (seen in a full run).
+        // listen, the checks call it down, and a validation that came then found every backend down and was refused
+        // (seen in a full run).
         config.AppendLine("global\n  maxconn 2000\ndefaults\n  mode tcp\n  timeout connect 2s\n  timeout client 5m\n  timeout server 5m"
             + "\n  option redispatch 1\n  retries 3");
         for (var i = 0; i < frontends.Length; i++)
