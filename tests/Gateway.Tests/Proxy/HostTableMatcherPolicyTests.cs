@@ -1,3 +1,4 @@
+using System.Runtime;
 using Gateway.Proxy;
 using Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
@@ -8,6 +9,9 @@ namespace Gateway.Tests.Proxy;
 
 public sealed class HostTableMatcherPolicyTests
 {
+    /// <summary>What one build may allocate with no collection: the largest one here (40,000 hosts) stays well within it.</summary>
+    private const long NoCollectionBudget = 128L * 1024 * 1024;
+
     // Exact names in two spellings, with and without ports, nested wildcards, a wildcard with an empty label, any host
     // on one port, "*", and endpoints without hosts (which belong on every edge).
     private static readonly string[]?[] Hosts =
@@ -66,29 +70,49 @@ public sealed class HostTableMatcherPolicyTests
     public void Four_times_the_hosts_cost_about_four_times_the_cpu_to_build()
     {
         // This thread's own CPU time, best of five: other tests and processes on a busy machine do not count in it,
-        // as they did in a wall-clock time. Collections are taken out: the tables of 40,000 hosts live on the large
-        // object heap, whose allocations start full collections of whatever heap the rest of the suite holds at that
-        // moment, on this thread (seen: 6.5 ms for 10,000 hosts, 96 ms for 40,000, in a full run).
+        // as they did in a wall-clock time. Each attempt runs where no collection may start: the tables of 40,000 hosts
+        // live on the large object heap, whose collections of whatever heap the rest of the suite held ran on this
+        // thread (6.5 ms for 10,000 hosts against 96 ms for 40,000, in a full run); and a pause taken out of the time
+        // afterwards cannot be told from one that stopped this thread while another collected (0.0 ms once). An
+        // attempt that a collection interrupted all the same is not counted, unless none could run without one.
         static TimeSpan Build(INodeBuilderPolicy policy, int count)
         {
             var endpoints = Enumerable.Range(0, count).Select(i => Endpoint($"e{i}", [$"app{i}.localhost"])).ToList();
             var best = TimeSpan.MaxValue;
-            for (var attempt = 0; attempt < 5; attempt++)
+            var disturbed = TimeSpan.MaxValue;
+            for (var attempt = 0; attempt < 5 || (best == TimeSpan.MaxValue && attempt < 10); attempt++)
             {
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
-                var paused = GC.GetTotalPauseDuration();
+                bool quiet;
+                try
+                {
+                    quiet = GC.TryStartNoGCRegion(NoCollectionBudget);
+                }
+                catch (ArgumentOutOfRangeException)
+                {
+                    quiet = false; // more than this runtime can set aside
+                }
+
                 var started = ThreadCpu.Now;
                 var edges = policy.GetEdges(endpoints);
                 policy.BuildJumpTable(-1, edges.Select((e, i) => new PolicyJumpTableEdge(e.State, i)).ToList());
-                var spent = ThreadCpu.Now - started - (GC.GetTotalPauseDuration() - paused);
-                spent = spent < TimeSpan.Zero ? TimeSpan.Zero : spent;
-                best = spent < best ? spent : best;
+                var spent = ThreadCpu.Now - started;
+                if (quiet && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
+                {
+                    GC.EndNoGCRegion();
+                    best = spent < best ? spent : best;
+                }
+                else
+                {
+                    disturbed = spent < disturbed ? spent : disturbed;
+                }
+
                 Assert.Equal(count, edges.Count);
                 Assert.All(edges, e => Assert.Single(e.Endpoints));
             }
 
-            return best;
+            return best != TimeSpan.MaxValue ? best : disturbed;
         }
 
         Build(new HostTableMatcherPolicy(), 2_000);
