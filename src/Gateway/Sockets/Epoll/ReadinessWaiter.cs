@@ -53,12 +53,7 @@ internal sealed class ReadinessWaiter : IValueTaskSource, IValueTaskSource<bool>
             return ended ? default : ValueTask.FromException(new ObjectDisposedException(nameof(SocketIo)));
         }
 
-        if (cancellation.CanBeCanceled)
-        {
-            _cancellation = cancellation;
-            _registration = cancellation.UnsafeRegister(static state => ((ReadinessWaiter)state!).Cancel(), this);
-        }
-
+        Watch(quietly: false, cancellation);
         return new ValueTask(this, _core.Version);
     }
 
@@ -102,11 +97,22 @@ internal sealed class ReadinessWaiter : IValueTaskSource, IValueTaskSource<bool>
             return new(ended);
         }
 
+        Watch(quietly: true, cancellation);
+        return new ValueTask<bool>(this, _core.Version);
+    }
+
+    /// <summary>Ends the parked wait when <paramref name="cancellation"/> fires: with false when <paramref name="quietly"/>, else with its exception.</summary>
+    private void Watch(bool quietly, CancellationToken cancellation)
+    {
+        if (!cancellation.CanBeCanceled)
+        {
+            return;
+        }
+
         // Before the registration: a token cancelled meanwhile runs the callback at once, here.
-        _cancelEndsQuietly = true;
+        _cancelEndsQuietly = quietly;
         _cancellation = cancellation;
         _registration = cancellation.UnsafeRegister(static state => ((ReadinessWaiter)state!).Cancel(), this);
-        return new ValueTask<bool>(this, _core.Version);
     }
 
     /// <summary>Publishes the waiter; what the wait ended with when the socket became ready or was aborted meanwhile, else null.</summary>
