@@ -25,6 +25,9 @@ internal sealed class BackendExchange
     /// <summary>True when the exchange was judged bound and its connection was found and closed.</summary>
     public bool ConnectionClosed { get; private set; }
 
+    /// <summary>True once the next exchange on the same connection waits for this one's verdict.</summary>
+    public bool IsAwaited => Volatile.Read(ref _judged) is not null;
+
     /// <summary>Completes when the answer has been judged.</summary>
     public Task WhenJudged()
     {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Gateway.Proxy;
 
 /// <summary>
@@ -30,9 +32,11 @@ internal sealed class PooledConnectionStream(Stream inner) : Stream
     }
 
     /// <summary>
-    /// Closes the connection. Nothing more travels on it: later writes go nowhere and reads find the end, which is what
-    /// the client sees when a server closes an idle connection, so a request that took it from the pool meanwhile is
-    /// sent again on another connection instead of failing.
+    /// Closes the connection. Nothing more travels on it: later writes go nowhere and reads, the one in flight
+    /// included, find the end. That is what the client sees when a server closes an idle connection, so a request that
+    /// took it from the pool meanwhile is sent again on another connection instead of failing. The client takes a
+    /// pooled connection by starting a read on it, and retries only if that read ends cleanly; the read failing as the
+    /// connection closes under it would cost an innocent client a 502.
     /// </summary>
     public void Abort()
     {
@@ -40,8 +44,16 @@ internal sealed class PooledConnectionStream(Stream inner) : Stream
         inner.Dispose();
     }
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _aborted ? ValueTask.FromResult(0) : inner.ReadAsync(buffer, cancellationToken);
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_aborted)
+        {
+            return ValueTask.FromResult(0);
+        }
+
+        var read = inner.ReadAsync(buffer, cancellationToken);
+        return read.IsCompletedSuccessfully ? read : EndIfAbortedAsync(read);
+    }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -83,6 +95,20 @@ internal sealed class PooledConnectionStream(Stream inner) : Stream
         }
 
         base.Dispose(disposing);
+    }
+
+    // Pooled: most reads wait for the backend's answer, and this runs for each of them.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> EndIfAbortedAsync(ValueTask<int> read)
+    {
+        try
+        {
+            return await read;
+        }
+        catch (Exception) when (_aborted)
+        {
+            return 0;
+        }
     }
 
     private async ValueTask ClaimThenWriteAsync(BackendExchange exchange, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
