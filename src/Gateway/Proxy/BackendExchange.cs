@@ -25,6 +25,9 @@ internal sealed class BackendExchange
     /// <summary>True when the exchange was judged bound and its connection was found and closed.</summary>
     public bool ConnectionClosed { get; private set; }
 
+    /// <summary>True once the answer has been judged, clean or bound.</summary>
+    public bool IsJudged => Volatile.Read(ref _state) != Pending;
+
     /// <summary>True once the next exchange on the same connection waits for this one's verdict.</summary>
     public bool IsAwaited => Volatile.Read(ref _judged) is not null;
 

@@ -7,7 +7,9 @@ namespace Gateway.Proxy;
 /// it, and that sends no request of another exchange before the last one was judged. HTTP/1.1 puts the next request
 /// on a connection only after the last answer was read, and an answer without a body hands the connection back to
 /// the pool before the client's caller sees it: without the wait, another client's request could go out on the
-/// connection between the answer and its verdict.
+/// connection between the answer and its verdict. A client that takes the connection from the pool in that moment is
+/// turned away before it writes (see <see cref="TakenBeforeTheVerdict"/>); the wait covers a connection handed straight
+/// to a request queued for one, which the client does without that read.
 /// </summary>
 internal sealed class PooledConnectionStream(Stream inner) : Stream
 {
@@ -46,7 +48,7 @@ internal sealed class PooledConnectionStream(Stream inner) : Stream
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_aborted)
+        if (_aborted || TakenBeforeTheVerdict())
         {
             return ValueTask.FromResult(0);
         }
@@ -96,6 +98,17 @@ internal sealed class PooledConnectionStream(Stream inner) : Stream
 
         base.Dispose(disposing);
     }
+
+    /// <summary>
+    /// True when another exchange starts reading before the last answer was judged: the client taking this connection
+    /// from the pool, which it does with a read before it writes. A read that ends at once makes the client drop the
+    /// connection and use another, before it has sent anything; holding the request's write instead would leave a
+    /// request with a body nowhere to go if the answer turns out bound, since the client sends again only requests
+    /// without one. Costs a backend connection when the verdict would have been clean, which takes a request racing
+    /// the previous answer's last microseconds.
+    /// </summary>
+    private bool TakenBeforeTheVerdict() =>
+        _last is { IsJudged: false } previous && BackendExchange.Current.Value is { } exchange && !ReferenceEquals(exchange, previous);
 
     // Pooled: most reads wait for the backend's answer, and this runs for each of them.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

@@ -37,11 +37,14 @@ public sealed class PooledConnectionStreamTests : IDisposable
         Assert.Equal(0, await stream.ReadAsync(new byte[64]));
     }
 
-    [Fact]
-    public async Task A_request_that_took_the_connection_before_the_verdict_is_sent_again_on_another()
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("POST")]
+    public async Task A_request_racing_the_verdict_on_its_pooled_connection_goes_out_on_another(string method)
     {
         var requests = new List<string>();
-        await using var backend = new RawTcpBackend(socket => AnswerEveryRequestAsync(socket, requests));
+        var connections = 0;
+        await using var backend = new RawTcpBackend(socket => AnswerEveryRequestAsync(socket, requests, () => Interlocked.Increment(ref connections)));
         using var client = new HttpMessageInvoker(new SocketsHttpHandler
         {
             ConnectCallback = async (context, cancellation) =>
@@ -55,13 +58,15 @@ public sealed class PooledConnectionStreamTests : IDisposable
         var next = new BackendExchange();
 
         // The answer has no body, so its connection is back in the pool before anyone judges it.
-        using (var first = await SendAsync(client, backend, "/login", bound))
+        using (var first = await SendAsync(client, backend, HttpMethod.Get, "/login", bound))
         {
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         }
 
-        var second = SendAsync(client, backend, "/anonymous", next);
-        await Poll.UntilAsync(() => bound.IsAwaited, "the next request waits for the verdict on the pooled connection");
+        // The client sends again on a new connection only a request it knows it has not sent, and never one with a
+        // body: the request must not be given the connection while the verdict is out.
+        var second = SendAsync(client, backend, new HttpMethod(method), "/anonymous", next);
+        await Poll.UntilAsync(() => second.IsCompleted || bound.IsAwaited, "the second request is answered or waits for the verdict");
         bound.Judge(bound: true);
 
         using var answer = await second.WaitAsync(Guard);
@@ -75,47 +80,53 @@ public sealed class PooledConnectionStreamTests : IDisposable
 
     public void Dispose() => _sockets.Dispose();
 
-    private static Task<HttpResponseMessage> SendAsync(HttpMessageInvoker client, RawTcpBackend backend, string path, BackendExchange exchange) =>
+    private static Task<HttpResponseMessage> SendAsync(HttpMessageInvoker client, RawTcpBackend backend, HttpMethod method, string path, BackendExchange exchange) =>
         Task.Run(() =>
         {
             BackendExchange.Current.Value = exchange;
-            return client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"http://{backend.Address}{path}"), CancellationToken.None);
+            var request = new HttpRequestMessage(method, $"http://{backend.Address}{path}");
+            if (method == HttpMethod.Post)
+            {
+                request.Content = new StringContent("form=1");
+            }
+
+            return client.SendAsync(request, CancellationToken.None);
         });
 
     /// <summary>Answers each request with an empty 200, and records it with the number of the connection it came on.</summary>
-    private static async Task AnswerEveryRequestAsync(Socket socket, List<string> requests)
+    private static async Task AnswerEveryRequestAsync(Socket socket, List<string> requests, Func<int> connectionNumber)
     {
-        int connection;
-        lock (requests)
-        {
-            connection = requests.Select(r => r.Split(' ')[0]).Distinct().Count() + 1;
-        }
-
-        var received = new StringBuilder();
+        var connection = connectionNumber();
+        var received = "";
         var buffer = new byte[4096];
         while (true)
         {
-            var read = await socket.ReceiveAsync(buffer);
-            if (read == 0)
-            {
-                return;
-            }
-
-            received.Append(Encoding.ASCII.GetString(buffer, 0, read));
             int end;
-            while ((end = received.ToString().IndexOf("\r\n\r\n", StringComparison.Ordinal)) >= 0)
+            while ((end = received.IndexOf("\r\n\r\n", StringComparison.Ordinal)) < 0 || received.Length < end + 4 + BodyLength(received[..end]))
             {
-                var path = received.ToString().Split(' ')[1];
-                received.Remove(0, end + 4);
-                lock (requests)
+                var read = await socket.ReceiveAsync(buffer);
+                if (read == 0)
                 {
-                    requests.Add($"{connection} {path}");
+                    return;
                 }
 
-                await socket.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"u8.ToArray());
+                received += Encoding.ASCII.GetString(buffer, 0, read);
             }
+
+            lock (requests)
+            {
+                requests.Add($"{connection} {received.Split(' ')[1]}");
+            }
+
+            received = received[(end + 4 + BodyLength(received[..end]))..];
+            await socket.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"u8.ToArray());
         }
     }
+
+    private static int BodyLength(string head) =>
+        head.Split("\r\n").FirstOrDefault(h => h.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) is { } length
+            ? int.Parse(length["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)
+            : 0;
 
     private async Task<(Stream Inner, Socket Peer)> ConnectedAsync(string transport)
     {
