@@ -109,7 +109,10 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
             if (_loop is { } loop)
             {
                 handler.ConnectCallback = async (connection, cancellation) =>
-                    guards.Wrap(new SocketStream(await BackendDialer.ConnectAsync(connection.DnsEndPoint, engine, loop, cancellation)));
+                {
+                    var io = await BackendDialer.ConnectAsync(connection.DnsEndPoint, engine, loop, cancellation);
+                    return guards.Wrap(new SocketStream(io), io.Socket);
+                };
             }
             else
             {
@@ -120,7 +123,7 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
                     try
                     {
                         await socket.ConnectAsync(connection.DnsEndPoint, cancellation);
-                        return guards.Wrap(new NetworkStream(socket, ownsSocket: true));
+                        return guards.Wrap(new NetworkStream(socket, ownsSocket: true), socket);
                     }
                     catch
                     {

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Gateway.Configuration;
 using Gateway.Metrics;
 
@@ -12,5 +13,6 @@ internal sealed class PooledConnectionGuards(GenerationStore? generations, Gatew
     public HttpMessageHandler Wrap(HttpMessageHandler handler, string clusterId) =>
         generations is null ? handler : new PooledConnectionGuard(handler, clusterId, generations, metrics!, logger!);
 
-    public Stream Wrap(Stream connection) => generations is null ? connection : new PooledConnectionStream(connection);
+    /// <param name="socket">The connection's socket, which <paramref name="connection"/> reads and writes.</param>
+    public Stream Wrap(Stream connection, Socket socket) => generations is null ? connection : new PooledConnectionStream(connection, socket);
 }

@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using System.Net.Sockets;
 
 namespace Gateway.Proxy;
 
@@ -11,7 +11,7 @@ namespace Gateway.Proxy;
 /// turned away before it writes (see <see cref="TakenBeforeTheVerdict"/>); the wait covers a connection handed straight
 /// to a request queued for one, which the client does without that read.
 /// </summary>
-internal sealed class PooledConnectionStream(Stream inner) : Stream
+internal sealed class PooledConnectionStream(Stream inner, Socket socket) : Stream
 {
     /// <summary>An answer is judged as soon as its headers are in; this bound only matters if something went wrong.</summary>
     private static readonly TimeSpan JudgementLimit = TimeSpan.FromSeconds(30);
@@ -36,14 +36,22 @@ internal sealed class PooledConnectionStream(Stream inner) : Stream
     /// <summary>
     /// Closes the connection. Nothing more travels on it: later writes go nowhere and reads, the one in flight
     /// included, find the end. That is what the client sees when a server closes an idle connection, so a request that
-    /// took it from the pool meanwhile is sent again on another connection instead of failing. The client takes a
-    /// pooled connection by starting a read on it, and retries only if that read ends cleanly; the read failing as the
-    /// connection closes under it would cost an innocent client a 502.
+    /// took it from the pool meanwhile is sent again on another connection instead of failing: the client takes a
+    /// pooled connection by starting a read on it, and retries only if that read ends cleanly. So the socket is shut
+    /// down, which ends a waiting read, rather than closed, which would fail it; the client closes it once it sees the
+    /// end.
     /// </summary>
     public void Abort()
     {
         _aborted = true;
-        inner.Dispose();
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed by either side: nothing travels on it either.
+        }
     }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -53,8 +61,7 @@ internal sealed class PooledConnectionStream(Stream inner) : Stream
             return ValueTask.FromResult(0);
         }
 
-        var read = inner.ReadAsync(buffer, cancellationToken);
-        return read.IsCompletedSuccessfully ? read : EndIfAbortedAsync(read);
+        return inner.ReadAsync(buffer, cancellationToken);
     }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -109,20 +116,6 @@ internal sealed class PooledConnectionStream(Stream inner) : Stream
     /// </summary>
     private bool TakenBeforeTheVerdict() =>
         _last is { IsJudged: false } previous && BackendExchange.Current.Value is { } exchange && !ReferenceEquals(exchange, previous);
-
-    // Pooled: most reads wait for the backend's answer, and this runs for each of them.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> EndIfAbortedAsync(ValueTask<int> read)
-    {
-        try
-        {
-            return await read;
-        }
-        catch (Exception) when (_aborted)
-        {
-            return 0;
-        }
-    }
 
     private async ValueTask ClaimThenWriteAsync(BackendExchange exchange, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {

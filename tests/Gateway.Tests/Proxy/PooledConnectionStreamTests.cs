@@ -24,9 +24,9 @@ public sealed class PooledConnectionStreamTests : IDisposable
     [MemberData(nameof(Transports))]
     public async Task A_read_in_flight_when_the_connection_is_closed_finds_the_end(string transport)
     {
-        var (inner, peer) = await ConnectedAsync(transport);
+        var (inner, socket, peer) = await ConnectedAsync(transport);
         using var _ = peer;
-        await using var stream = new PooledConnectionStream(inner);
+        await using var stream = new PooledConnectionStream(inner, socket);
 
         // HttpClient's read when it takes a pooled connection, started before the verdict on the last answer.
         var read = stream.ReadAsync(new byte[64]).AsTask();
@@ -51,7 +51,7 @@ public sealed class PooledConnectionStreamTests : IDisposable
             {
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 await socket.ConnectAsync(context.DnsEndPoint, cancellation);
-                return new PooledConnectionStream(new NetworkStream(socket, ownsSocket: true));
+                return new PooledConnectionStream(new NetworkStream(socket, ownsSocket: true), socket);
             },
         });
         var bound = new BackendExchange();
@@ -128,17 +128,17 @@ public sealed class PooledConnectionStreamTests : IDisposable
             ? int.Parse(length["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)
             : 0;
 
-    private async Task<(Stream Inner, Socket Peer)> ConnectedAsync(string transport)
+    private async Task<(Stream Inner, Socket Socket, Socket Peer)> ConnectedAsync(string transport)
     {
         if (transport == "network-stream")
         {
             var socket = LoopbackSockets.NewSocket();
             var accepting = _sockets.Listener.AcceptAsync();
             await socket.ConnectAsync(_sockets.Listener.LocalEndPoint!);
-            return (new NetworkStream(socket, ownsSocket: true), await accepting);
+            return (new NetworkStream(socket, ownsSocket: true), socket, await accepting);
         }
 
         var (io, peer) = await _sockets.DialledAsync(_sockets.Engine(transport));
-        return (new SocketStream(io), peer);
+        return (new SocketStream(io), io.Socket, peer);
     }
 }
