@@ -19,17 +19,18 @@ internal sealed class AccessLogMiddleware(RequestDelegate next, AccessLogWriter 
         var time = writer.Time;
         var at = time.GetUtcNow();
         var started = time.GetTimestamp();
+        var backend = BackendTiming.Watch(context);
         try
         {
             await next(context);
         }
         finally
         {
-            writer.Write(Entry(context, at, started, time));
+            writer.Write(Entry(context, at, started, backend, time));
         }
     }
 
-    private static AccessLogEntry Entry(HttpContext context, DateTimeOffset at, long started, TimeProvider time)
+    private static AccessLogEntry Entry(HttpContext context, DateTimeOffset at, long started, BackendTiming backend, TimeProvider time)
     {
         var request = context.Request;
         var proxy = context.Features.Get<IReverseProxyFeature>();
@@ -49,7 +50,7 @@ internal sealed class AccessLogMiddleware(RequestDelegate next, AccessLogWriter 
             BytesIn = request.ContentLength,
             BytesOut = context.Response.ContentLength,
             Duration = time.GetElapsedTime(started),
-            BackendTime = BackendTiming.Get(context) is { } answered ? time.GetElapsedTime(started, answered) : null,
+            BackendTime = backend.AnsweredAt is { } answered ? time.GetElapsedTime(started, answered) : null,
             Route = proxy?.Route.Config.RouteId,
             Cluster = proxy?.Cluster?.Config.ClusterId,
             Destination = proxy?.ProxiedDestination?.DestinationId,

@@ -97,6 +97,7 @@ public sealed partial class AccessLogTests : IAsyncLifetime
         Assert.Contains(" host=nobody.test ", line, StringComparison.Ordinal);
         Assert.Contains(" answered=default-site", line, StringComparison.Ordinal);
         Assert.Contains(" route=- ", line, StringComparison.Ordinal);
+        Assert.Contains(" backend_time=- ", line, StringComparison.Ordinal);
     }
 
     [Fact]
