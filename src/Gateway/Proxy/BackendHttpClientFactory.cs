@@ -66,10 +66,18 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
 
     private HttpMessageInvoker Create(ForwarderHttpClientContext context)
     {
-        var loops = engine.AffinityGroups;
-        if (loops == 1 || context.NewConfig.MaxConnectionsPerServer is not null)
+        // .NET's engine dials as SocketsHttpHandler would; a cluster's connection limit needs its one shared pool.
+        if (engine is DotNetSocketEngine || context.NewConfig.MaxConnectionsPerServer is not null)
         {
             return _clients.Create(context, loop: null);
+        }
+
+        // One loop (a one-core machine): its connections on that loop too, not on .NET's socket threads, which would
+        // hand every answer from their thread to the loop's.
+        var loops = engine.AffinityGroups;
+        if (loops == 1)
+        {
+            return _clients.Create(context, loop: 0);
         }
 
         var perLoop = new HttpMessageInvoker[loops];

@@ -69,6 +69,29 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task On_a_single_loop_the_backend_connections_are_that_loops_too()
+    {
+        var single = new EpollEngine(1);
+        try
+        {
+            using var client = Client(new HttpClientConfig(), single);
+
+            Assert.Equal("answer 1", await OnLoopAsync(0, () => GetAsync(client), single));
+            Assert.Equal("answer 2", await OnLoopAsync(0, async () =>
+            {
+                var answer = await GetAsync(client).ConfigureAwait(false);
+                Assert.NotNull(EpollLoop.Current); // the answer came back on the loop, not on .NET's socket threads
+                return answer;
+            }, single));
+            Assert.Equal(1, _backend.Accepted);
+        }
+        finally
+        {
+            await Task.Run(single.Dispose); // the test may go on on the loop's thread, which cannot wait for itself
+        }
+    }
+
+    [Fact]
     public async Task A_cluster_with_a_connection_limit_keeps_one_pool_so_the_limit_holds()
     {
         using var client = Client(new HttpClientConfig { MaxConnectionsPerServer = 1 });
@@ -111,8 +134,8 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
         Assert.Equal("answer 1", await OnLoopAsync(0, () => GetAsync(replacement)));
     }
 
-    private HttpMessageInvoker Client(HttpClientConfig config) =>
-        new BackendHttpClientFactory(_epoll, TimeProvider.System, NullLogger<ForwarderHttpClientFactory>.Instance, PooledConnectionGuards.None)
+    private HttpMessageInvoker Client(HttpClientConfig config, EpollEngine? engine = null) =>
+        new BackendHttpClientFactory(engine ?? _epoll, TimeProvider.System, NullLogger<ForwarderHttpClientFactory>.Instance, PooledConnectionGuards.None)
             .CreateClient(new ForwarderHttpClientContext { ClusterId = "app", NewConfig = config });
 
     private async Task<string> GetAsync(HttpMessageInvoker client)
@@ -126,22 +149,23 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
     /// Runs <paramref name="action"/> from loop <paramref name="loop"/>'s thread, where a waiter resumes: requests from
     /// elsewhere are spread over the loops' pools by thread.
     /// </summary>
-    private async Task<string> OnLoopAsync(int loop, Func<Task<string>> action)
+    private async Task<string> OnLoopAsync(int loop, Func<Task<string>> action, EpollEngine? engine = null)
     {
-        var (io, peer) = await _sockets.DialledAsync(_epoll, loop);
+        engine ??= _epoll;
+        var (io, peer) = await _sockets.DialledAsync(engine, loop);
         using var peerSocket = peer;
         using var socket = io.Socket;
         using var watched = io;
 
-        var onLoop = RunAfterAsync(io, loop, action);
+        var onLoop = RunAfterAsync(io, loop, action, engine);
         peer.Send("go"u8);
         return await onLoop.WaitAsync(Guard);
     }
 
-    private async Task<string> RunAfterAsync(SocketIo io, int loop, Func<Task<string>> action)
+    private static async Task<string> RunAfterAsync(SocketIo io, int loop, Func<Task<string>> action, EpollEngine engine)
     {
         await io.WaitReadableAsync(SocketIo.Registered).ConfigureAwait(false);
-        Assert.Equal(loop, _epoll.CurrentAffinityGroup);
+        Assert.Equal(loop, engine.CurrentAffinityGroup);
         return await action().ConfigureAwait(false);
     }
 

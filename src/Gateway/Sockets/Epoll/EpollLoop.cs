@@ -189,8 +189,14 @@ internal sealed unsafe class EpollLoop : IDisposable
     }
 
     /// <summary>Stops the thread; the sockets still registered get no more events.</summary>
+    /// <exception cref="InvalidOperationException">Called on the loop's own thread, which would wait for itself.</exception>
     public void Dispose()
     {
+        if (Thread.CurrentThread == _thread)
+        {
+            throw new InvalidOperationException($"Epoll loop {Index} cannot be stopped from its own thread: it would wait for itself.");
+        }
+
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
