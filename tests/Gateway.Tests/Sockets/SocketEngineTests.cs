@@ -283,6 +283,37 @@ public sealed class SocketEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_loop_asked_to_stop_from_its_own_thread_says_so_instead_of_waiting_for_itself()
+    {
+        var engine = new EpollEngine(1);
+        try
+        {
+            var (io, peer) = await _sockets.AcceptedAsync(engine);
+            using var peerSocket = peer;
+            using var socket = io.Socket;
+            using var watched = io;
+
+            var onLoop = StopFromTheLoopAsync(io, engine);
+            peer.Send("."u8);
+            var refused = await onLoop.WaitAsync(Guard);
+
+            Assert.IsType<InvalidOperationException>(refused);
+            Assert.Contains("its own thread", refused.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Task.Run(engine.Dispose);
+        }
+
+        static async Task<Exception?> StopFromTheLoopAsync(SocketIo io, EpollEngine engine)
+        {
+            await io.WaitReadableAsync(SocketIo.Registered).ConfigureAwait(false);
+            Assert.NotNull(EpollLoop.Current);
+            return Record.Exception(engine.Dispose);
+        }
+    }
+
+    [Fact]
     public async Task Slots_freed_by_closed_sockets_serve_new_ones()
     {
         for (var round = 0; round < 3; round++)
