@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
 
 namespace Gateway.Sockets;
 
@@ -6,7 +7,7 @@ namespace Gateway.Sockets;
 /// A connected socket as a stream, read and written through its engine: HttpClient's connections to web backends, so a
 /// proxied request and its backend's answer run on the loop that read the request. Asynchronous calls only.
 /// </summary>
-internal sealed class SocketStream : Stream
+internal sealed class SocketStream : Stream, IValueTaskSource<int>
 {
     private readonly SocketIo _io;
 
@@ -19,7 +20,31 @@ internal sealed class SocketStream : Stream
     private int _streak;
     private int _disposed;
 
-    public SocketStream(SocketIo io) => _io = io;
+    // The read in progress. HttpClient reads one at a time, so one reusable completion serves them all: a read that
+    // has to wait allocates nothing (an async method's state machine would, for every answer a backend sends).
+    private ManualResetValueTaskSourceCore<int> _read;
+    private Memory<byte> _buffer;
+    private CancellationToken _cancellation;
+    private ValueTask _wait;
+    private AfterWait _afterWait;
+    private bool _suspended;
+    private readonly Action _resume;
+
+    public SocketStream(SocketIo io)
+    {
+        _io = io;
+        _resume = Resume;
+    }
+
+    /// <summary>What a read does once the wait it is suspended on is over.</summary>
+    private enum AfterWait
+    {
+        /// <summary>The wait after a short read: a zero-byte read is done, any other receives.</summary>
+        Drained,
+
+        /// <summary>A yield, or a wait after "would block": receive (again).</summary>
+        Receive,
+    }
 
     public override bool CanRead => true;
 
@@ -42,55 +67,32 @@ internal sealed class SocketStream : Stream
     /// stand for bytes a read already took, so the read that follows may find nothing, and then waits (HttpClient's
     /// does, with its buffer).
     /// </remarks>
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        _buffer = buffer;
+        _cancellation = cancellationToken;
         try
         {
             if (_drained)
             {
-                await _io.WaitReadableAsync(_drainedAt, cancellationToken);
-                _drained = false;
-                if (buffer.IsEmpty)
-                {
-                    return 0; // something came: the read that follows finds out what
-                }
+                _afterWait = AfterWait.Drained;
+                var wait = _io.WaitReadableAsync(_drainedAt, cancellationToken);
+                return wait.IsCompleted ? WaitOver(wait) : Suspend(wait);
             }
-            else if (_streak >= SocketIo.FairShare)
+
+            if (_streak >= SocketIo.FairShare)
             {
                 _streak = 0;
-                await _io.YieldAsync();
+                _afterWait = AfterWait.Receive;
+                var yielded = _io.YieldAsync();
+                return yielded.IsCompleted ? WaitOver(yielded) : Suspend(yielded);
             }
 
-            while (true)
-            {
-                var seen = _io.ReadVersion;
-                var read = buffer.IsEmpty
-                    ? Peek(out var error)
-                    : _io.Receive(buffer.Span, SocketFlags.None, out error);
-                if (error == SocketError.WouldBlock)
-                {
-                    await _io.WaitReadableAsync(seen, cancellationToken);
-                    continue;
-                }
-
-                if (error != SocketError.Success)
-                {
-                    throw new IOException($"Reading from the backend failed ({error}).", new SocketException((int)error));
-                }
-
-                _drained = read > 0 && read < buffer.Length;
-                _drainedAt = seen;
-                _streak = read == buffer.Length ? _streak + read : 0;
-                return buffer.IsEmpty ? 0 : read;
-            }
+            return Receive();
         }
-        catch (SocketException e)
+        catch (Exception e)
         {
-            throw new IOException($"Reading from the backend failed ({e.SocketErrorCode}).", e); // a wait on .NET's engine
-        }
-        catch (ObjectDisposedException e)
-        {
-            throw new IOException("The backend connection was closed.", e);
+            return Fail(e);
         }
     }
 
@@ -139,6 +141,130 @@ internal sealed class SocketStream : Stream
         }
 
         base.Dispose(disposing);
+    }
+
+    int IValueTaskSource<int>.GetResult(short token) => _read.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _read.GetStatus(token);
+
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _read.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>Receives until data, the end or an error; on "would block", waits, suspending the read if it must.</summary>
+    private ValueTask<int> Receive()
+    {
+        while (true)
+        {
+            var seen = _io.ReadVersion;
+            var read = _buffer.IsEmpty
+                ? Peek(out var error)
+                : _io.Receive(_buffer.Span, SocketFlags.None, out error);
+            if (error == SocketError.WouldBlock)
+            {
+                var wait = _io.WaitReadableAsync(seen, _cancellation);
+                if (!wait.IsCompleted)
+                {
+                    _afterWait = AfterWait.Receive;
+                    return Suspend(wait);
+                }
+
+                wait.GetAwaiter().GetResult();
+                continue; // readable already: ask again
+            }
+
+            if (error != SocketError.Success)
+            {
+                return Fail(new IOException($"Reading from the backend failed ({error}).", new SocketException((int)error)));
+            }
+
+            _drained = read > 0 && read < _buffer.Length;
+            _drainedAt = seen;
+            _streak = read == _buffer.Length ? _streak + read : 0;
+            return Done(_buffer.IsEmpty ? 0 : read);
+        }
+    }
+
+    /// <summary>Parks the read on <paramref name="wait"/>; <see cref="Resume"/> goes on from there.</summary>
+    private ValueTask<int> Suspend(ValueTask wait)
+    {
+        if (!_suspended)
+        {
+            _suspended = true;
+            _read.Reset();
+        }
+
+        _wait = wait;
+        wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_resume);
+        return new ValueTask<int>(this, _read.Version);
+    }
+
+    /// <summary>Runs where the wait ended (a loop's thread): goes on with the read, which ends in the completion.</summary>
+    private void Resume()
+    {
+        var wait = _wait;
+        _wait = default;
+        // The read is suspended, so what these return is only a handle to the completion its caller already awaits.
+#pragma warning disable CA2012
+        try
+        {
+            _ = WaitOver(wait);
+        }
+        catch (Exception e)
+        {
+            _ = Fail(e);
+        }
+#pragma warning restore CA2012
+    }
+
+    /// <summary>After a wait that is over: a zero-byte read after a drain is done; anything else receives.</summary>
+    private ValueTask<int> WaitOver(ValueTask wait)
+    {
+        wait.GetAwaiter().GetResult();
+        if (_afterWait == AfterWait.Drained)
+        {
+            _drained = false;
+            if (_buffer.IsEmpty)
+            {
+                return Done(0); // something came: the read that follows finds out what
+            }
+        }
+
+        return Receive();
+    }
+
+    private ValueTask<int> Done(int read)
+    {
+        _buffer = default;
+        _cancellation = default;
+        if (!_suspended)
+        {
+            return ValueTask.FromResult(read);
+        }
+
+        _suspended = false;
+        _read.SetResult(read);
+        return default;
+    }
+
+    /// <summary>Ends the read with <paramref name="error"/>; a socket's own errors become the IOException a stream gives.</summary>
+    private ValueTask<int> Fail(Exception error)
+    {
+        error = error switch
+        {
+            SocketException e => new IOException($"Reading from the backend failed ({e.SocketErrorCode}).", e), // a wait on .NET's engine
+            ObjectDisposedException e => new IOException("The backend connection was closed.", e),
+            _ => error,
+        };
+        _buffer = default;
+        _cancellation = default;
+        if (!_suspended)
+        {
+            return ValueTask.FromException<int>(error);
+        }
+
+        _suspended = false;
+        _read.SetException(error);
+        return default;
     }
 
     /// <returns>1 when data is there, 0 at the end of the stream; nothing is taken.</returns>
