@@ -3,10 +3,10 @@ namespace Gateway.Tunnel;
 /// <summary>Why a tunnel ended, as written in the log (HAProxy's termination state, in words).</summary>
 internal enum TunnelEnd
 {
-    /// <summary>The client finished sending (FIN), then the backend finished too.</summary>
+    /// <summary>The client finished sending (FIN) first, then the backend finished too.</summary>
     ClientClosed,
 
-    /// <summary>The backend finished sending (FIN); the client connection is closed after the last byte.</summary>
+    /// <summary>The backend finished sending (FIN) first: the client got it after the last byte, then finished too.</summary>
     BackendClosed,
 
     ClientError,

@@ -182,8 +182,10 @@ internal sealed partial class TunnelHandler : IDisposable
 
     private async Task<(SocketIo? Backend, PassthroughDestination? Destination)> DialAsync(ClientConnection client, PassthroughCluster cluster, PassthroughRoute route, string? serverName)
     {
-        // A client that leaves while we dial frees its slots now, not after ConnectTimeout x Retries: a wait for it to
-        // be readable watches it (after its ClientHello it waits for the backend's answer) and cancels the dial.
+        // A client that resets while we dial frees its slots now, not after ConnectTimeout x Retries: a wait for it to
+        // be readable watches it (after its ClientHello it waits for the backend's answer) and cancels the dial. Its
+        // FIN does not: a client may send its request and shut its side down (a half-close), and still wait for the
+        // answer, so the dial goes on and the tunnel delivers what it sent, then the FIN.
         using var dialing = CancellationTokenSource.CreateLinkedTokenSource(client.Stopping);
         var watch = WatchClientAsync(client.Io, dialing);
         try
@@ -198,7 +200,7 @@ internal sealed partial class TunnelHandler : IDisposable
         }
     }
 
-    /// <summary>Cancels <paramref name="dialing"/> when the client closes or resets; ends when the dial is over.</summary>
+    /// <summary>Cancels <paramref name="dialing"/> when the client resets; ends when the dial is over or the client sent more.</summary>
     private static async Task WatchClientAsync(SocketIo client, CancellationTokenSource dialing)
     {
         try
@@ -223,12 +225,12 @@ internal sealed partial class TunnelHandler : IDisposable
                     return;
                 }
 
-                if (error != SocketError.Success || peeked == 0)
+                if (error != SocketError.Success)
                 {
-                    dialing.Cancel(); // reset, or its FIN
+                    dialing.Cancel(); // a reset
                 }
 
-                return; // or more data: the client is still there, and it waits for the tunnel
+                return; // more data, or its FIN: either is for the tunnel to deliver
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)

@@ -39,6 +39,8 @@ internal sealed class TunnelSession : IDisposable
     private long _countedFromBackend;
     private int _closedBy = Running;
     private int _backendSideEnded;
+    private int _backendFinished;
+    private int _firstFin = Running;
 
     public TunnelSession(ClientConnection client, SocketIo backend, TimeSpan idleTimeout, TimeProvider time, TrafficCounters routeTraffic, TrafficCounters destinationTraffic)
     {
@@ -101,12 +103,11 @@ internal sealed class TunnelSession : IDisposable
         var toClientEnd = await toClient;
         var closedBy = Volatile.Read(ref _closedBy);
         var end = closedBy != Running ? (TunnelEnd)closedBy
-            : fromClient == TunnelEnd.ClientClosed && toClientEnd == TunnelEnd.BackendClosed ? TunnelEnd.ClientClosed
+            : fromClient == TunnelEnd.ClientClosed && toClientEnd == TunnelEnd.BackendClosed ? (TunnelEnd)Volatile.Read(ref _firstFin)
             : toClientEnd;
 
-        // The client gets a FIN however it ends: after the backend's FIN (a half-closed client that never finishes
-        // would otherwise hold the tunnel for its whole IdleTimeout), and after an idle, removed-route or failed end,
-        // which is routine to it. A half-broken backend side must not linger waiting for a FIN: it gets a reset.
+        // The client gets a FIN however it ends, after an idle, removed-route or failed end too, which is routine to
+        // it. A half-broken backend side must not linger waiting for a FIN: it gets a reset.
         TryShutdown(_clientIo.Socket, SocketShutdown.Both);
         if (end is not (TunnelEnd.ClientClosed or TunnelEnd.BackendClosed))
         {
@@ -143,6 +144,7 @@ internal sealed class TunnelSession : IDisposable
             // The first read tries at once: what the client sent after its hello, or the backend's greeting, may be
             // there already, reported before this loop started.
             var drained = false;
+            var discarding = false;
             var fullReads = 0;
             var seen = from.ReadVersion;
             while (true)
@@ -182,20 +184,42 @@ internal sealed class TunnelSession : IDisposable
 
                     if (received == 0)
                     {
-                        // Woken by the backend side's end rather than by the client: that side's reason stands.
-                        return !fromClient ? TunnelEnd.BackendClosed
-                            : Volatile.Read(ref _backendSideEnded) == 1 ? TunnelEnd.Aborted
-                            : TunnelEnd.ClientClosed;
+                        if (!fromClient)
+                        {
+                            Finished(TunnelEnd.BackendClosed);
+                            return TunnelEnd.BackendClosed;
+                        }
+
+                        // Woken by the backend side's failure rather than by the client: that side's reason stands.
+                        if (Volatile.Read(ref _backendSideEnded) == 1)
+                        {
+                            return TunnelEnd.Aborted;
+                        }
+
+                        Finished(TunnelEnd.ClientClosed);
+                        return TunnelEnd.ClientClosed;
                     }
 
                     drained = received < ReceiveBufferSize;
-                    try
+                    if (!discarding)
                     {
-                        await to.SendAllAsync(rented.AsMemory(0, received));
-                    }
-                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                    {
-                        return fromClient ? TunnelEnd.BackendError : TunnelEnd.ClientError;
+                        try
+                        {
+                            await to.SendAllAsync(rented.AsMemory(0, received));
+                        }
+                        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                        {
+                            if (!fromClient || Volatile.Read(ref _backendFinished) == 0)
+                            {
+                                return fromClient ? TunnelEnd.BackendError : TunnelEnd.ClientError;
+                            }
+
+                            // The backend finished, then stopped reading too. The client may still be reading what
+                            // the backend sent: its bytes are read and dropped until its own FIN, because closing a
+                            // socket with bytes unread sends a reset, and a reset throws away what it has not read.
+                            // Dropped bytes are no activity: the idle timeout still bounds a client that never ends.
+                            discarding = true;
+                        }
                     }
                 }
                 finally
@@ -206,7 +230,11 @@ internal sealed class TunnelSession : IDisposable
                     }
                 }
 
-                Count(received, fromClient);
+                if (!discarding)
+                {
+                    Count(received, fromClient);
+                }
+
                 if (drained)
                 {
                     fullReads = 0;
@@ -222,10 +250,29 @@ internal sealed class TunnelSession : IDisposable
         {
             if (!fromClient)
             {
-                // The backend side is over (its FIN, or an error): stop reading the client as well.
-                Volatile.Write(ref _backendSideEnded, 1);
-                TryShutdown(_clientIo.Socket, SocketShutdown.Receive);
+                if (Volatile.Read(ref _backendFinished) == 1)
+                {
+                    // The backend's FIN goes to the client after every byte before it. The client's side stays open:
+                    // it may still be sending, and the backend still reading (a half-close, like the client's FIN).
+                    TryShutdown(_clientIo.Socket, SocketShutdown.Send);
+                }
+                else
+                {
+                    // The backend side failed: stop reading the client as well.
+                    Volatile.Write(ref _backendSideEnded, 1);
+                    TryShutdown(_clientIo.Socket, SocketShutdown.Receive);
+                }
             }
+        }
+    }
+
+    /// <summary>A side's FIN: the first one names how the tunnel ended when both finish.</summary>
+    private void Finished(TunnelEnd side)
+    {
+        Interlocked.CompareExchange(ref _firstFin, (int)side, Running);
+        if (side == TunnelEnd.BackendClosed)
+        {
+            Volatile.Write(ref _backendFinished, 1);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
@@ -70,7 +71,59 @@ public sealed class TunnelTests
         var received = await RawTcpBackend.ReadToEndAsync(client);
 
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(received));
+        client.Shutdown(SocketShutdown.Send);
         await Poll.UntilAsync(() => gateway.ActiveTunnels == 0, "the tunnel is gone");
+    }
+
+    [Fact]
+    public async Task After_the_backend_finishes_a_client_that_still_sends_gets_every_byte_and_the_backend_what_it_sent()
+    {
+        var data = new byte[1024 * 1024];
+        new Random(3).NextBytes(data);
+        var hello = RealClientHello.Capture(RawHost);
+        var late = "sent after the backend's FIN"u8.ToArray();
+        var heard = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var backend = new RawTcpBackend(async socket =>
+        {
+            await ReceiveExactlyAsync(socket, hello.Length);
+            await socket.SendAsync(data);
+            socket.Shutdown(SocketShutdown.Send);
+
+            // Done sending, still reading: a half-close, the other way round.
+            heard.TrySetResult(await RawTcpBackend.ReadToEndAsync(socket));
+        });
+        await using var gateway = await StartRawGatewayAsync(backend.Address);
+
+        // The client reads slowly, a block at a time, until the gateway has the backend's FIN and has passed it on to
+        // the client's socket: then the rest of the data still waits there, in front of the FIN.
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = 16 * 1024 };
+        await client.ConnectAsync(gateway.Https);
+        await client.SendAsync(hello);
+        var local = (IPEndPoint)client.LocalEndPoint!;
+        var received = new MemoryStream();
+        var block = new byte[16 * 1024];
+        await Poll.UntilAsync(async () =>
+        {
+            if (TcpStates.Of(gateway.Https, local) is { } state && state != TcpStates.Established)
+            {
+                return true;
+            }
+
+            using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            received.Write(block, 0, await client.ReceiveAsync(block, SocketFlags.None, guard.Token));
+            return false;
+        }, TimeSpan.FromSeconds(60), "the gateway has passed the backend's FIN on to the client's socket");
+        Assert.True(received.Length < data.Length / 2, $"only {data.Length - received.Length} bytes were still on their way");
+
+        // Bytes arriving at a socket its owner closed make it send a reset, which throws away the data still queued.
+        await client.SendAsync(late);
+        received.Write(await RawTcpBackend.ReadToEndAsync(client));
+        Assert.Equal(data.Length, received.Length);
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(received.ToArray()));
+
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Equal(late, await heard.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        await Poll.UntilAsync(() => gateway.ActiveTunnels == 0, "the tunnel is gone once the client finished too");
     }
 
     [Fact]
