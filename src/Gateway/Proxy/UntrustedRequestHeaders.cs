@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Gateway.Configuration;
 using Yarp.ReverseProxy.Transforms;
 
@@ -23,6 +24,15 @@ internal static class UntrustedRequestHeaders
         "CF-Connecting-IP", "Fastly-Client-IP", "X-Originating-IP", "X-Remote-IP", "X-Remote-Addr", "Client-IP",
     ];
 
+    /// <summary>
+    /// Every header above and those YARP replaces. CGI, PHP and WSGI hand a header to the application as
+    /// HTTP_X_FORWARDED_FOR whether it came as X-Forwarded-For or X_Forwarded_For, and merge the two: a client's
+    /// X_Forwarded_For would ride along with the one Gateway wrote. A name that reads as one of these once '_' is read
+    /// as '-' is therefore dropped too, as nginx drops every name with an underscore by default.
+    /// </summary>
+    private static readonly FrozenSet<string> Guarded =
+        Dropped.Concat(["X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix"]).ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
     public static ValueTask ApplyAsync(RequestTransformContext transform)
     {
         var incoming = transform.HttpContext.Request.Headers;
@@ -36,11 +46,36 @@ internal static class UntrustedRequestHeaders
             }
         }
 
+        RemoveUnderscoreSpellings(outgoing);
+
         if (transform.HttpContext.Connection.RemoteIpAddress is { } client)
         {
             outgoing.TryAddWithoutValidation(RealIp, Networks.Unmapped(client).ToString());
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    private static void RemoveUnderscoreSpellings(System.Net.Http.Headers.HttpRequestHeaders outgoing)
+    {
+        // The non-validated view enumerates without allocating; a name is only rewritten when it has an underscore,
+        // which a browser never sends.
+        List<string>? spoofed = null;
+        foreach (var header in outgoing.NonValidated)
+        {
+            var name = header.Key;
+            if (name.Contains('_', StringComparison.Ordinal) && Guarded.Contains(name.Replace('_', '-')))
+            {
+                (spoofed ??= []).Add(name);
+            }
+        }
+
+        if (spoofed is not null)
+        {
+            foreach (var name in spoofed)
+            {
+                outgoing.Remove(name);
+            }
+        }
     }
 }

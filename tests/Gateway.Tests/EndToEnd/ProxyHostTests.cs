@@ -225,6 +225,36 @@ public sealed class ProxyHostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Underscore_spellings_of_dropped_and_replaced_headers_never_reach_the_backend_over_http11_or_http2()
+    {
+        // CGI, PHP and WSGI read X_Forwarded_For as X-Forwarded-For (both become HTTP_X_FORWARDED_FOR) and merge them.
+        string[] spoofed = ["X_Real_IP", "X_Forwarded_For", "X_Forwarded_Host", "X_Forwarded_Proto", "X_Original_URL", "X_Rewrite_URL", "x_real_ip", "X-Real_IP"];
+        using var http2 = new GatewayClient(_gateway.Https, version: HttpVersion.Version20);
+        using var http11 = HostClient.Create(_gateway.Https, "plain.test");
+        foreach (var (client, url, version) in new[] { (http2.Http, http2.Url("plain.test", "/headers"), HttpVersion.Version20), (http11, "/headers", HttpVersion.Version11) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url) { Version = version, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+            foreach (var name in spoofed)
+            {
+                Assert.True(request.Headers.TryAddWithoutValidation(name, "spoofed.test"));
+            }
+
+            Assert.True(request.Headers.TryAddWithoutValidation("My_Header", "kept"));
+
+            using var response = await client.SendAsync(request);
+            var seen = await response.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(version, response.Version);
+            Assert.DoesNotContain("spoofed.test", seen, StringComparison.Ordinal);
+            Assert.DoesNotContain(seen.Split('\n'), line => line.Contains('_', StringComparison.Ordinal) && !line.StartsWith("My_Header:", StringComparison.OrdinalIgnoreCase));
+            Assert.Contains("My_Header: kept", seen, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("X-Forwarded-For: 127.0.0.1", seen, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("X-Forwarded-Host: plain.test", seen, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
     public async Task A_clients_trace_context_passes_through_and_none_is_invented()
     {
         using var client = HostClient.Create(_gateway.Https, "open.test");
