@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Security;
+using System.Text;
 using System.Text.Json.Nodes;
 using Gateway.Tests.Admin;
 using Gateway.Tests.Infrastructure;
@@ -153,6 +155,43 @@ public sealed class ConnectionBoundAuthTests : IAsyncLifetime
         var samples = MetricsTests.Parse(await admin.GetStringAsync(new Uri($"http://{_gateway.Admin}/metrics")));
         Assert.Equal(Logins, MetricsTests.Value(samples, "gateway_proxy_bound_backend_connections_total", ("cluster", "shared"), ("outcome", "closed")));
         Assert.Equal(Logins, MetricsTests.Value(samples, "gateway_proxy_ntlm_refused_total", ("route", "shared"), ("direction", "response")));
+    }
+
+    [Theory]
+    [InlineData("401 Login Required", "WWW-Authenticate: NTLM")]
+    [InlineData("200 Welcome", "Persistent-Auth: true")]
+    public async Task The_502_for_an_answer_that_binds_the_backend_connection_says_bad_gateway_not_the_backends_reason(string status, string binding)
+    {
+        // Kestrel's backend only sends default reason phrases, which YARP does not copy: this one words its own.
+        await using var backend = new RawTcpBackend(async socket =>
+        {
+            var head = new List<byte>();
+            var buffer = new byte[4096];
+            while (!Encoding.ASCII.GetString([.. head]).Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                var count = await socket.ReceiveAsync(buffer);
+                if (count == 0)
+                {
+                    return;
+                }
+
+                head.AddRange(buffer.AsSpan(0, count));
+            }
+
+            await socket.SendAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\n{binding}\r\nContent-Length: 0\r\n\r\n"));
+        });
+        var proxy = JsonNode.Parse($$"""
+            {
+              "Routes": { "bound": { "ClusterId": "bound", "Match": { "Hosts": [ "bound.test" ], "Path": "{**catch-all}" } } },
+              "Clusters": { "bound": { "Destinations": { "d1": { "Address": "http://{{backend.Address}}/" } } } }
+            }
+            """)!.AsObject();
+        await using var gateway = await TestGateway.StartAsync(null, proxy);
+        await using var tls = await TlsHandshake.HandshakeAsync(gateway.Https, "bound.test", [SslApplicationProtocol.Http11]);
+        await tls.WriteAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: bound.test\r\nConnection: close\r\n\r\n"));
+        using var reader = new StreamReader(tls, Encoding.ASCII);
+
+        Assert.Equal("HTTP/1.1 502 Bad Gateway", await reader.ReadLineAsync());
     }
 
     [Theory]

@@ -3,6 +3,7 @@ using Gateway.Configuration;
 using Gateway.Core;
 using Gateway.Diagnostics;
 using Gateway.Metrics;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Transforms;
@@ -101,6 +102,14 @@ internal sealed partial class NtlmGuard(GenerationStore generations, GatewayMetr
         }
 
         context.Response.StatusCode = StatusCodes.Status502BadGateway;
+
+        // Over HTTP/1.1 YARP has already copied a backend's own reason phrase ("401 Login Required"), which would follow
+        // the new status onto the client's status line ("502 Login Required"): without one, Kestrel writes "Bad Gateway".
+        if (context.Features.Get<IHttpResponseFeature>() is { } response)
+        {
+            response.ReasonPhrase = null;
+        }
+
         context.Response.ContentType = "text/plain; charset=utf-8";
         var pin = $"\"Gateway\": {{ \"Proxy\": {{ \"Clusters\": {{ \"{clusterId}\": {{ \"ConnectionPinned\": true }} }} }} }} (or \"Preset\": \"Exchange\")";
         var what = direction == NtlmRefusals.Request ? "the request's credentials use" : "the backend answered with";
