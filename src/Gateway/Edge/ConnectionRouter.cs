@@ -42,7 +42,7 @@ internal sealed partial class ConnectionRouter
     {
         ListenerKind.Https => DecideHelloAsync(client),
         ListenerKind.Stream => new(DecideStream(endpoint.StreamId!)),
-        _ => new(RouteDecision.ToKestrel(null)),
+        _ => new(DecideHttp()),
     };
 
     /// <param name="terminate">Hands the connection to Kestrel (TLS termination for HTTPS); completes when that connection is over.</param>
@@ -93,6 +93,16 @@ internal sealed partial class ConnectionRouter
 
         _metrics.ConnectionRouted(ConnectionOutcomes.Terminated);
         return RouteDecision.ToKestrel(hello);
+    }
+
+    /// <summary>
+    /// The HTTP listener hands every connection to Kestrel (redirects, ACME http-01). Counted as terminated, as a TLS
+    /// connection handed to Kestrel is, so the outcomes add up to the connections accepted.
+    /// </summary>
+    private RouteDecision DecideHttp()
+    {
+        _metrics.ConnectionRouted(ConnectionOutcomes.Terminated);
+        return RouteDecision.ToKestrel(null);
     }
 
     /// <summary>A stream listener tunnels at once, without waiting for the client to speak: SMTP, for one, speaks first from the server.</summary>

@@ -45,6 +45,19 @@ public sealed class HttpRedirectTests
     }
 
     [Fact]
+    public async Task A_connection_on_the_http_listener_is_counted_as_terminated_so_the_outcomes_add_up_to_the_connections()
+    {
+        await using var gateway = await StartAsync(httpsPublicPort: 443);
+        using var outcomes = new ConnectionOutcomeProbe(gateway);
+
+        var (status, _) = await SendRawAsync(gateway, "GET / HTTP/1.1\r\nHost: app.test\r\n\r\n");
+
+        Assert.Equal(308, status);
+        Assert.Equal(1, outcomes["terminated"]);
+        Assert.Equal(1, outcomes.Total);
+    }
+
+    [Fact]
     public async Task A_request_without_host_is_refused()
     {
         await using var gateway = await StartAsync(httpsPublicPort: 443);

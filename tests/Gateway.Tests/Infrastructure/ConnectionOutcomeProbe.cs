@@ -7,5 +7,8 @@ public sealed class ConnectionOutcomeProbe(TestGateway gateway) : IDisposable
 
     public long this[string outcome] => _probe[("outcome", outcome)];
 
+    /// <summary>Every outcome together: each connection the gateway accepted is counted once.</summary>
+    public long Total => _probe.Total;
+
     public void Dispose() => _probe.Dispose();
 }
