@@ -4,19 +4,14 @@ namespace Gateway.Hosting;
 
 /// <summary>
 /// Checks the <c>Logging</c> section that ASP.NET Core's logging reads, key by key: a misspelt provider or option,
-/// or a level that is not one, would otherwise be ignored (or stop logging's configuration at start).
+/// or a level that is not one, would otherwise be ignored (or stop logging's configuration at start). The console
+/// options are checked against their types and bound as logging binds them (<see cref="LoggingOptionsCheck"/>).
 /// </summary>
 internal sealed class LoggingFeature : IConfigFeature
 {
     public const string SectionName = "Logging";
 
     private static readonly string[] Providers = ["LogLevel", "Console", "Debug", "EventSource", "EventLog"];
-
-    private static readonly string[] ConsoleOptions =
-        ["LogLevel", "FormatterName", "FormatterOptions", "LogToStandardErrorThreshold", "MaxQueueLength", "QueueFullMode"];
-
-    private static readonly string[] FormatterOptions =
-        ["IncludeScopes", "TimestampFormat", "UseUtcTimestamp", "SingleLine", "ColorBehavior", "JsonWriterOptions"];
 
     public IReadOnlyList<string> GatewayKeys { get; } = [];
 
@@ -28,12 +23,12 @@ internal sealed class LoggingFeature : IConfigFeature
         var section = next.Configuration.GetSection(SectionName);
         ConfigReader.RejectUnknownKeys(section, errors, Providers);
         ReadLevels(section.GetSection("LogLevel"), errors);
+        var optionTypes = new Dictionary<string, Type>();
         foreach (var provider in section.GetChildren().Where(p => !p.Key.Equals("LogLevel", StringComparison.OrdinalIgnoreCase) && Providers.Contains(p.Key, StringComparer.OrdinalIgnoreCase)))
         {
             if (provider.Key.Equals("Console", StringComparison.OrdinalIgnoreCase))
             {
-                ConfigReader.RejectUnknownKeys(provider, errors, ConsoleOptions);
-                ConfigReader.RejectUnknownKeys(provider.GetSection("FormatterOptions"), errors, FormatterOptions);
+                optionTypes = LoggingOptionsCheck.CheckKeys(provider, errors);
                 ReadLevel(provider, "LogToStandardErrorThreshold", errors);
                 ConfigReader.ReadEnum(provider, "QueueFullMode", Microsoft.Extensions.Logging.Console.ConsoleLoggerQueueFullMode.DropWrite, errors);
                 if (provider["FormatterName"] is { } formatter && !new[] { "simple", "json", "systemd" }.Contains(formatter, StringComparer.OrdinalIgnoreCase))
@@ -48,6 +43,9 @@ internal sealed class LoggingFeature : IConfigFeature
 
             ReadLevels(provider.GetSection("LogLevel"), errors);
         }
+
+        // Last: what the checks above already refused with a clearer message is not said again.
+        LoggingOptionsCheck.Bind(section, optionTypes, errors);
 
         var fingerprint = string.Join("\n", section.AsEnumerable().Where(kv => kv.Value is not null).Select(kv => kv.Key + "=" + kv.Value).Order(StringComparer.Ordinal));
         next.Add(new LoggingConfig(section, fingerprint));

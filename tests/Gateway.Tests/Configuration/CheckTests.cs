@@ -38,6 +38,32 @@ public sealed class CheckTests
     }
 
     [Fact]
+    public async Task Console_logging_values_the_logger_would_refuse_are_each_an_error_with_exit_code_2()
+    {
+        var root = JsonNode.Parse(TestGateway.Compose(null, null))!.AsObject();
+        root["Logging"]!["Console"] = new JsonObject
+        {
+            ["FormatterName"] = "json",
+            ["MaxQueueLength"] = "0",
+            ["FormatterOptions"] = new JsonObject
+            {
+                ["ColorBehavior"] = "Sometimes",
+                ["JsonWriterOptions"] = new JsonObject { ["Indentd"] = true, ["MaxDepth"] = -1 },
+            },
+        };
+        var file = await WriteAsync(root.ToJsonString());
+
+        var (exitCode, output) = await CheckAsync("--check", "--config", file);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Logging:Console:MaxQueueLength: '0' is refused by ASP.NET Core's logging", output, StringComparison.Ordinal);
+        Assert.Contains("Logging:Console:FormatterOptions:ColorBehavior: 'Sometimes' is not one of: Default, Enabled, Disabled", output, StringComparison.Ordinal);
+        Assert.Contains("Logging:Console:FormatterOptions:JsonWriterOptions:Indentd: unknown key 'Indentd' (did you mean 'Indented'?)", output, StringComparison.Ordinal);
+        Assert.Contains("Logging:Console:FormatterOptions:JsonWriterOptions:MaxDepth: '-1' is refused by ASP.NET Core's logging: Max depth must be positive.", output, StringComparison.Ordinal);
+        Assert.Equal(4, output.Trim().Split('\n').Length);
+    }
+
+    [Fact]
     public async Task The_shipped_appsettings_json_passes_the_check()
     {
         var (exitCode, output) = await CheckAsync("--check", "--config", Path.Combine(RepositoryRoot(), "appsettings.json"));

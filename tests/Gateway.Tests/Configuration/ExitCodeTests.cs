@@ -98,6 +98,22 @@ public sealed class ExitCodeTests
         Assert.Contains("Gateway:ClientHello:Timeout: 'soon' is not a duration", error, StringComparison.Ordinal);
     }
 
+    /// <summary>The console logger would throw building its options: a crash (exit 1) that systemd restarts for ever.</summary>
+    [Fact]
+    public async Task A_console_logging_value_the_logger_refuses_exits_2_without_a_stack_trace()
+    {
+        var folder = Directory.CreateTempSubdirectory("gateway-exit-").FullName;
+        var root = JsonNode.Parse(TestGateway.Compose(null, null))!.AsObject();
+        root["Logging"]!["Console"] = new JsonObject { ["FormatterOptions"] = new JsonObject { ["ColorBehavior"] = "Sometimes" } };
+        await File.WriteAllTextAsync(Path.Combine(folder, "appsettings.json"), root.ToJsonString());
+
+        var (exitCode, output, error) = await GatewayProcess.RunAsync(folder);
+
+        Assert.Equal(ExitCodes.Invalid, exitCode);
+        Assert.Contains("Logging:Console:FormatterOptions:ColorBehavior: 'Sometimes' is not one of", output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("--check")]

@@ -62,6 +62,62 @@ public sealed class SectionCheckTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Values the console logger's own binders refuse: each is one error at its path, never a start that crashes (exit 1,
+    /// restarted by systemd) or a reload that fails after its generation is serving.
+    /// </summary>
+    [Theory]
+    [InlineData(null, "Logging:Console:MaxQueueLength", "-5", "is refused by ASP.NET Core's logging")]
+    [InlineData(null, "Logging:Console:MaxQueueLength", "0", "is refused by ASP.NET Core's logging")]
+    [InlineData(null, "Logging:Console:MaxQueueLength", "abc", "'abc' is not a whole number")]
+    [InlineData(null, "Logging:Console:MaxQueueLength", "99999999999", "'99999999999' is out of range for Int32")]
+    [InlineData(null, "Logging:Console:FormatterOptions:ColorBehavior", "Sometimes", "'Sometimes' is not one of: Default, Enabled, Disabled")]
+    [InlineData(null, "Logging:Console:FormatterOptions:SingleLine", "yes", "'yes' is not true or false")]
+    [InlineData(null, "Logging:Console:FormatterOptions:UseUtcTimestamp", "maybe", "'maybe' is not true or false")]
+    [InlineData("json", "Logging:Console:FormatterOptions:JsonWriterOptions:Indented", "x", "'x' is not true or false")]
+    [InlineData("json", "Logging:Console:FormatterOptions:JsonWriterOptions:MaxDepth", "-1", "Max depth must be positive")]
+    [InlineData("json", "Logging:Console:FormatterOptions:JsonWriterOptions:IndentSize", "500", "Indentation size must be between 0 and 127")]
+    [InlineData("json", "Logging:Console:FormatterOptions:JsonWriterOptions:Indentd", "true", "unknown key 'Indentd' (did you mean 'Indented'?)")]
+    [InlineData(null, "Logging:Console:MaxQueueLength:Size", "5", "a value is expected here, not a section")]
+    [InlineData(null, "Logging:Console:FormatterOptions:JsonWriterOptions", "true", "a section is expected here, not a value")]
+    public void A_console_option_the_logger_would_refuse_is_one_error_with_its_path(string? formatter, string key, string value, string message)
+    {
+        var values = new Dictionary<string, string?> { [key] = value };
+        if (formatter is not null)
+        {
+            values["Logging:Console:FormatterName"] = formatter;
+        }
+
+        var generation = ConfigUnderTest.Read(values, "/", out var errors);
+
+        Assert.Null(generation);
+        var error = Assert.Single(errors.All);
+        Assert.Equal(key.EndsWith(":Size", StringComparison.Ordinal) ? "Logging:Console:MaxQueueLength" : key, error.Path);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Console_options_the_logger_accepts_pass()
+    {
+        var generation = ConfigUnderTest.Read(
+            new Dictionary<string, string?>
+            {
+                ["Logging:Console:FormatterName"] = "json",
+                ["Logging:Console:MaxQueueLength"] = "5000",
+                ["Logging:Console:QueueFullMode"] = "DropWrite",
+                ["Logging:Console:FormatterOptions:IncludeScopes"] = "true",
+                ["Logging:Console:FormatterOptions:ColorBehavior"] = "disabled",
+                ["Logging:Console:FormatterOptions:SingleLine"] = "True",
+                ["Logging:Console:FormatterOptions:JsonWriterOptions:Indented"] = "true",
+                ["Logging:Console:FormatterOptions:JsonWriterOptions:IndentSize"] = "4",
+                ["Logging:Console:FormatterOptions:JsonWriterOptions:MaxDepth"] = "16",
+            },
+            "/",
+            out var errors);
+
+        Assert.True(generation is not null, string.Join("\n", errors.All));
+    }
+
     [Theory]
     [InlineData("Timout", "Timeout")]
     [InlineData("Intervall", "Interval")]

@@ -90,6 +90,48 @@ public sealed class ReloadTests : IAsyncLifetime
         await AssertServesAsync(gateway, "raw.test", "app.test");
     }
 
+    /// <summary>
+    /// A value the console logger refuses fails the whole edit before anything applies: the route and host changed in
+    /// the same save are not live, and the reload counts as rejected - true, since generation 1 still serves.
+    /// </summary>
+    [Theory]
+    [InlineData("FormatterOptions:ColorBehavior", "Sometimes")]
+    [InlineData("MaxQueueLength", "0")]
+    public async Task An_edit_with_a_console_logging_value_the_logger_refuses_is_rejected_as_a_whole(string option, string value)
+    {
+        await using var gateway = await TestGateway.StartAsync(Gateway("raw.test"), Proxy("app.test"));
+        var reloader = gateway.Services.GetRequiredService<ConfigReloader>();
+        using var reloads = new CounterProbe(gateway, "gateway.config.reloads");
+        var proxy = Proxy("app.test");
+        proxy["Routes"]!["app2"] = new JsonObject { ["ClusterId"] = "app", ["Match"] = new JsonObject { ["Hosts"] = new JsonArray("app2.test"), ["Path"] = "{**catch-all}" } };
+        var root = JsonNode.Parse(TestGateway.Compose(Gateway("raw2.test"), proxy))!.AsObject();
+        var console = new JsonObject();
+        var section = console;
+        var keys = option.Split(':');
+        foreach (var key in keys[..^1])
+        {
+            section = (JsonObject)(section[key] = new JsonObject());
+        }
+
+        section[keys[^1]] = value;
+        root["Logging"]!["Console"] = console;
+
+        await gateway.WriteConfigAsync(null, null, root.ToJsonString());
+        Assert.False(await reloader.ReloadAsync());
+
+        var failure = gateway.Generations.LastFailure;
+        Assert.NotNull(failure);
+        Assert.Equal("Logging:Console:" + option, Assert.Single(failure.Errors).Path);
+        Assert.Equal(1, gateway.Generations.Current.Number);
+        Assert.Equal(1, reloads[("outcome", "rejected")]);
+        Assert.Equal(0, reloads[("outcome", "applied")]);
+        await AssertServesAsync(gateway, "raw.test", "app.test");
+        await AssertNotPassthroughAsync(gateway, "raw2.test");
+        using var client = new GatewayClient(gateway.Https);
+        using var response = await client.Http.GetAsync(client.Url("app2.test"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+    }
+
     [Fact]
     public async Task A_config_mounted_the_way_kubernetes_mounts_a_configmap_reloads_when_the_map_changes()
     {
