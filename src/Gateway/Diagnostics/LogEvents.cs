@@ -16,6 +16,7 @@ internal static class LogEvents
     public const int RestartNeeded = 252;
     public const int ReloadCrashed = 253;
     public const int ConfigWarning = 254;
+    public const int FollowerFailed = 255;
 
     // Edge: listeners, routing, hand-off to Kestrel: 400-
     public const int HelloRejected = 400;

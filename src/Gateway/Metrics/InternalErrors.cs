@@ -8,7 +8,8 @@ internal static class InternalErrors
     public const string TerminatedConnection = "terminated-connection";
     public const string HealthCheck = "health-check";
     public const string Acme = "acme";
+    public const string Reload = "reload";
 
     /// <summary>Every value, for the series that start at zero.</summary>
-    public static readonly string[] All = [SocketLoop, EdgeConnection, TerminatedConnection, HealthCheck, Acme];
+    public static readonly string[] All = [SocketLoop, EdgeConnection, TerminatedConnection, HealthCheck, Acme, Reload];
 }

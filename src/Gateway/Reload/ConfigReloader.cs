@@ -118,10 +118,19 @@ internal sealed partial class ConfigReloader : BackgroundService
                 }
             }
 
-            _store.Publish(next);
+            // Every value a follower reads was checked while the generation was built (the Logging section is bound
+            // as logging binds it), so a follower failing here is a bug. It is still not a rejection: the generation is
+            // serving from the moment it is published, and counting it rejected would say the edit is not live when it
+            // is. So it is applied, and each failure is logged on its own and counted as an internal error.
+            var failed = _store.Publish(next);
             _appliedHash = hash;
             _metrics.ConfigReloaded(ReloadOutcomes.Applied);
             Log.Applied(_logger, next.Number, _location.File);
+            foreach (var (follower, exception) in failed)
+            {
+                _metrics.InternalError(InternalErrors.Reload);
+                Log.FollowerFailed(_logger, next.Number, follower, exception);
+            }
             foreach (var setting in result.RestartNeeded)
             {
                 Log.RestartNeeded(_logger, setting);
@@ -200,6 +209,9 @@ internal sealed partial class ConfigReloader : BackgroundService
 
         [LoggerMessage(LogEvents.ConfigWarning, LogLevel.Warning, "{Path}: {Message}", EventName = "ConfigWarning")]
         public static partial void ConfigWarning(ILogger logger, string path, string message);
+
+        [LoggerMessage(LogEvents.FollowerFailed, LogLevel.Error, "Configuration generation {Generation} is serving, but {Follower} failed to follow it; what it governs may still follow the previous generation", EventName = "FollowerFailed")]
+        public static partial void FollowerFailed(ILogger logger, int generation, string follower, Exception exception);
 
         [LoggerMessage(LogEvents.ReloadCrashed, LogLevel.Error, "Reloading {ConfigFile} failed unexpectedly; the serving generation stays", EventName = "ReloadCrashed")]
         public static partial void ReloadCrashed(ILogger logger, string configFile, Exception exception);

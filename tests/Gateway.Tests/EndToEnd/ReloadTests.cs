@@ -132,6 +132,37 @@ public sealed class ReloadTests : IAsyncLifetime
         Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
     }
 
+    /// <summary>
+    /// Once published, a generation serves whatever a follower does with it: a follower that throws is logged and
+    /// counted as an internal error, the others still follow, and the reload is applied - never "rejected" while live.
+    /// </summary>
+    [Fact]
+    public async Task A_follower_that_fails_after_a_generation_is_published_does_not_make_the_reload_rejected()
+    {
+        var logs = new CapturedLogs();
+        var directory = System.IO.Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), TestGateway.Compose(Gateway("raw.test"), Proxy("app.test")));
+        await using var gateway = await TestGateway.StartInAsync(directory, null, logs);
+        var reloader = gateway.Services.GetRequiredService<ConfigReloader>();
+        using var reloads = new CounterProbe(gateway, "gateway.config.reloads");
+        using var internalErrors = new CounterProbe(gateway, "gateway.internal_errors");
+        var followedAfter = 0;
+        gateway.Generations.Published += (_, _) => throw new InvalidOperationException("a follower's bug");
+        gateway.Generations.Published += (_, next) => followedAfter = next.Number;
+
+        await gateway.WriteConfigAsync(Gateway("raw2.test"), Proxy("app2.test"));
+        Assert.True(await reloader.ReloadAsync());
+
+        Assert.Equal(2, gateway.Generations.Current.Number);
+        Assert.Null(gateway.Generations.LastFailure);
+        Assert.Equal(2, followedAfter);
+        Assert.Equal(1, reloads[("outcome", "applied")]);
+        Assert.Equal(0, reloads[("outcome", "rejected")]);
+        Assert.Equal(1, internalErrors[("component", "reload")]);
+        await Poll.UntilAsync(() => logs.Entries.Any(e => e.Event.Name == "FollowerFailed" && e.Message.Contains(nameof(ReloadTests), StringComparison.Ordinal)), "the follower's failure is logged");
+        await AssertServesAsync(gateway, "raw2.test", "app2.test");
+    }
+
     [Fact]
     public async Task A_config_mounted_the_way_kubernetes_mounts_a_configmap_reloads_when_the_map_changes()
     {
