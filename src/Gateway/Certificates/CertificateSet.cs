@@ -64,7 +64,7 @@ internal sealed class CertificateSet
             }
             catch (CryptographicException e)
             {
-                errors.Add(file.ConfigPath, $"'{file.CertificatePath}' with key '{file.KeyPath}' is not a usable PEM certificate and matching private key: {e.Message}");
+                errors.Add(file.ConfigPath, $"'{file.CertificatePath}' with key '{file.KeyPath}' is not a usable PEM certificate and matching private key: {e.Message}; KeyPath must name the unencrypted PKCS#8, RSA or EC private key of the first certificate in CertificatePath");
             }
         }
 

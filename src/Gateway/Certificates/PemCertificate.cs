@@ -17,7 +17,19 @@ internal static class PemCertificate
     /// <exception cref="CryptographicException">The PEM holds no certificate, no usable key, or a key that does not match.</exception>
     public static SslStreamCertificateContext Create(string chainPem, string keyPem)
     {
-        var leaf = X509Certificate2.CreateFromPem(chainPem, keyPem);
+        X509Certificate2 leaf;
+        try
+        {
+            leaf = X509Certificate2.CreateFromPem(chainPem, keyPem);
+        }
+        // .NET reports an RSA key of another certificate as a CryptographicException, but an EC key of another
+        // certificate (same curve or not) as an ArgumentException, and a key type it cannot pair as NotSupported: all are
+        // a bad pair of files, which every caller reports as such instead of failing the reload or the start.
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            throw new CryptographicException(e.Message, e);
+        }
+
         var chain = new X509Certificate2Collection();
         chain.ImportFromPem(chainPem);
         var intermediates = new X509Certificate2Collection();
