@@ -41,7 +41,27 @@ internal static class ProxyConfigReader
         foreach (var route in config.Routes)
         {
             var path = $"{SectionName}:Routes:{route.RouteId}";
-            foreach (var error in await validator.ValidateRouteAsync(route))
+
+            // YARP accepts a route timeout, but applies it through ASP.NET Core's request-timeout middleware, which Gateway
+            // does not run: YARP then fails every request of the route with a 500 rather than forward it unbounded. The
+            // cluster's activity timeout bounds a backend that stops answering without it. "Disable" asks for nothing.
+            // YARP's validator is given the route without them, so a policy name it does not know adds no second error.
+            var timeoutRefused = false;
+            if (route.Timeout is not null)
+            {
+                errors.Add(path + ":Timeout",
+                    $"needs ASP.NET Core's request-timeout middleware, which Gateway does not run (every request of the route would fail with a 500); remove it and set {SectionName}:Clusters:{route.ClusterId ?? "{id}"}:HttpRequest:ActivityTimeout or Gateway:Proxy:Clusters:{route.ClusterId ?? "{id}"}:ActivityTimeout, how long a request may go without data from the backend");
+                timeoutRefused = true;
+            }
+
+            if (route.TimeoutPolicy is { } timeoutPolicy && !timeoutPolicy.Equals("Disable", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(path + ":TimeoutPolicy",
+                    $"'{timeoutPolicy}' needs ASP.NET Core's request-timeout middleware, which Gateway does not run; remove it and set {SectionName}:Clusters:{route.ClusterId ?? "{id}"}:HttpRequest:ActivityTimeout or Gateway:Proxy:Clusters:{route.ClusterId ?? "{id}"}:ActivityTimeout (only \"Disable\" is accepted here)");
+                timeoutRefused = true;
+            }
+
+            foreach (var error in await validator.ValidateRouteAsync(timeoutRefused ? route with { Timeout = null, TimeoutPolicy = null } : route))
             {
                 errors.Add(path, Describe(error));
             }

@@ -175,6 +175,30 @@ public sealed class ProxyPoliciesTests
         AssertError(messages, "ReverseProxy:Routes:owa:CorsPolicy", "CORS middleware");
     }
 
+    [Fact]
+    public async Task Yarp_route_timeouts_are_refused_with_the_cluster_timeouts_to_use_instead()
+    {
+        var (_, errors) = await BuildAsync(new()
+        {
+            ["ReverseProxy:Routes:app:Timeout"] = "1500ms",
+            ["ReverseProxy:Routes:owa:TimeoutPolicy"] = "Short",
+        });
+
+        var messages = errors.Select(e => e.ToString()).ToList();
+        Assert.Equal(2, messages.Count);
+        AssertError(messages, "ReverseProxy:Routes:app:Timeout", "ReverseProxy:Clusters:app:HttpRequest:ActivityTimeout or Gateway:Proxy:Clusters:app:ActivityTimeout");
+        AssertError(messages, "ReverseProxy:Routes:owa:TimeoutPolicy", "'Short' needs ASP.NET Core's request-timeout middleware");
+    }
+
+    [Fact]
+    public async Task A_yarp_route_timeout_policy_of_disable_asks_for_nothing_and_is_accepted()
+    {
+        var (generation, errors) = await BuildAsync(new() { ["ReverseProxy:Routes:app:TimeoutPolicy"] = "Disable" });
+
+        Assert.Empty(errors);
+        Assert.NotNull(generation);
+    }
+
     private static async Task<(Generation? Generation, IReadOnlyList<ConfigError> Errors)> BuildAsync(Dictionary<string, string?> gateway)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(YarpSection).AddInMemoryCollection(gateway).Build();

@@ -140,7 +140,6 @@ public sealed class YarpSectionCheckTests
     public void Durations_are_written_as_in_the_rest_of_the_file(string written, int milliseconds)
     {
         var values = App();
-        values["ReverseProxy:Routes:app:Timeout"] = written;
         values["ReverseProxy:Clusters:app:HttpRequest:ActivityTimeout"] = written;
         values["ReverseProxy:Clusters:app:HealthCheck:Active:Enabled"] = "true";
         values["ReverseProxy:Clusters:app:HealthCheck:Active:Interval"] = written;
@@ -158,7 +157,6 @@ public sealed class YarpSectionCheckTests
         var expected = TimeSpan.FromMilliseconds(milliseconds);
         var yarp = generation.Get<YarpConfig>();
         var cluster = Assert.Single(yarp.Clusters);
-        Assert.Equal(expected, Assert.Single(yarp.Routes).Timeout);
         Assert.Equal(expected, cluster.HttpRequest!.ActivityTimeout);
         Assert.Equal(expected, cluster.HealthCheck!.Active!.Interval);
         Assert.Equal(expected, cluster.HealthCheck.Active.Timeout);
