@@ -64,6 +64,10 @@ internal sealed class YarpSectionCheck
                 {
                     _errors.Add(section.Path, "a value is expected here, not a section");
                 }
+                else if (scalar.Backend)
+                {
+                    ReadBackendUrl(section.Path, section.Value);
+                }
                 else if (section.Value is { } value)
                 {
                     ReadValue(section.Path, value, scalar.Type);
@@ -129,6 +133,32 @@ internal sealed class YarpSectionCheck
             _ => $"'{section.Value}' is a value, but {section.Key} is a section of named entries",
         });
         return true;
+    }
+
+    /// <summary>
+    /// A destination's <c>Address</c> or <c>Health</c>: an absolute http:// or https:// URL with a host and a valid port, as
+    /// the forwarder and the health prober need it. An empty <c>Health</c> means the address; an empty <c>Address</c> is
+    /// left to YARP's validator, which names the destination.
+    /// </summary>
+    private void ReadBackendUrl(string path, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return;
+        }
+
+        var trimmed = value.Trim();
+        if (Uri.TryCreate(trimmed, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps) && url.Host.Length > 0)
+        {
+            return;
+        }
+
+        // A bare host:port (a passthrough destination's form) is the likely slip: say what it would be as a URL.
+        var example = !trimmed.Contains("://", StringComparison.Ordinal) && !trimmed.Contains(' ', StringComparison.Ordinal)
+            && Uri.TryCreate("http://" + trimmed, UriKind.Absolute, out var bare) && bare.Host.Length > 0
+            ? $"\"http://{trimmed}/\""
+            : "\"http://127.0.0.1:9080/\" or \"https://app.internal/\"";
+        _errors.Add(path, $"'{value}' is not an absolute http:// or https:// URL with a host and a port from 1 to 65535; write it as {example}");
     }
 
     /// <summary>Reads <paramref name="value"/> as YARP's reader would, reporting instead of throwing.</summary>

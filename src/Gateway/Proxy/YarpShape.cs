@@ -31,7 +31,12 @@ internal abstract record YarpShape
     public sealed record Indexed(YarpShape Item) : YarpShape;
 
     /// <summary>A value of <see cref="Type"/> (string, number, bool, TimeSpan, enum, Version, Uri).</summary>
-    public sealed record Scalar(Type Type) : YarpShape;
+    /// <param name="Backend">
+    /// A destination's <c>Address</c> or <c>Health</c>: YARP keeps them as strings and parses them only per request, where
+    /// anything but an absolute http(s) URL fails the request (or is dialled as another scheme), so they are read as
+    /// such a URL here.
+    /// </param>
+    public sealed record Scalar(Type Type, bool Backend = false) : YarpShape;
 
     /// <param name="idFromName">
     /// An entry of <c>Routes</c> or <c>Clusters</c>: YARP sets its id (<c>RouteId</c>, <c>ClusterId</c>) from the entry's
@@ -72,7 +77,9 @@ internal abstract record YarpShape
         {
             if (property.SetMethod is { IsPublic: true } && !(idFromName && property.Name == id))
             {
-                keys.Add(property.Name, Of(property.PropertyType));
+                keys.Add(property.Name, type == typeof(DestinationConfig) && property.Name is nameof(DestinationConfig.Address) or nameof(DestinationConfig.Health)
+                    ? new Scalar(typeof(Uri), Backend: true)
+                    : Of(property.PropertyType));
             }
         }
 
