@@ -18,12 +18,14 @@ internal sealed class ClientConnection : IDisposable
     private byte[]? _received;
     private int _length;
 
-    public ClientConnection(SocketIo io, CancellationToken stopping)
+    /// <param name="acceptedAt">When the listener accepted the connection, as <see cref="TimeProvider.GetTimestamp"/> read it.</param>
+    public ClientConnection(SocketIo io, long acceptedAt, CancellationToken stopping)
     {
         var socket = io.Socket;
         _socket = socket;
         Io = io;
         Stopping = stopping;
+        AcceptedAt = acceptedAt;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
         LocalEndPoint = socket.LocalEndPoint as IPEndPoint;
     }
@@ -46,6 +48,20 @@ internal sealed class ClientConnection : IDisposable
     /// Kestrel connection (its PROXY header, ClientHello, dial) ends there.
     /// </summary>
     public CancellationToken Stopping { get; }
+
+    /// <summary>When the listener accepted the connection (a <see cref="TimeProvider"/> timestamp).</summary>
+    public long AcceptedAt { get; }
+
+    /// <summary>
+    /// What is left of <paramref name="sinceAccept"/>, counted from the accept; zero once it has passed. The PROXY header
+    /// and the ClientHello share Gateway:ClientHello:Timeout this way: a balancer's slow header leaves the hello less
+    /// time, rather than starting its count again.
+    /// </summary>
+    public TimeSpan TimeLeft(TimeSpan sinceAccept, TimeProvider time)
+    {
+        var left = sinceAccept - time.GetElapsedTime(AcceptedAt);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
 
     /// <summary>The bytes read and not yet consumed.</summary>
     public ReadOnlyMemory<byte> Received => _received.AsMemory(0, _length);

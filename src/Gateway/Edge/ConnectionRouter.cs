@@ -57,7 +57,8 @@ internal sealed partial class ConnectionRouter
         var limits = _generations.Current.Get<ClientHelloConfig>();
         var started = _time.GetTimestamp();
         (HelloReadEnd End, ClientHelloResult Result) read;
-        using (var timeout = new CancellationTokenSource(limits.Timeout, _time))
+        // Measured from the accept, not from here: behind a trusted balancer the PROXY header took its share already.
+        using (var timeout = new CancellationTokenSource(client.TimeLeft(limits.Timeout, _time), _time))
         using (client.Stopping.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout))
         {
             read = await ClientHelloReader.ReceiveAsync(client, limits.MaxBytes, timeout.Token);

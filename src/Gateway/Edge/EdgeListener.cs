@@ -186,6 +186,8 @@ internal sealed partial class EdgeListener : IConnectionListener
                 continue;
             }
 
+            // Gateway:ClientHello:Timeout counts from here, for the PROXY header and the ClientHello together.
+            var accepted = _time.GetTimestamp();
             if (failures > 0 && _time.GetElapsedTime(lastFailure) >= AcceptQuietPeriod)
             {
                 Log.AcceptRecovered(_owner.Logger, _endpoint, failures, _time.GetElapsedTime(firstFailure, lastFailure).TotalSeconds);
@@ -205,11 +207,11 @@ internal sealed partial class EdgeListener : IConnectionListener
 
             // Routed on the thread pool, as Kestrel dispatches its connections: run inline, every new connection's
             // routing (and dial) would queue behind the others on the one thread this loop completes on.
-            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Listener.HandleAsync(state.Socket), (Listener: this, Socket: socket), preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Listener.HandleAsync(state.Socket, state.Accepted), (Listener: this, Socket: socket, Accepted: accepted), preferLocal: false);
         }
     }
 
-    private async Task HandleAsync(Socket socket)
+    private async Task HandleAsync(Socket socket, long accepted)
     {
         ClientConnection? client = null;
         SocketIo? io = null;
@@ -217,7 +219,7 @@ internal sealed partial class EdgeListener : IConnectionListener
         {
             socket.NoDelay = true;
             io = _owner.Sockets.Register(socket);
-            client = new ClientConnection(io, _stoppingToken);
+            client = new ClientConnection(io, accepted, _stoppingToken);
             if (!await _owner.ProxyHeaders.AcceptAsync(client))
             {
                 return;

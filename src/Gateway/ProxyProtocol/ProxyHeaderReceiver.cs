@@ -28,7 +28,7 @@ internal sealed partial class ProxyHeaderReceiver(GenerationStore generations, G
 
         var hello = generation.Get<ClientHelloConfig>();
         ProxyHeader header;
-        using (var timeout = new CancellationTokenSource(hello.Timeout, time))
+        using (var timeout = new CancellationTokenSource(client.TimeLeft(hello.Timeout, time), time))
         using (client.Stopping.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout))
         {
             // Room for the ClientHello behind the header, so the router reads on into the same buffer.

@@ -20,6 +20,13 @@ public static class TcpStates
     public static string? Of(IPEndPoint local, IPEndPoint remote) =>
         Find("/proc/net/tcp", local, remote, mapped: false) ?? Find("/proc/net/tcp6", local, remote, mapped: true);
 
+    /// <summary>
+    /// The bytes that arrived at the socket at <paramref name="local"/> from <paramref name="remote"/> and that its owner
+    /// has not read yet (the kernel's rx_queue); null when there is no such socket.
+    /// </summary>
+    public static int? Unread(IPEndPoint local, IPEndPoint remote) =>
+        Queues("/proc/net/tcp", local, remote, mapped: false) ?? Queues("/proc/net/tcp6", local, remote, mapped: true);
+
     /// <summary>True while a connect to <paramref name="remote"/> waits for its answer (SYN sent).</summary>
     public static bool Dialling(IPEndPoint remote) =>
         Dialling("/proc/net/tcp", remote, mapped: false) || Dialling("/proc/net/tcp6", remote, mapped: true);
@@ -40,6 +47,22 @@ public static class TcpStates
             if (string.CompareOrdinal(fields, start, wanted, 0, wanted.Length) == 0)
             {
                 return fields.Substring(start + wanted.Length, 2);
+            }
+        }
+
+        return null;
+    }
+
+    private static int? Queues(string table, IPEndPoint local, IPEndPoint remote, bool mapped)
+    {
+        // "sl local remote st tx_queue:rx_queue ...", the queues in hex.
+        var wanted = $"{Hex(local, mapped)} {Hex(remote, mapped)} ";
+        foreach (var line in File.ReadLines(table).Skip(1))
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length > 4 && $"{fields[1]} {fields[2]} " == wanted)
+            {
+                return int.Parse(fields[4].AsSpan(fields[4].IndexOf(':', StringComparison.Ordinal) + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             }
         }
 

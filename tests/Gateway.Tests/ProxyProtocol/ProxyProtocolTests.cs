@@ -2,9 +2,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Gateway.Limits;
 using Gateway.ProxyProtocol;
 using Gateway.Tests.Infrastructure;
 using Gateway.Tests.Sni;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Tests.ProxyProtocol;
 
@@ -110,6 +113,35 @@ public sealed class ProxyProtocolTests : IAsyncLifetime
 
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.GetStringAsync("/headers"));
         await Poll.UntilAsync(() => outcomes["bad-proxy-header"] == 1, "the connection is counted as bad-proxy-header");
+    }
+
+    [Fact]
+    public async Task A_slow_header_leaves_the_hello_only_what_is_left_of_the_timeout_counted_from_accept()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero));
+        var directory = Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), TestGateway.Compose(JsonNode.Parse("""
+            { "ProxyProtocol": { "TrustedNetworks": [ "127.0.0.2/32" ] }, "ClientHello": { "Timeout": "00:00:10" } }
+            """)!.AsObject(), null));
+        await using var gateway = await TestGateway.StartInAsync(directory, clock);
+        using var outcomes = new ConnectionOutcomeProbe(gateway);
+        var limiter = gateway.Services.GetRequiredService<ConnectionLimiter>();
+        using var balancer = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        balancer.Bind(new IPEndPoint(Balancer, 0));
+        await balancer.ConnectAsync(gateway.Https);
+        await Poll.UntilAsync(() => limiter.Open == 1, "the connection is accepted");
+
+        // 6 s of the 10 go by before the header; it is read before the clock moves on, so what times out is the hello.
+        clock.Advance(TimeSpan.FromSeconds(6));
+        await balancer.SendAsync(ProxyHeaderWriter.V2(OriginalClient, gateway.Https));
+        var local = (IPEndPoint)balancer.LocalEndPoint!;
+        await Poll.UntilAsync(() => TcpStates.Unread(gateway.Https, local) == 0, "the gateway has read the header");
+        clock.Advance(TimeSpan.FromSeconds(6));
+
+        await Poll.UntilAsync(() => outcomes["hello-timeout"] == 1, "the connection is closed 10 s after its accept, as hello-timeout",
+            detail: () => $"bad-proxy-header={outcomes["bad-proxy-header"]}, total={outcomes.Total}");
+        Assert.Equal(0, await balancer.ReceiveAsync(new byte[16], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(15)));
+        Assert.Equal(1, outcomes.Total);
     }
 
     [Fact]
