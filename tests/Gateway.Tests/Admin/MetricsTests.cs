@@ -120,6 +120,22 @@ public sealed partial class MetricsTests
     }
 
     [Fact]
+    public void The_operations_guide_lists_every_connection_outcome_and_no_other()
+    {
+        var table = File.ReadLines(Path.Combine(Gateway.Tests.Configuration.CheckTests.RepositoryRoot(), "docs", "operations.md"))
+            .Single(line => line.StartsWith("| `gateway_connections_total` |", StringComparison.Ordinal));
+        var meaning = table.Split('|', StringSplitOptions.RemoveEmptyEntries)[2];
+
+        // The outcomes are the backticked words of the meaning, each possibly followed by what it means in brackets.
+        var documented = BacktickedWord().Matches(Regex.Replace(meaning, @"\([^)]*\)", "")).Select(m => m.Groups[1].Value).ToHashSet();
+
+        Assert.Equal(Gateway.Metrics.ConnectionOutcomes.All.Order(StringComparer.Ordinal), documented.Order(StringComparer.Ordinal));
+    }
+
+    [GeneratedRegex("`([a-z-]+)`")]
+    private static partial Regex BacktickedWord();
+
+    [Fact]
     public async Task Tunnel_bytes_are_counted_while_the_tunnel_is_open()
     {
         await using var echo = new RawTcpBackend(async socket =>
