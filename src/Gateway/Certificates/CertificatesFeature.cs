@@ -186,7 +186,7 @@ internal sealed class CertificatesFeature(TimeProvider time) : IConfigFeature
     private static List<TlsCipherSuite>? ReadCipherSuites(IConfigurationSection section, ConfigErrors errors)
     {
         var key = section.GetSection("CipherSuites");
-        var entries = key.GetChildren().Select(e => (e.Path, e.Value)).ToList();
+        var entries = ConfigReader.Items(key).Select(e => (e.Path, e.Value)).ToList();
         if (entries.Count == 0 && !string.IsNullOrWhiteSpace(key.Value))
         {
             entries = [.. key.Value.Split([':', ',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(name => (key.Path, (string?)name))];

@@ -43,7 +43,7 @@ internal sealed class AccessRules
     public static AccessRules Read(IConfigurationSection section, ConfigErrors errors)
     {
         var rules = new List<(bool, IPNetwork?)>();
-        foreach (var entry in section.GetChildren())
+        foreach (var entry in ConfigReader.Items(section))
         {
             if (TryParse(entry.Value, out var rule))
             {

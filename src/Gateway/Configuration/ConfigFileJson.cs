@@ -236,7 +236,16 @@ internal static partial class ConfigFileJson
                     Name(value!, start);
                     break;
                 default:
-                    Leaf(EnterValue(), start);
+                    var key = EnterValue();
+                    Leaf(key, start);
+
+                    // The configuration reads null as an empty section, and an empty section as nothing written: a
+                    // null where a list, section or value of Gateway belongs would be silently taken as its default.
+                    if (reader.TokenType == JsonTokenType.Null && Contains("Gateway", key))
+                    {
+                        Add(start, $"null is not a setting: leave {key} out for its default, or write its value, list or section");
+                    }
+
                     break;
             }
 

@@ -105,6 +105,7 @@ internal static class ConfigReader
     /// <summary>Reports keys that nothing reads: a misspelt key silently ignored is worse than a refused file.</summary>
     public static void RejectUnknownKeys(IConfigurationSection section, ConfigErrors errors, params string[] known)
     {
+        (section as TrackedSection)?.NoteKeys(known);
         foreach (var child in section.GetChildren())
         {
             if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
@@ -112,6 +113,16 @@ internal static class ConfigReader
                 errors.Add(child.Path, $"unknown key '{child.Key}'{NearMiss.Hint(child.Key, known)}; expected one of: {string.Join(", ", known)}");
             }
         }
+    }
+
+    /// <summary>
+    /// The entries of a list. A key that is not an index (an object where the list belongs) and a value in the list's
+    /// place are refused by <see cref="ConfigReads.Check"/>, with what to write instead.
+    /// </summary>
+    public static IEnumerable<IConfigurationSection> Items(IConfigurationSection list)
+    {
+        (list as TrackedSection)?.NoteList();
+        return list.GetChildren();
     }
 
     public static string Path(IConfigurationSection section, string key) => section.Path + ":" + key;

@@ -8,6 +8,7 @@ namespace Gateway.Configuration;
 /// <param name="dryRun">A check (<c>--check</c>): nothing may be written to disk.</param>
 internal sealed class GenerationBuilder(IConfiguration configuration, string baseDirectory, Generation? running, bool dryRun)
 {
+
     private readonly Dictionary<int, object> _parts = [];
     private readonly List<string> _restartNeeded = [];
 
@@ -29,7 +30,11 @@ internal sealed class GenerationBuilder(IConfiguration configuration, string bas
     public IReadOnlyList<string> RestartNeeded => _restartNeeded;
 
     /// <summary>The <c>Gateway</c> section, which most capabilities read a part of.</summary>
-    public IConfigurationSection Gateway => Configuration.GetSection("Gateway");
+    /// <remarks>Read through <see cref="TrackedSection"/>, so that <see cref="Reads"/> can check each key's shape.</remarks>
+    public IConfigurationSection Gateway { get; } = new TrackedSection(configuration.GetSection("Gateway"), new ConfigReads());
+
+    /// <summary>How each key of <see cref="Gateway"/> was read, checked once every capability has read its share.</summary>
+    public ConfigReads Reads => ((TrackedSection)Gateway).Reads;
 
     /// <summary>Adds (or replaces) this generation's <typeparamref name="T"/>.</summary>
     public void Add<T>(T part)

@@ -9,7 +9,7 @@ internal static class Networks
     public static List<IPNetwork> Read(IConfigurationSection section, ConfigErrors errors)
     {
         var networks = new List<IPNetwork>();
-        foreach (var entry in section.GetChildren())
+        foreach (var entry in ConfigReader.Items(section))
         {
             if (TryParse(entry.Value, out var network))
             {

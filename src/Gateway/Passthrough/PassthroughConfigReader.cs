@@ -78,7 +78,7 @@ internal static class PassthroughConfigReader
     {
         ConfigReader.RejectUnknownKeys(route, errors, "Hosts", "ClusterId", "Access");
         var hosts = new List<HostPattern>();
-        foreach (var entry in route.GetSection("Hosts").GetChildren())
+        foreach (var entry in ConfigReader.Items(route.GetSection("Hosts")))
         {
             if (!HostPattern.TryParse(entry.Value, out var host, out var error))
             {

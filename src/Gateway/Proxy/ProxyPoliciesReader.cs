@@ -62,7 +62,7 @@ internal static class ProxyPoliciesReader
             return schemes;
         }
 
-        foreach (var scheme in section.GetChildren())
+        foreach (var scheme in ConfigReader.Items(section))
         {
             if (!HttpAuthScheme.IsToken(scheme.Value))
             {
@@ -85,11 +85,11 @@ internal static class ProxyPoliciesReader
     {
         ConfigReader.RejectUnknownKeys(entry, errors, "PathRules", "Access", "Users", "Satisfy", "ForceHttps", "Hsts", "Http2", "BlockExploits");
         var rules = new List<PathRuleConfig>();
-        foreach (var rule in entry.GetSection("PathRules").GetChildren())
+        foreach (var rule in ConfigReader.Items(entry.GetSection("PathRules")))
         {
             ConfigReader.RejectUnknownKeys(rule, errors, "Paths", "AllowedNetworks");
             var paths = new List<string>();
-            foreach (var path in rule.GetSection("Paths").GetChildren())
+            foreach (var path in ConfigReader.Items(rule.GetSection("Paths")))
             {
                 if (path.Value is not { Length: > 0 } value || value[0] != '/')
                 {
@@ -163,7 +163,7 @@ internal static class ProxyPoliciesReader
     {
         ConfigReader.RejectUnknownKeys(entry, errors, "Hosts", "To", "Code", "KeepPath");
         var hosts = new List<HostPattern>();
-        foreach (var host in entry.GetSection("Hosts").GetChildren())
+        foreach (var host in ConfigReader.Items(entry.GetSection("Hosts")))
         {
             if (HostPattern.TryParse(host.Value, out var pattern, out var error))
             {

@@ -29,6 +29,8 @@ internal sealed class GenerationFactory(IReadOnlyList<IConfigFeature> features)
             await feature.ReadAsync(next);
         }
 
+        next.Reads.Check(configuration, next.Errors);
+
         return next.Errors.Any
             ? new GenerationResult(null, next.Errors.All, [], next.Warnings.All)
             : new GenerationResult(next.Build(number), [], next.RestartNeeded, next.Warnings.All);

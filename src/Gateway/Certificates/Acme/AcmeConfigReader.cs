@@ -43,7 +43,7 @@ internal static class AcmeConfigReader
         }
 
         var hosts = new List<HostPattern>();
-        foreach (var entry in section.GetSection("Hosts").GetChildren())
+        foreach (var entry in ConfigReader.Items(section.GetSection("Hosts")))
         {
             if (!HostPattern.TryParse(entry.Value, out var host, out var error))
             {
@@ -97,7 +97,7 @@ internal static class AcmeConfigReader
 
     private static List<AcmeChallengeType>? ReadChallenges(IConfigurationSection section, ConfigErrors errors)
     {
-        var entries = section.GetSection("Challenges").GetChildren().ToList();
+        var entries = ConfigReader.Items(section.GetSection("Challenges")).ToList();
         if (entries.Count == 0)
         {
             return null;

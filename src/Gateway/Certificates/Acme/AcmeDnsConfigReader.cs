@@ -46,7 +46,7 @@ internal static partial class AcmeDnsConfigReader
         }
 
         var propagationServers = new List<IPEndPoint>();
-        foreach (var entry in section.GetSection("PropagationServers").GetChildren())
+        foreach (var entry in ConfigReader.Items(section.GetSection("PropagationServers")))
         {
             if (ReadEndPoint(entry.Value, entry.Path, errors) is { } endPoint)
             {
