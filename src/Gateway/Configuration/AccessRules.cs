@@ -51,7 +51,7 @@ internal sealed class AccessRules
             }
             else
             {
-                errors.Add(entry.Path, $"'{entry.Value}' is not a rule; write \"allow 192.0.2.0/24\", \"deny 2001:db8::/32\", \"allow 198.51.100.7\" or \"deny all\"");
+                errors.Add(entry.Path, $"'{entry.Value}' is not a rule; write \"allow 192.0.2.0/24\", \"deny 2001:db8::/32\", \"allow 198.51.100.7\" or \"deny all\" (IPv4 as four decimal numbers without leading zeros)");
             }
         }
 

@@ -17,7 +17,7 @@ internal static class Networks
             }
             else
             {
-                errors.Add(entry.Path, $"'{entry.Value}' is not a network in CIDR form (\"203.0.113.0/24\", \"2001:db8::/32\"; no host bits after the prefix) or an address");
+                errors.Add(entry.Path, $"'{entry.Value}' is not a network in CIDR form (\"203.0.113.0/24\", \"2001:db8::/32\"; no host bits after the prefix) or an address; IPv4 is four decimal numbers without leading zeros");
             }
         }
 
@@ -72,7 +72,7 @@ internal static class Networks
     public static bool TryParse(string? text, out IPNetwork network)
     {
         network = default;
-        if (text is null)
+        if (text is null || !IsPlainAddress(text.Split('/')[0]))
         {
             return false;
         }
@@ -89,5 +89,20 @@ internal static class Networks
 
         network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
         return true;
+    }
+
+    /// <summary>
+    /// IPv6, or IPv4 as four decimal numbers without leading zeros. The parser also takes inet_aton's forms, where
+    /// "0177.0.0.1" and "0x7f.1" are 127.0.0.1 and "010.0.0.0" is 8.0.0.0: a list must mean what it seems to say.
+    /// </summary>
+    private static bool IsPlainAddress(string text)
+    {
+        if (text.Contains(':', StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        var parts = text.Split('.');
+        return parts.Length == 4 && parts.All(p => p.Length is > 0 and <= 3 && p.All(char.IsAsciiDigit) && (p.Length == 1 || p[0] != '0') && int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) <= 255);
     }
 }

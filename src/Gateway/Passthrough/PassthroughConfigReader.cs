@@ -84,6 +84,11 @@ internal static class PassthroughConfigReader
             {
                 errors.Add(entry.Path, error!);
             }
+            else if (System.Net.IPAddress.TryParse(host.Value, out _))
+            {
+                // RFC 6066 forbids an address in SNI; the router takes a hello naming one as malformed, never tunnelled.
+                errors.Add(entry.Path, $"'{host}' is an IP address, and a client never sends one as SNI: no connection would reach this route; write the host name clients connect to");
+            }
             else if (!hostOwners.TryAdd(host, route.Key))
             {
                 errors.Add(entry.Path, $"host '{host}' is already routed by passthrough route '{hostOwners[host]}'");
