@@ -28,6 +28,12 @@ internal sealed class CertificatesFeature(TimeProvider time) : IConfigFeature
             next.Warnings.Add(ConfigReader.Path(next.Gateway.GetSection("Tls"), "AllowResumption"), "false: returning clients cannot resume, and a full handshake costs about half as much again as a resumed one; .NET also builds a new OpenSSL context for every handshake, about 10 % more CPU each (docs/benchmarks.md)");
         }
 
+        // Checked on every read, --check included, which writes nothing: a start would fail to keep the fallback there.
+        if (FolderProblem(path) is { } problem)
+        {
+            errors.Add(ConfigReader.Path(certificates, "Path"), problem);
+        }
+
         var set = CertificateSet.Load(tls, errors, next.Warnings, time.GetUtcNow());
         if (!errors.Any && Fallback(path, next.DryRun, errors) is { } fallback)
         {
@@ -35,6 +41,39 @@ internal sealed class CertificatesFeature(TimeProvider time) : IConfigFeature
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// What keeps <paramref name="directory"/> from holding the self-signed fallback and ACME's files, found without
+    /// writing: the path or one of its parents is a file, or a fallback file's name is taken by a folder.
+    /// </summary>
+    private static string? FolderProblem(string directory)
+    {
+        const string Instead = "write the path of a folder (it is created when missing), e.g. \"certs\"";
+        directory = System.IO.Path.TrimEndingDirectorySeparator(directory);
+        if (File.Exists(directory))
+        {
+            return $"'{directory}' is a file, not a folder; {Instead}";
+        }
+
+        for (var parent = System.IO.Path.GetDirectoryName(directory); parent is not null && !Directory.Exists(parent); parent = System.IO.Path.GetDirectoryName(parent))
+        {
+            if (File.Exists(parent))
+            {
+                return $"'{parent}' is a file, so the folder '{directory}' cannot be created; {Instead}";
+            }
+        }
+
+        foreach (var name in new[] { SelfSignedCertificate.CertificateFileName, SelfSignedCertificate.KeyFileName })
+        {
+            var file = System.IO.Path.Combine(directory, name);
+            if (Directory.Exists(file))
+            {
+                return $"'{file}' is a folder, where the self-signed certificate is kept; remove it or choose another folder";
+            }
+        }
+
+        return null;
     }
 
     private SslStreamCertificateContext? Fallback(string directory, bool dryRun, ConfigErrors errors)
