@@ -92,6 +92,13 @@ internal static class ProxyConfigReader
             {
                 errors.Add($"{SectionName}:Clusters:{cluster.ClusterId}", Describe(error));
             }
+
+            // YARP takes any activity timeout; "0s" makes every request of the cluster a 504. The same floor as Gateway's own.
+            if (cluster.HttpRequest?.ActivityTimeout is { } activity && activity < ProxyPolicies.MinActivityTimeout)
+            {
+                var key = section.GetSection("Clusters").GetSection(cluster.ClusterId).GetSection("HttpRequest").GetSection("ActivityTimeout");
+                errors.Add(key.Path, $"{key.Value} is out of range; it must be at least {Duration.Format(ProxyPolicies.MinActivityTimeout)} (how long a request may go without data from the backend; YARP's default is 100s)");
+            }
         }
 
         return new YarpConfig(config.Routes, config.Clusters);

@@ -14,6 +14,12 @@ internal sealed class ProxyPolicies
     /// <summary>Long enough for an ActiveSync ping (up to 59 minutes) and an RPC over HTTP stream.</summary>
     public static readonly TimeSpan PinnedActivityTimeout = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// The shortest activity timeout a cluster may have, Gateway's or YARP's: under it a backend has no time to answer,
+    /// and "0s" would time out every request (504).
+    /// </summary>
+    public static readonly TimeSpan MinActivityTimeout = TimeSpan.FromSeconds(1);
+
     private static readonly IReadOnlySet<string> NoSchemes = new HashSet<string>();
 
     private readonly Dictionary<string, ClusterPolicyConfig> _pinned;

@@ -49,7 +49,7 @@ internal static class ProxyPoliciesReader
             errors.Add(entry.Path + ":ConnectionPinned", "the Exchange preset needs connection pinning: NTLM over pooled connections would answer one user's requests as another's");
         }
 
-        var activity = ConfigReader.ReadOptionalDuration(entry, "ActivityTimeout", errors, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        var activity = ConfigReader.ReadOptionalDuration(entry, "ActivityTimeout", errors, ProxyPolicies.MinActivityTimeout, TimeSpan.FromDays(1));
         return new ClusterPolicyConfig(entry.Key, preset, pinned, activity, ReadAuthSchemes(entry.GetSection("PerRequestAuthSchemes"), errors), entry.Path);
     }
 

@@ -151,7 +151,7 @@ public sealed partial class MistakeCorpusTests
     public static TheoryData<string, string, bool> Durations()
     {
         var data = new TheoryData<string, string, bool>();
-        foreach (var key in new[] { "Gateway:ClientHello:Timeout", "ReverseProxy:Clusters:app:HttpRequest:ActivityTimeout", "ReverseProxy:Clusters:app:HealthCheck:Passive:ReactivationPeriod" })
+        foreach (var key in new[] { "Gateway:ClientHello:Timeout", "ReverseProxy:Clusters:app:HealthCheck:Active:Timeout", "ReverseProxy:Clusters:app:HealthCheck:Passive:ReactivationPeriod" })
         {
             foreach (var good in new[] { "00:00:05", "0.00:00:05", "00:00:00.250", "250ms", "5s", "1.5s", "2m", " 5s " })
             {

@@ -82,6 +82,8 @@ public sealed class YarpSectionCheckTests
     [InlineData("ReverseProxy:Clusters:app:Destinations:d1:Address", "http://", "ReverseProxy:Clusters:app:Destinations:d1:Address", "is not an absolute http:// or https:// URL")]
     [InlineData("ReverseProxy:Clusters:app:Destinations:d1:Health", "127.0.0.1:22981", "ReverseProxy:Clusters:app:Destinations:d1:Health", "write it as \"http://127.0.0.1:22981/\"")]
     [InlineData("ReverseProxy:Clusters:app:Destinations:d1:Health", "ftp://127.0.0.1:22981/", "ReverseProxy:Clusters:app:Destinations:d1:Health", "is not an absolute http:// or https:// URL")]
+    [InlineData("ReverseProxy:Clusters:app:HttpRequest:ActivityTimeout", "0s", "ReverseProxy:Clusters:app:HttpRequest:ActivityTimeout", "0s is out of range; it must be at least 00:00:01")]
+    [InlineData("ReverseProxy:Clusters:app:HttpRequest:ActivityTimeout", "00:00:00.500", "ReverseProxy:Clusters:app:HttpRequest:ActivityTimeout", "00:00:00.500 is out of range; it must be at least 00:00:01")]
     [InlineData("ReverseProxy:Routes:app:Order", "first", "ReverseProxy:Routes:app:Order", "'first' is not a whole number")]
     [InlineData("ReverseProxy:Routes:app:MaxRequestBodySize", "10MB", "ReverseProxy:Routes:app:MaxRequestBodySize", "'10MB' is not a whole number")]
     [InlineData("ReverseProxy:Routes:app:Match:Headers:0:Mode", "Exact", "ReverseProxy:Routes:app:Match:Headers:0:Mode", "'Exact' is not one of:")]
@@ -147,7 +149,7 @@ public sealed class YarpSectionCheckTests
     public void Durations_are_written_as_in_the_rest_of_the_file(string written, int milliseconds)
     {
         var values = App();
-        values["ReverseProxy:Clusters:app:HttpRequest:ActivityTimeout"] = written;
+        values["ReverseProxy:Clusters:app:HttpRequest:ActivityTimeout"] = milliseconds >= 1_000 ? written : "1s"; // no shorter (ActivityTimeout's floor)
         values["ReverseProxy:Clusters:app:HealthCheck:Active:Enabled"] = "true";
         values["ReverseProxy:Clusters:app:HealthCheck:Active:Interval"] = written;
         values["ReverseProxy:Clusters:app:HealthCheck:Active:Timeout"] = written;
@@ -164,7 +166,7 @@ public sealed class YarpSectionCheckTests
         var expected = TimeSpan.FromMilliseconds(milliseconds);
         var yarp = generation.Get<YarpConfig>();
         var cluster = Assert.Single(yarp.Clusters);
-        Assert.Equal(expected, cluster.HttpRequest!.ActivityTimeout);
+        Assert.Equal(milliseconds >= 1_000 ? expected : TimeSpan.FromSeconds(1), cluster.HttpRequest!.ActivityTimeout);
         Assert.Equal(expected, cluster.HealthCheck!.Active!.Interval);
         Assert.Equal(expected, cluster.HealthCheck.Active.Timeout);
         Assert.Equal(expected, cluster.HealthCheck.Passive!.ReactivationPeriod);
