@@ -345,6 +345,52 @@ public sealed class ReloadTests : IAsyncLifetime
         await AssertEchoAsync(stream, "still on the bound port"u8.ToArray());
     }
 
+    [Fact]
+    public async Task A_change_to_http_limits_or_the_shutdown_timeout_is_reported_as_needing_a_restart_and_the_running_values_stay()
+    {
+        var logs = new CapturedLogs();
+        var directory = System.IO.Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), TestGateway.Compose(Gateway("raw.test"), Proxy("app.test")));
+        await using var gateway = await TestGateway.StartInAsync(directory, null, logs);
+        var reloader = gateway.Services.GetRequiredService<ConfigReloader>();
+        var running = gateway.Generations.Current.Get<Gateway.Limits.LimitsConfig>().Http;
+        var next = Gateway("raw2.test");
+        next["Limits"] = new JsonObject { ["Http"] = new JsonObject { ["MaxRequestHeaderCount"] = 20 } };
+        next["ShutdownTimeout"] = "5s";
+
+        await gateway.WriteConfigAsync(next, Proxy("app.test"));
+        Assert.True(await reloader.ReloadAsync());
+
+        var restart = logs.Entries.Where(e => e.Event.Name == "RestartNeeded").Select(e => e.Message).ToList();
+        Assert.Contains(restart, m => m.StartsWith("Gateway:Limits:Http:MaxRequestHeaderCount: 100 -> 20", StringComparison.Ordinal));
+        Assert.Contains(restart, m => m.StartsWith("Gateway:ShutdownTimeout: 00:00:30 -> 00:00:05", StringComparison.Ordinal));
+        Assert.Equal(2, restart.Count);
+        Assert.Equal(running, gateway.Generations.Current.Get<Gateway.Limits.LimitsConfig>().Http);
+        await AssertServesAsync(gateway, "raw2.test", "app.test");
+    }
+
+    [Fact]
+    public async Task A_stream_added_by_a_reload_and_removed_by_the_next_needs_no_restart_the_second_time()
+    {
+        var logs = new CapturedLogs();
+        var directory = System.IO.Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), TestGateway.Compose(Gateway("raw.test"), Proxy("app.test")));
+        await using var gateway = await TestGateway.StartInAsync(directory, null, logs);
+        var reloader = gateway.Services.GetRequiredService<ConfigReloader>();
+
+        await gateway.WriteConfigAsync(WithStream(Gateway("raw.test"), "127.0.0.1:1"), Proxy("app.test"));
+        Assert.True(await reloader.ReloadAsync());
+        Assert.Single(logs.Entries, e => e.Event.Name == "RestartNeeded" && e.Message.Contains("plain=127.0.0.1:1", StringComparison.Ordinal));
+
+        await gateway.WriteConfigAsync(Gateway("raw2.test"), Proxy("app.test"));
+        Assert.True(await reloader.ReloadAsync());
+
+        // Nothing listens for the stream, so taking it out again is no change to what is bound.
+        Assert.Single(logs.Entries, e => e.Event.Name == "RestartNeeded");
+        Assert.Empty(gateway.Generations.Current.Get<PassthroughConfig>().Streams);
+        await AssertServesAsync(gateway, "raw2.test", "app.test");
+    }
+
     private static JsonObject WithStream(JsonObject gateway, string listen)
     {
         gateway["Passthrough"]!["Streams"] = new JsonObject { ["plain"] = new JsonObject { ["Listen"] = listen, ["ClusterId"] = "raw" } };
