@@ -8,7 +8,6 @@ namespace Gateway.Configuration;
 /// <param name="dryRun">A check (<c>--check</c>): nothing may be written to disk.</param>
 internal sealed class GenerationBuilder(IConfiguration configuration, string baseDirectory, Generation? running, bool dryRun)
 {
-
     private readonly Dictionary<int, object> _parts = [];
     private readonly List<string> _restartNeeded = [];
 

@@ -41,7 +41,13 @@ public sealed class TlsPolicyConfigTests
     [InlineData("Intermediate", "Tls13")]
     public void Tls_13_alone_keeps_openssls_own_suites_so_resumption_can_work(string policy, string? minProtocol)
     {
-        var tls = Load(new() { ["Gateway:Tls:Policy"] = policy, ["Gateway:Tls:MinProtocol"] = minProtocol, ["Gateway:Tls:AllowResumption"] = "true" })!.Get<TlsConfig>();
+        var settings = new Dictionary<string, string?> { ["Gateway:Tls:Policy"] = policy, ["Gateway:Tls:AllowResumption"] = "true" };
+        if (minProtocol is not null)
+        {
+            settings["Gateway:Tls:MinProtocol"] = minProtocol;
+        }
+
+        var tls = Load(settings)!.Get<TlsConfig>();
         Assert.Equal(SslProtocols.Tls13, tls.Protocols);
         Assert.Null(tls.CipherSuites);
     }
