@@ -72,8 +72,9 @@ internal sealed class ConfigReads
 
         if (kind.HasFlag(ConfigReadKind.Children))
         {
-            // An empty string is JSON's null (or an empty override): still not the list or section read here.
-            var written = section.Value switch { null => null, "" => "null", var set => $"'{set}' is a value" };
+            // An empty list ([]) reaches here as an empty value, as does an empty override: both are the empty list or
+            // section they stand for. JSON's null, which reads the same, is refused in the file itself (ConfigFileJson).
+            var written = string.IsNullOrEmpty(section.Value) ? null : $"'{section.Value}' is a value";
             return written is null ? null
                 : kind.HasFlag(ConfigReadKind.List) ? $"{written}, but {key} is a list: write [ {(section.Value is { Length: > 0 } v ? $"\"{v}\"" : "")} ]"
                 : _keys.TryGetValue(section.Path, out var known) ? $"{written}, but {key} is a section: write {{ ... }} with the keys {string.Join(", ", known)}"

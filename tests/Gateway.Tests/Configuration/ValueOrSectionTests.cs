@@ -112,6 +112,21 @@ public sealed class ValueOrSectionTests
         Assert.Empty(errors);
     }
 
+    [Fact]
+    public async Task Empty_lists_pass_as_the_empty_lists_they_are()
+    {
+        // [] reads as an empty value, like a null: it must still mean "no entries" (closed to all, for a path rule).
+        var errors = await CheckAsync($$"""
+            { "Gateway": { "Listeners": { "Https": "127.0.0.1:0", "Http": "off", "Admin": "127.0.0.1:0" },
+                           "Admin": { "AllowedNetworks": [ ] },
+                           "ProxyProtocol": { "TrustedNetworks": [ ] },
+                           "Proxy": { "Routes": { "app": { "Access": [ ], "PathRules": [ { "Paths": [ "/ecp" ], "AllowedNetworks": [ ] } ] } } } },
+              {{ReverseProxy}} }
+            """);
+
+        Assert.Empty(errors);
+    }
+
     private static async Task<List<string>> CheckAsync(string json, params string[] overrides)
     {
         var file = Path.Combine(Directory.CreateTempSubdirectory("gateway-shape-").FullName, "appsettings.json");
