@@ -61,6 +61,14 @@ internal static class ProxyConfigReader
                 timeoutRefused = true;
             }
 
+            // "Default" names ASP.NET Core's global rate limiter, which Gateway does not run either: YARP accepts it, and the
+            // route is then not limited at all. Another name is refused by YARP's validator (no such policy).
+            if (route.RateLimiterPolicy is { } rateLimiter && rateLimiter.Equals("Default", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(path + ":RateLimiterPolicy",
+                    "'Default' names ASP.NET Core's rate limiter, which Gateway does not run: the route would not be limited at all; remove it (Gateway:Limits:NewConnectionsPerClientIpPerMinute and MaxConnectionsPerClientIp limit each client address)");
+            }
+
             foreach (var error in await validator.ValidateRouteAsync(timeoutRefused ? route with { Timeout = null, TimeoutPolicy = null } : route))
             {
                 errors.Add(path, Describe(error));

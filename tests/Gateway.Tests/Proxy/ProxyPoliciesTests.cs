@@ -199,6 +199,20 @@ public sealed class ProxyPoliciesTests
         Assert.NotNull(generation);
     }
 
+    [Fact]
+    public async Task A_yarp_route_asking_for_the_default_rate_limiter_which_gateway_does_not_run_is_refused()
+    {
+        var (_, errors) = await BuildAsync(new() { ["ReverseProxy:Routes:app:RateLimiterPolicy"] = "default" });
+
+        var error = Assert.Single(errors);
+        Assert.Equal("ReverseProxy:Routes:app:RateLimiterPolicy", error.Path);
+        Assert.Contains("the route would not be limited at all", error.ToString(), StringComparison.Ordinal);
+
+        var (generation, none) = await BuildAsync(new() { ["ReverseProxy:Routes:app:RateLimiterPolicy"] = "Disable" });
+        Assert.Empty(none);
+        Assert.NotNull(generation);
+    }
+
     private static async Task<(Generation? Generation, IReadOnlyList<ConfigError> Errors)> BuildAsync(Dictionary<string, string?> gateway)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(YarpSection).AddInMemoryCollection(gateway).Build();
