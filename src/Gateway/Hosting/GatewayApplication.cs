@@ -20,7 +20,9 @@ internal static class GatewayApplication
         var commandLine = CommandLine.Parse(args);
         if (!File.Exists(commandLine.ConfigFile))
         {
-            throw new FileNotFoundException($"The config file '{commandLine.ConfigFile}' does not exist (pass another with --config FILE).", commandLine.ConfigFile);
+            // Said as --check says it: "does not exist" for a folder sends the operator looking for a file that is there.
+            var what = Directory.Exists(commandLine.ConfigFile) ? "is a folder, not a file" : "does not exist";
+            throw new FileNotFoundException($"The config file '{commandLine.ConfigFile}' {what} (pass another with --config FILE).", commandLine.ConfigFile);
         }
 
         time ??= TimeProvider.System;

@@ -174,6 +174,17 @@ public sealed class CommandLineTests
         }
     }
 
+    [Fact]
+    public async Task A_folder_given_as_the_config_file_exits_2_saying_it_is_a_folder()
+    {
+        var folder = Directory.CreateTempSubdirectory("gateway-config-folder-").FullName;
+
+        var (exitCode, _, error) = await RunAsync("--config", folder);
+
+        Assert.Equal(ExitCodes.Invalid, exitCode);
+        Assert.Contains($"'{folder}' is a folder, not a file", error, StringComparison.Ordinal);
+    }
+
     private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
     {
         using var output = new StringWriter();
