@@ -20,7 +20,7 @@ public sealed class ValueOrSectionTests
 
     [Theory]
     [InlineData("""{ "Proxy": { "Routes": { "app": { "Access": "deny all" } } } }""", "Gateway:Proxy:Routes:app:Access", "'deny all' is a value, but Access is a list: write [ \"deny all\" ]")]
-    [InlineData("""{ "Admin": { "AllowedNetworks": "10.0.0.0/8" } }""", "Gateway:Admin:AllowedNetworks", "is a list")]
+    [InlineData("""{ "Admin": { "AllowedNetworks": "127.0.0.0/8" } }""", "Gateway:Admin:AllowedNetworks", "is a list")]
     [InlineData("""{ "Proxy": { "Routes": { "app": { "Users": "alice" } } } }""", "Gateway:Proxy:Routes:app:Users", "'alice' is a value, but Users is a section of named entries")]
     [InlineData("""{ "Tls": { "MinProtocol": [ "Tls13" ] } }""", "Gateway:Tls:MinProtocol", "MinProtocol is a value, not a list or section")]
     [InlineData("""{ "ClientHello": { "MaxBytes": { "a": 1 } } }""", "Gateway:ClientHello:MaxBytes", "MaxBytes is a value")]
