@@ -9,8 +9,10 @@ namespace Gateway.Proxy;
 /// asked for are Gateway's to say, never the client's. YARP already replaces X-Forwarded-For, -Proto, -Host and
 /// -Prefix; this drops the other spellings of the client's address (apps migrated from Nginx Proxy Manager trust
 /// X-Real-IP, which NPM sets) and the URL overrides IIS modules and frameworks honour (X-Original-URL and
-/// X-Rewrite-URL would let a client reach /ecp while the gateway's path rules saw /owa), then sets X-Real-IP to the
-/// client's address (after the PROXY protocol, when a trusted balancer sent one).
+/// X-Rewrite-URL would let a client reach /ecp while the gateway's path rules saw /owa), the other spellings of the
+/// scheme and host (Rack, gunicorn and IIS apps take X-Forwarded-Ssl: on or Front-End-Https: On as "the client used
+/// TLS", and build links and redirects from X-Original-Host), then sets X-Real-IP to the client's address (after the
+/// PROXY protocol, when a trusted balancer sent one).
 /// </summary>
 internal static class UntrustedRequestHeaders
 {
@@ -22,6 +24,9 @@ internal static class UntrustedRequestHeaders
         RealIp, "X-Original-URL", "X-Rewrite-URL", "X-Original-URI", "X-Forwarded-Uri", "X-Forwarded-Path",
         "Forwarded", "X-Forwarded-Server", "X-Forwarded-Port", "X-Client-IP", "True-Client-IP", "X-Cluster-Client-IP",
         "CF-Connecting-IP", "Fastly-Client-IP", "X-Originating-IP", "X-Remote-IP", "X-Remote-Addr", "Client-IP",
+        "X-ProxyUser-IP", "Forwarded-For", "X-Forwarded",
+        "X-Forwarded-Scheme", "X-Forwarded-Ssl", "X-Forwarded-Protocol", "X-Url-Scheme", "X-Scheme", "Front-End-Https",
+        "X-Original-Host", "X-Host",
     ];
 
     /// <summary>

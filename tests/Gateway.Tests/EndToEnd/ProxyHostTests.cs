@@ -205,21 +205,27 @@ public sealed class ProxyHostTests : IAsyncLifetime
     {
         using var client = HostClient.Create(_gateway.Https, "open.test", from: IPAddress.Parse("127.0.0.5"));
         using var request = new HttpRequestMessage(HttpMethod.Get, "/headers");
-        foreach (var name in new[]
+        // The documented list (docs/configuration.md, ReverseProxy), written out here so that dropping a name from the
+        // code fails this test; each carries a value of its own, so the one that got through is named.
+        string[] documented =
+        [
+            "X-Real-IP", "x-real-ip", "X-Original-URL", "X-Rewrite-URL", "X-Original-URI", "X-Forwarded-Uri", "X-Forwarded-Path",
+            "Forwarded", "X-Forwarded-Server", "X-Forwarded-Port", "X-Client-IP", "True-Client-IP", "X-Cluster-Client-IP",
+            "CF-Connecting-IP", "Fastly-Client-IP", "X-Originating-IP", "X-Remote-IP", "X-Remote-Addr", "Client-IP",
+            "X-ProxyUser-IP", "Forwarded-For", "X-Forwarded", "X-Forwarded-Scheme", "X-Forwarded-Ssl", "X-Forwarded-Protocol",
+            "X-Url-Scheme", "X-Scheme", "Front-End-Https", "X-Original-Host", "X-Host", "X-Forwarded-For", "X-Forwarded-Host",
+            "X-Forwarded-Proto",
+        ];
+        foreach (var name in documented)
         {
-            "X-Real-IP", "x-real-ip", "X-Original-URL", "X-Rewrite-URL", "X-Original-URI", "Forwarded", "X-Client-IP",
-            "True-Client-IP", "CF-Connecting-IP", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Port",
-        })
-        {
-            request.Headers.TryAddWithoutValidation(name, name.StartsWith("X-Original", StringComparison.Ordinal) || name.EndsWith("URL", StringComparison.Ordinal) ? "/ecp/spoofed" : "127.66.0.66");
+            request.Headers.TryAddWithoutValidation(name, "spoofed-" + name.ToLowerInvariant());
         }
 
         using var response = await client.SendAsync(request);
         var seen = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.DoesNotContain("127.66.0.66", seen, StringComparison.Ordinal);
-        Assert.DoesNotContain("/ecp/spoofed", seen, StringComparison.Ordinal);
+        Assert.DoesNotContain(seen.Split('\n'), line => line.Contains("spoofed-", StringComparison.Ordinal));
         Assert.Contains("X-Real-IP: 127.0.0.5", seen, StringComparison.OrdinalIgnoreCase);
         Assert.Single(seen.Split('\n'), line => line.StartsWith("X-Real-IP:", StringComparison.OrdinalIgnoreCase));
     }
