@@ -299,10 +299,26 @@ internal static partial class ConfigFileJson
         /// <param name="consumed">Where the last whole token ended.</param>
         private void Syntax(JsonException e, int offset, int consumed)
         {
-            if (!_started)
+            if (!_started && NothingFollows(0))
             {
                 _ok = false;
                 errors.Add(text.File, "the file holds no JSON, only comments or white space: it must hold one object, { \"Gateway\": { ... } }");
+                return;
+            }
+
+            if (!_started)
+            {
+                // Most often another format saved under the JSON name (a YAML or INI copy of the config): quote what
+                // the file starts with rather than the reader's "invalid start of a value".
+                var end = offset;
+                while (end < text.Bytes.Length && text.Bytes[end] is not ((byte)'\r' or (byte)'\n'))
+                {
+                    end++;
+                }
+
+                var start = System.Text.Encoding.UTF8.GetString(text.Bytes[offset..end]).TrimEnd();
+                start = start.Length > 40 ? start[..40] + "..." : start;
+                Add(offset, $"not JSON: the file starts with '{start}', where one object, {{ \"Gateway\": {{ ... }} }}, must begin (Gateway reads JSON only, not YAML or INI)");
                 return;
             }
 

@@ -109,6 +109,19 @@ public sealed class ConfigFileJsonTests
     }
 
     [Theory]
+    [InlineData("Gateway:\n  Listeners:\n    Https: 127.0.0.1:8443\n", "1:1", "Gateway:")]
+    [InlineData("# the gateway\nGateway:\n", "1:1", "# the gateway")]
+    [InlineData("// JSON after all?\n  Gateway = { Http = off }\n", "2:3", "Gateway = { Http = off }")]
+    [InlineData("<configuration><Gateway/></configuration>", "1:1", "<configuration><Gateway/></configuration...")]
+    public void Another_format_is_named_by_what_the_file_starts_with(string content, string position, string start)
+    {
+        var error = Assert.Single(Check(content));
+
+        Assert.Equal($"{File}:{position}", error.Path);
+        Assert.Equal($"not JSON: the file starts with '{start}', where one object, {{ \"Gateway\": {{ ... }} }}, must begin (Gateway reads JSON only, not YAML or INI)", error.Message);
+    }
+
+    [Theory]
     [InlineData("[ { \"Gateway\": { } } ]", "1:1", "an array")]
     [InlineData("  \"Gateway\"", "1:3", "a string")]
     [InlineData("// settings\n42", "2:1", "a number")]
