@@ -32,7 +32,7 @@ internal sealed class GenerationFactory(IReadOnlyList<IConfigFeature> features)
         next.Reads.Check(configuration, next.Errors);
 
         return next.Errors.Any
-            ? new GenerationResult(null, next.Errors.All, [], next.Warnings.All)
+            ? new GenerationResult(null, ConfigErrorSources.Name(configuration, next.Errors.All), [], next.Warnings.All)
             : new GenerationResult(next.Build(number), [], next.RestartNeeded, next.Warnings.All);
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Gateway.Configuration;
 using Gateway.Tests.Infrastructure;
 
@@ -142,6 +143,32 @@ public sealed class SectionCheckTests
         Assert.Equal(2, exitCode);
         Assert.Contains("Gatway: environment variables Gatway__... set a section Gateway does not read (did you mean Gateway__...?)", output, StringComparison.Ordinal);
         Assert.DoesNotContain("SOME_TOOL", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_error_in_a_value_from_the_environment_or_the_command_line_says_where_it_was_set()
+    {
+        var directory = Directory.CreateTempSubdirectory("gateway-check-").FullName;
+        var file = JsonNode.Parse(TestGateway.Compose(null, null))!;
+        file["Gateway"]!["Reload"] = new JsonObject { ["Debunce"] = "1s" };
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), file.ToJsonString());
+        var environment = new Dictionary<string, string>
+        {
+            ["Gateway__ClientHello__MaxBytes"] = "lots",
+            ["gateway__ClientHello__Timout"] = "5s",
+            ["Gateway__Admin__AllowedNetworks__0"] = "everyone",
+        };
+
+        var (exitCode, output, _) = await GatewayProcess.RunAsync(directory, environment, CancellationToken.None, "--check", "--Gateway:Limits:MaxConnections=many");
+        var lines = output.Split('\n', StringSplitOptions.TrimEntries);
+
+        Assert.Equal(2, exitCode);
+        Assert.Single(lines, l => l.StartsWith("Gateway:ClientHello:MaxBytes:", StringComparison.Ordinal) && l.EndsWith("(set by the environment variable Gateway__ClientHello__MaxBytes)", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.StartsWith("Gateway:ClientHello:Timout:", StringComparison.OrdinalIgnoreCase) && l.EndsWith("(set by the environment variable gateway__ClientHello__Timout)", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.StartsWith("Gateway:Admin:AllowedNetworks:0:", StringComparison.Ordinal) && l.EndsWith("(set by the environment variable Gateway__Admin__AllowedNetworks__0)", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.StartsWith("Gateway:Limits:MaxConnections:", StringComparison.Ordinal) && l.EndsWith("(set on the command line)", StringComparison.Ordinal));
+        var fromFile = Assert.Single(lines, l => l.StartsWith("Gateway:Reload:Debunce:", StringComparison.Ordinal));
+        Assert.DoesNotContain("(set", fromFile, StringComparison.Ordinal);
     }
 
     [Fact]
