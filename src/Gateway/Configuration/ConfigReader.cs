@@ -102,6 +102,13 @@ internal static class ConfigReader
         return value;
     }
 
+    /// <summary>
+    /// Whether a value is written where <paramref name="list"/> belongs (<c>"Hosts": "mail.example"</c>). The shape check
+    /// (<see cref="ConfigReads"/>) reports it with what to write; a reader asks so as not to report it again as missing.
+    /// </summary>
+    public static bool HoldsValue(IConfigurationSection list) =>
+        !string.IsNullOrEmpty(list is TrackedSection tracked ? tracked.UnnotedValue : list.Value);
+
     /// <summary>Reports keys that nothing reads: a misspelt key silently ignored is worse than a refused file.</summary>
     public static void RejectUnknownKeys(IConfigurationSection section, ConfigErrors errors, params string[] known)
     {

@@ -26,6 +26,9 @@ internal sealed class TrackedSection(IConfigurationSection inner, ConfigReads re
         set => inner.Value = value;
     }
 
+    /// <summary>The value, without noting a read: for a reader that only asks whether a value stands where it reads a list.</summary>
+    public string? UnnotedValue => inner.Value;
+
     public string? this[string key]
     {
         get

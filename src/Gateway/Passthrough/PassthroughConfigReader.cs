@@ -99,7 +99,8 @@ internal static class PassthroughConfigReader
             }
         }
 
-        if (!route.GetSection("Hosts").GetChildren().Any())
+        // A value where the list belongs ("Hosts": "mail.example") is the shape check's to report, with what to write.
+        if (!route.GetSection("Hosts").GetChildren().Any() && !ConfigReader.HoldsValue(route.GetSection("Hosts")))
         {
             errors.Add(route.Path + ":Hosts", "a passthrough route needs at least one host (SNI) to match");
         }
@@ -131,7 +132,7 @@ internal static class PassthroughConfigReader
             }
         }
 
-        if (!cluster.GetSection("Destinations").GetChildren().Any())
+        if (!cluster.GetSection("Destinations").GetChildren().Any() && !ConfigReader.HoldsValue(cluster.GetSection("Destinations")))
         {
             errors.Add(cluster.Path + ":Destinations", "a cluster needs at least one destination");
         }

@@ -108,7 +108,7 @@ internal static class ProxyPoliciesReader
                 }
             }
 
-            if (paths.Count == 0)
+            if (paths.Count == 0 && !ConfigReader.HoldsValue(rule.GetSection("Paths")))
             {
                 errors.Add(rule.Path + ":Paths", "at least one path is required");
             }
@@ -175,7 +175,7 @@ internal static class ProxyPoliciesReader
             }
         }
 
-        if (hosts.Count == 0)
+        if (hosts.Count == 0 && !ConfigReader.HoldsValue(entry.GetSection("Hosts")))
         {
             errors.Add(entry.Path + ":Hosts", "at least one host is required");
         }

@@ -31,6 +31,10 @@ public sealed class ValueOrSectionTests
     [InlineData("""{ "Limits": { "Http": "off" } }""", "Gateway:Limits:Http", "'off' is a value, but Http is a section: write { ... } with the keys RequestHeadersTimeout")]
     [InlineData("""{ "Listeners": { "Https": "127.0.0.1:0", "Https:x": "1" } }""", "Gateway:Listeners:Https", "so is Gateway:Listeners:Https:x below it")]
     [InlineData("""{ "Listeners": { "Admin": [ "127.0.0.1:0" ] } }""", "Gateway:Listeners:Admin", "Admin is a value")]
+    [InlineData("""{ "Passthrough": { "Routes": { "ex": { "Hosts": "mail.test", "ClusterId": "ex" } }, "Clusters": { "ex": { "Destinations": { "a": { "Address": "127.0.0.1:9" } } } } } }""", "Gateway:Passthrough:Routes:ex:Hosts", "'mail.test' is a value, but Hosts is a list: write [ \"mail.test\" ]")]
+    [InlineData("""{ "Passthrough": { "Routes": { "ex": { "Hosts": [ "mail.test" ], "ClusterId": "ex" } }, "Clusters": { "ex": { "Destinations": "127.0.0.1:9" } } } }""", "Gateway:Passthrough:Clusters:ex:Destinations", "'127.0.0.1:9' is a value, but Destinations is a section")]
+    [InlineData("""{ "Proxy": { "Routes": { "app": { "PathRules": [ { "Paths": "/ecp", "AllowedNetworks": [ "127.0.0.1" ] } ] } } } }""", "Gateway:Proxy:Routes:app:PathRules:0:Paths", "'/ecp' is a value, but Paths is a list")]
+    [InlineData("""{ "Proxy": { "Redirects": { "old": { "Hosts": "old.test", "To": "https://app.test" } } } }""", "Gateway:Proxy:Redirects:old:Hosts", "'old.test' is a value, but Hosts is a list")]
     public async Task A_value_or_section_in_the_wrong_place_is_one_error_with_its_path(string gateway, string path, string message)
     {
         var errors = await CheckAsync($$"""{ "Gateway": {{gateway}}, {{ReverseProxy}} }""");
@@ -71,7 +75,7 @@ public sealed class ValueOrSectionTests
         var errors = await CheckAsync($$"""{ "Gateway": { "Listeners": { "Https": "127.0.0.1:0" } }, {{ReverseProxy}} }""", "--Gateway:Proxy:Routes:app:Access=deny all");
 
         var error = Assert.Single(errors);
-        Assert.Equal("Gateway:Proxy:Routes:app:Access: 'deny all' is a value, but Access is a list: write [ \"deny all\" ]", error);
+        Assert.Equal("Gateway:Proxy:Routes:app:Access: 'deny all' is a value, but Access is a list: write [ \"deny all\" ] (set on the command line)", error);
     }
 
     [Fact]
