@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Gateway.Configuration;
 using Gateway.Core;
 using Gateway.Diagnostics;
+using Gateway.Metrics;
 using Gateway.Passthrough;
 using Gateway.Passthrough.Balancing;
 using Gateway.Proxy;

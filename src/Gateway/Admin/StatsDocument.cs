@@ -3,6 +3,7 @@ using Gateway.Certificates;
 using Gateway.Certificates.Acme;
 using Gateway.Configuration;
 using Gateway.Limits;
+using Gateway.Metrics;
 using Gateway.Passthrough;
 using Gateway.Passthrough.Balancing;
 using Gateway.Proxy;

@@ -40,6 +40,7 @@ internal static class LogEvents
     public const int MaxConnectionsTooHigh = 552;
     public const int ClusterLimitsTooHigh = 553;
     public const int NoDescriptorLimit = 554;
+    public const int BackendConnectionsRefused = 555;
 
     // Passthrough: balancing and health: 600-
     public const int DestinationDown = 600;

@@ -23,6 +23,7 @@ internal static class GatewayServices
         services.AddSingleton(time);
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<GatewayListeners>();
+        services.AddSingleton<SocketBudget>();
         services.Configure<HostOptions>(options => options.ShutdownTimeout = initial.Get<ShutdownConfig>().Timeout);
         services.AddReload(location, factory, initial);
         services.AddLimits();

@@ -34,11 +34,20 @@ internal static class Preload
             _ = e.ToString();
         }
 
-        // Assemblies that the first L7 request (HttpClient's decompression handler, YARP's upgrade handling) and the
-        // first reload (the file provider's globbing) load.
+        // Assemblies that the first L7 request (HttpClient's decompression handler, YARP's upgrade handling, routing's
+        // endpoint metadata, the query parser, the JSON access log's escaping), the first reload (the file provider's
+        // globbing) and the admin listener's first use (its endpoints' results, validation and expressions: an
+        // operator opens /stats during the flood) load. DescriptorExhaustionTests checks that serving each kind of
+        // connection maps no assembly the start did not.
         _ = typeof(System.IO.Compression.DeflateStream).Assembly;
         _ = typeof(System.Net.WebSockets.WebSocket).Assembly;
         _ = typeof(System.Runtime.Loader.AssemblyLoadContext).Assembly;
         _ = typeof(Microsoft.Extensions.FileSystemGlobbing.Matcher).Assembly;
+        _ = typeof(Microsoft.AspNetCore.Authorization.IAllowAnonymous).Assembly;
+        _ = typeof(Microsoft.AspNetCore.WebUtilities.QueryHelpers).Assembly;
+        _ = typeof(System.Text.Encodings.Web.JavaScriptEncoder).Assembly;
+        _ = typeof(Microsoft.AspNetCore.Http.HttpResults.Ok).Assembly;
+        _ = System.Reflection.Assembly.Load("Microsoft.Extensions.Validation"); // its types are marked experimental
+        _ = typeof(System.Linq.Expressions.Expression).Assembly;
     }
 }

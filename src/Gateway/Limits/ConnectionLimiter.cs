@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Gateway.Configuration;
+using Gateway.Core;
 
 namespace Gateway.Limits;
 
@@ -9,12 +10,11 @@ namespace Gateway.Limits;
 /// descriptors hold) and per client address, and new connections per client address per minute. Over a limit a new
 /// connection is refused at accept, before any TLS work; connections already open are never touched.
 /// </summary>
-internal sealed class ConnectionLimiter(GenerationStore generations, ClientRateLimiter rates, DescriptorBudget descriptors)
+internal sealed class ConnectionLimiter(GenerationStore generations, ClientRateLimiter rates, DescriptorBudget descriptors, SocketBudget sockets)
 {
     private readonly ConcurrentDictionary<IPAddress, int> _perClient = new();
-    private int _total;
 
-    public int Open => Volatile.Read(ref _total);
+    public int Open => sockets.Clients;
 
     /// <summary>The limit in force on connections open at once.</summary>
     public int MaxConnections => descriptors.MaxConnections(generations.Current.Get<LimitsConfig>());
@@ -24,18 +24,9 @@ internal sealed class ConnectionLimiter(GenerationStore generations, ClientRateL
     /// holds a descriptor too. <see cref="Close"/> gives it back.
     /// </summary>
     /// <returns>False at the limit; nothing is held then.</returns>
-    public bool TryOpen()
-    {
-        if (Interlocked.Increment(ref _total) > MaxConnections)
-        {
-            Interlocked.Decrement(ref _total);
-            return false;
-        }
+    public bool TryOpen() => sockets.TryOpenClient(MaxConnections);
 
-        return true;
-    }
-
-    public void Close() => Interlocked.Decrement(ref _total);
+    public void Close() => sockets.CloseClient();
 
     /// <summary>Takes a slot for <paramref name="client"/> (its rate and its open connections); <see cref="Release"/> gives it back.</summary>
     /// <param name="slot">What to release with.</param>

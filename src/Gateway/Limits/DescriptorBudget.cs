@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.Diagnostics;
 using Gateway.Passthrough;
 
@@ -34,14 +35,16 @@ internal sealed partial class DescriptorBudget
     private const int FewConnections = 100;
 
     private readonly ILogger _logger;
+    private readonly SocketBudget _sockets;
     private readonly long _before;
     private int _atStart;
     private int _derived;
     private (int? Configured, long ClusterTotal) _warned;
 
-    public DescriptorBudget(GenerationStore generations, ILogger<DescriptorBudget> logger)
+    public DescriptorBudget(GenerationStore generations, SocketBudget sockets, ILogger<DescriptorBudget> logger)
     {
         _logger = logger;
+        _sockets = sockets;
         if (OpenFilesLimit.RaiseToHard() is var (soft, before, hard))
         {
             Limit = soft;
@@ -129,6 +132,9 @@ internal sealed partial class DescriptorBudget
         Volatile.Write(ref _atStart, atStart);
         var derived = Limit is { } limit ? Math.Clamp((limit - atStart - Reserve) / PerConnection, 1, int.MaxValue) : int.MaxValue;
         Volatile.Write(ref _derived, (int)derived);
+
+        // The same descriptors, for every connection's sockets: a client connection's and each backend connection's.
+        _sockets.Capacity = (int)Math.Min(derived * PerConnection, int.MaxValue);
     }
 
     private static partial class Log

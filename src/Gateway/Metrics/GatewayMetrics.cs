@@ -33,6 +33,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _acceptFailures;
     private readonly Counter<long> _internalErrors;
     private readonly Counter<long> _accessLogDropped;
+    private readonly Counter<long> _backendRefused;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -58,6 +59,8 @@ internal sealed class GatewayMetrics
         _internalErrors = Meter.CreateCounter<long>("gateway.internal_errors", "{error}",
             "Exceptions caught where none was expected, each also logged, by component (socket-loop: a continuation threw into an epoll loop; edge-connection: routing a connection failed; terminated-connection: a connection Kestrel terminates failed otherwise than by a reset or an abort, or a callback on its close threw).");
         _accessLogDropped = Meter.CreateCounter<long>("gateway.access_log.dropped", "{line}", "Access-log lines dropped: the sink could not keep up, or could not be written.");
+        _backendRefused = Meter.CreateCounter<long>("gateway.backend_connections.refused", "{connection}",
+            "Backend connections not dialled because the connections' sockets held every descriptor the open-files limit leaves them, by layer (passthrough: the tunnel was refused; proxy: the request got a 502).");
         _acmeOrders = Meter.CreateCounter<long>("gateway.acme.orders", "{order}", "ACME certificate orders, by outcome (issued, failed).");
     }
 
@@ -65,6 +68,8 @@ internal sealed class GatewayMetrics
     public Meter Meter { get; }
 
     public void AccessLogDropped(int lines = 1) => _accessLogDropped.Add(lines);
+
+    public void BackendConnectionRefused(string layer) => _backendRefused.Add(1, new KeyValuePair<string, object?>("layer", layer));
 
     public void ConnectionRouted(string outcome) => _connections.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
@@ -157,5 +162,10 @@ internal sealed class GatewayMetrics
         }
 
         _accessLogDropped.Add(0);
+
+        foreach (var layer in ClusterLayers.All)
+        {
+            _backendRefused.Add(0, new KeyValuePair<string, object?>("layer", layer));
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Gateway.Core;
+using Gateway.Metrics;
 using Gateway.Sockets;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
@@ -23,12 +24,12 @@ namespace Gateway.Proxy;
 /// closes its idle connections at once, and the busy ones as their requests end.
 /// </para>
 /// </remarks>
-internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider time, ILogger<ForwarderHttpClientFactory> logger, PooledConnectionGuards guards)
+internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider time, ILogger<ForwarderHttpClientFactory> logger, PooledConnectionGuards guards, SocketBudget sockets)
     : IForwarderHttpClientFactory, IClusterChangeListener
 {
     private static readonly TimeSpan RetireDelay = TimeSpan.FromSeconds(30);
 
-    private readonly LoopClients _clients = new(engine, guards, logger);
+    private readonly LoopClients _clients = new(engine, guards, sockets, logger);
     private readonly ConcurrentDictionary<string, HttpMessageInvoker> _current = new(StringComparer.Ordinal);
 
     public HttpMessageInvoker CreateClient(ForwarderHttpClientContext context)
@@ -97,7 +98,12 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
     /// YARP's clients, as it configures them, whose connections are dialled on one loop, each answer judged and each
     /// connection closable by <see cref="PooledConnectionGuards"/>.
     /// </summary>
-    private sealed class LoopClients(SocketEngine engine, PooledConnectionGuards guards, ILogger<ForwarderHttpClientFactory> logger) : ForwarderHttpClientFactory(logger)
+    /// <remarks>
+    /// Every connection takes its descriptor from the <see cref="SocketBudget"/> before it is dialled, and gives it back
+    /// once closed: an HTTP/2 client's streams each need a backend connection, and past the budget a request gets a 502
+    /// rather than the process running out of descriptors.
+    /// </remarks>
+    private sealed class LoopClients(SocketEngine engine, PooledConnectionGuards guards, SocketBudget sockets, ILogger<ForwarderHttpClientFactory> logger) : ForwarderHttpClientFactory(logger)
     {
         private readonly Lock _creating = new();
         private int? _loop;
@@ -118,8 +124,17 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
             {
                 handler.ConnectCallback = async (connection, cancellation) =>
                 {
-                    var io = await BackendDialer.ConnectAsync(connection.DnsEndPoint, engine, loop, cancellation);
-                    return guards.Wrap(new SocketStream(io), io.Socket);
+                    TakeDescriptor(connection.DnsEndPoint);
+                    try
+                    {
+                        var io = await BackendDialer.ConnectAsync(connection.DnsEndPoint, engine, loop, cancellation);
+                        return guards.Wrap(new SocketStream(io), io.Socket, sockets.CloseBackend);
+                    }
+                    catch
+                    {
+                        sockets.CloseBackend();
+                        throw;
+                    }
                 };
             }
             else
@@ -127,18 +142,30 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
                 handler.ConnectCallback = async (connection, cancellation) =>
                 {
                     // What SocketsHttpHandler does without a callback.
+                    TakeDescriptor(connection.DnsEndPoint);
                     var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                     try
                     {
                         await socket.ConnectAsync(connection.DnsEndPoint, cancellation);
-                        return guards.Wrap(new NetworkStream(socket, ownsSocket: true), socket);
+                        return guards.Wrap(new NetworkStream(socket, ownsSocket: true), socket, sockets.CloseBackend);
                     }
                     catch
                     {
                         socket.Dispose();
+                        sockets.CloseBackend();
                         throw;
                     }
                 };
+            }
+        }
+
+        private void TakeDescriptor(System.Net.DnsEndPoint backend)
+        {
+            if (!sockets.TryOpenBackend(ClusterLayers.Proxy))
+            {
+                // A connection error, as the dial's own would be: YARP answers 502 and counts it.
+                throw new HttpRequestException(HttpRequestError.ConnectionError,
+                    $"no descriptor left for a connection to {backend.Host}:{backend.Port}: the open connections hold every descriptor the open-files limit leaves them");
             }
         }
 

@@ -14,5 +14,7 @@ internal sealed class PooledConnectionGuards(GenerationStore? generations, Gatew
         generations is null ? handler : new PooledConnectionGuard(handler, clusterId, generations, metrics!, logger!);
 
     /// <param name="socket">The connection's socket, which <paramref name="connection"/> reads and writes.</param>
-    public Stream Wrap(Stream connection, Socket socket) => generations is null ? connection : new PooledConnectionStream(connection, socket);
+    /// <param name="closed">Called once the connection is closed.</param>
+    public Stream Wrap(Stream connection, Socket socket, Action? closed = null) =>
+        generations is null && closed is null ? connection : new PooledConnectionStream(connection, socket, closed);
 }

@@ -11,13 +11,15 @@ namespace Gateway.Proxy;
 /// turned away before it writes (see <see cref="TakenBeforeTheVerdict"/>); the wait covers a connection handed straight
 /// to a request queued for one, which the client does without that read.
 /// </summary>
-internal sealed class PooledConnectionStream(Stream inner, Socket socket) : Stream
+/// <param name="closed">Called once the connection is closed: gives its descriptor back to the <see cref="Core.SocketBudget"/>.</param>
+internal sealed class PooledConnectionStream(Stream inner, Socket socket, Action? closed = null) : Stream
 {
     /// <summary>An answer is judged as soon as its headers are in; this bound only matters if something went wrong.</summary>
     private static readonly TimeSpan JudgementLimit = TimeSpan.FromSeconds(30);
 
     private BackendExchange? _last;
     private volatile bool _aborted;
+    private int _disposed;
 
     public override bool CanRead => true;
 
@@ -98,9 +100,16 @@ internal sealed class PooledConnectionStream(Stream inner, Socket socket) : Stre
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            inner.Dispose();
+            try
+            {
+                inner.Dispose();
+            }
+            finally
+            {
+                closed?.Invoke();
+            }
         }
 
         base.Dispose(disposing);

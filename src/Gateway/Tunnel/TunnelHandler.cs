@@ -32,14 +32,16 @@ internal sealed partial class TunnelHandler : IDisposable
     private readonly GatewayMetrics _metrics;
     private readonly AccessLogWriter _accessLog;
     private readonly TunnelFailures _failures;
+    private readonly SocketBudget _sockets;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<TunnelSession, OpenTunnel> _open = new();
     private readonly ConcurrentDictionary<string, TrafficCounters> _routeTraffic = new(StringComparer.OrdinalIgnoreCase);
     private readonly ITimer _idleSweep;
 
-    public TunnelHandler(PassthroughClusters clusters, DestinationPicker picker, GatewayMetrics metrics, AccessLogWriter accessLog, TunnelFailures failures, TimeProvider time, ILogger<TunnelHandler> logger)
+    public TunnelHandler(PassthroughClusters clusters, DestinationPicker picker, GatewayMetrics metrics, AccessLogWriter accessLog, TunnelFailures failures, SocketBudget sockets, TimeProvider time, ILogger<TunnelHandler> logger)
     {
+        _sockets = sockets;
         _clusters = clusters;
         _picker = picker;
         _metrics = metrics;
@@ -117,6 +119,15 @@ internal sealed partial class TunnelHandler : IDisposable
             return;
         }
 
+        // The backend's descriptor, which L7 requests share: without one the dial could only fail, or starve the process.
+        if (!_sockets.TryOpenBackend(ClusterLayers.Passthrough))
+        {
+            cluster.ConnectionClosed();
+            _metrics.ConnectionRouted(ConnectionOutcomes.RefusedLimit);
+            Traffic(route.RouteId).LimitReached();
+            return;
+        }
+
         try
         {
             var (backend, destination) = await DialAsync(client, cluster, route, serverName);
@@ -177,6 +188,7 @@ internal sealed partial class TunnelHandler : IDisposable
         finally
         {
             cluster.ConnectionClosed();
+            _sockets.CloseBackend();
         }
     }
 

@@ -3,6 +3,7 @@ using System.Net;
 using Gateway.AccessLog;
 using Gateway.Admin;
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.Metrics;
 using Gateway.Passthrough;
 using Gateway.Passthrough.Balancing;
@@ -252,7 +253,7 @@ public sealed class StatsDataTests
         var clusters = new PassthroughClusters(_time);
         clusters.Apply(store.Current.Get<PassthroughConfig>());
         var tunnels = new TunnelHandler(clusters, new DestinationPicker([]), metrics, new AccessLogWriter(store, metrics, _time, NullLogger<AccessLogWriter>.Instance),
-            new TunnelFailures(_time, NullLogger<TunnelFailures>.Instance), _time, NullLogger<TunnelHandler>.Instance);
+            new TunnelFailures(_time, NullLogger<TunnelFailures>.Instance), new SocketBudget(metrics, _time, NullLogger<SocketBudget>.Instance), _time, NullLogger<TunnelHandler>.Instance);
         var proxy = new ProxyStats();
         return (new TrafficHistory(tunnels, proxy, store, _time), tunnels, proxy, store);
     }

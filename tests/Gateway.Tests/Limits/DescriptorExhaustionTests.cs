@@ -104,6 +104,166 @@ public sealed partial class DescriptorExhaustionTests
         Assert.DoesNotContain("Could not load file or assembly", gateway.Output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// An HTTP/2 client's streams each take a backend connection: three connections of 100 streams to a backend that
+    /// never answers would need twice the descriptors there are. The requests past the budget get a 502 and are counted,
+    /// the process lives, and everything works once the streams are gone.
+    /// </summary>
+    [Fact]
+    public async Task Http2_streams_past_the_open_files_limit_get_a_502_and_the_process_lives()
+    {
+        await using var tunnels = new NamedBackends("a");
+        await using var app = await TestBackend.StartAsync("app");
+        using var silent = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        silent.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        silent.Listen(1024);
+        var accepted = new List<Socket>();
+        var accepting = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    var socket = await silent.AcceptAsync();
+                    lock (accepted)
+                    {
+                        accepted.Add(socket);
+                    }
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // The listener closed: the test is over.
+            }
+        });
+
+        var directory = Directory.CreateTempSubdirectory("gateway-fds-").FullName;
+        var config = Path.Combine(directory, "appsettings.json");
+        var section = tunnels.Gateway();
+        section["Listeners"] = new JsonObject { ["Https"] = "127.0.0.1:0", ["Http"] = "off", ["Admin"] = "127.0.0.1:0" };
+        var proxy = new JsonObject
+        {
+            ["Routes"] = new JsonObject
+            {
+                ["app"] = new JsonObject { ["ClusterId"] = "app", ["Match"] = new JsonObject { ["Hosts"] = new JsonArray("app.test") } },
+                ["silent"] = new JsonObject { ["ClusterId"] = "silent", ["Match"] = new JsonObject { ["Hosts"] = new JsonArray("silent.test") } },
+            },
+            ["Clusters"] = new JsonObject
+            {
+                ["app"] = new JsonObject { ["Destinations"] = new JsonObject { ["one"] = new JsonObject { ["Address"] = $"http://{app.Address}/" } } },
+                ["silent"] = new JsonObject { ["Destinations"] = new JsonObject { ["one"] = new JsonObject { ["Address"] = $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndPoint!).Port}/" } } },
+            },
+        };
+        await File.WriteAllTextAsync(config, new JsonObject { ["Gateway"] = section, ["ReverseProxy"] = proxy }.ToJsonString());
+
+        await using var gateway = await GatewayProcess.StartAsync(config, OpenFilesLimit);
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://{gateway.Admin}/"), Timeout = TimeSpan.FromSeconds(10) };
+        var clients = Enumerable.Range(0, 3).Select(_ => new GatewayClient(gateway.Https, version: HttpVersion.Version20)).ToList();
+        using var stop = new CancellationTokenSource();
+        var streams = clients.SelectMany(client => Enumerable.Range(0, 100).Select(async _ =>
+        {
+            try
+            {
+                using var response = await client.Http.GetAsync(client.Url("silent.test"), stop.Token);
+                return (int)response.StatusCode;
+            }
+            catch (Exception e) when (e is OperationCanceledException or HttpRequestException)
+            {
+                return 0;
+            }
+        })).ToList();
+        try
+        {
+            // The streams past the budget are answered at once; the others wait on the silent backend.
+            await Poll.UntilAsync(() => gateway.HasExited || streams.Count(s => s.IsCompletedSuccessfully && s.Result == 502) >= 100,
+                "the streams past the budget to get a 502", TimeSpan.FromSeconds(60), () => $"{accepted.Count} backend connections, {streams.Count(s => s.IsCompleted)} streams answered; {gateway.Output}");
+            Assert.False(gateway.HasExited, gateway.Output);
+            Assert.Matches(RefusedBackends(), await admin.GetStringAsync("metrics"));
+            Assert.InRange(accepted.Count, 1, OpenFilesLimit - 100);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(streams);
+            clients.ForEach(c => c.Dispose());
+        }
+
+        // Once the streams are gone their backend connections close, and the descriptors serve everyone again.
+        await Poll.UntilAsync(async () =>
+        {
+            using var client = HostClient.Create(gateway.Https, "app.test");
+            using var response = await client.GetAsync("https://127.0.0.1/");
+            return response.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(30), "app.test to answer again");
+        Assert.Equal("a", await NamedBackends.WhichBackendAsync(gateway.Https));
+        Assert.False(gateway.HasExited, gateway.Output);
+        Assert.DoesNotContain("Could not load file or assembly", gateway.Output, StringComparison.Ordinal);
+        silent.Close();
+        await accepting;
+        accepted.ForEach(s => s.Dispose());
+    }
+
+    /// <summary>
+    /// A failed assembly load is remembered for the life of the process, and a flood may take the descriptors a first
+    /// load needs: whatever serving needs is loaded at start. Each kind of connection, and the admin listener an operator
+    /// opens during a flood, is served once here; none may map an assembly the start did not.
+    /// </summary>
+    [Fact]
+    public async Task Serving_each_kind_of_connection_loads_no_assembly_the_start_did_not()
+    {
+        await using var tunnels = new NamedBackends("a");
+        await using var app = await TestBackend.StartAsync("app");
+        var directory = Directory.CreateTempSubdirectory("gateway-loads-").FullName;
+        var config = Path.Combine(directory, "appsettings.json");
+        await WriteConfigAsync(config, tunnels, app, maxConnections: null);
+        var root = JsonNode.Parse(await File.ReadAllTextAsync(config))!;
+        root["Gateway"]!["AccessLog"] = new JsonObject { ["Enabled"] = true, ["Format"] = "Json", ["Path"] = Path.Combine(directory, "access.log") };
+        await File.WriteAllTextAsync(config, root.ToJsonString());
+
+        await using var gateway = await GatewayProcess.StartAsync(config, 4096);
+        var before = MappedAssemblies(gateway.Id);
+
+        using (var client = HostClient.Create(gateway.Https, "app.test"))
+        {
+            client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", "agent \"quoted\"");
+            Assert.StartsWith("app ", await client.GetStringAsync("https://127.0.0.1/?q=%22%3C%26"), StringComparison.Ordinal);
+        }
+
+        using (var http2 = new GatewayClient(gateway.Https, version: HttpVersion.Version20))
+        {
+            Assert.StartsWith("app ", await http2.Http.GetStringAsync(http2.Url("app.test", "/?q=%3E")), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("a", await NamedBackends.WhichBackendAsync(gateway.Https));
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://{gateway.Admin}/"), Timeout = TimeSpan.FromSeconds(10) };
+        foreach (var path in new[] { "metrics", "stats", "stats.json", "healthz", "readyz" })
+        {
+            using var response = await admin.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        using (var drain = await admin.PostAsync("api/clusters/pool/destinations/a/state?value=Drain", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, drain.StatusCode);
+        }
+
+        using (var back = await admin.PostAsync("api/clusters/pool/destinations/a/state?value=Config", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, back.StatusCode);
+        }
+
+        // The JSON access log escapes the user agent's quotes: the escaping is loaded, and used.
+        var log = Path.Combine(directory, "access.log");
+        await Poll.UntilAsync(() => File.Exists(log) && File.ReadAllText(log).Contains(@"\u0022", StringComparison.Ordinal), "the access log to write the escaped request", TimeSpan.FromSeconds(20));
+        var loaded = MappedAssemblies(gateway.Id).Except(before).Select(Path.GetFileName).ToList();
+        Assert.True(loaded.Count == 0, "loaded after the start (add them to Hosting/Preload.cs): " + string.Join(", ", loaded));
+        Assert.False(gateway.HasExited, gateway.Output);
+    }
+
+    private static HashSet<string> MappedAssemblies(int pid) =>
+        File.ReadLines($"/proc/{pid}/maps").Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(f => f.Length >= 6 && f[5].EndsWith(".dll", StringComparison.Ordinal))
+            .Select(f => f[5]).ToHashSet(StringComparer.Ordinal);
+
     private static async Task WriteConfigAsync(string path, NamedBackends tunnels, TestBackend app, int? maxConnections)
     {
         var section = tunnels.Gateway();
@@ -130,6 +290,9 @@ public sealed partial class DescriptorExhaustionTests
     [GeneratedRegex("gateway_connections_total\\{[^}]*outcome=\"refused-limit\"[^}]*\\} [1-9]")]
     private static partial Regex RefusedLimit();
 
+    [GeneratedRegex("gateway_backend_connections_refused_total\\{[^}]*layer=\"proxy\"[^}]*\\} [1-9]")]
+    private static partial Regex RefusedBackends();
+
     /// <summary>The built gateway as a child process under <c>ulimit -n</c>, its listeners read from its log.</summary>
     private sealed partial class GatewayProcess : IAsyncDisposable
     {
@@ -145,6 +308,9 @@ public sealed partial class DescriptorExhaustionTests
         public int DerivedLimit { get; private set; }
 
         public bool HasExited => _process.HasExited;
+
+        /// <summary>The gateway's process id: bash execs dotnet, so the one started.</summary>
+        public int Id => _process.Id;
 
         public string Output
         {

@@ -1,10 +1,14 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Gateway.Core;
+using Gateway.Metrics;
 using Gateway.Proxy;
 using Gateway.Sockets;
 using Gateway.Sockets.Epoll;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Yarp.ReverseProxy.Configuration;
@@ -23,8 +27,36 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
     private readonly LoopbackSockets _sockets = new();
     private readonly EpollEngine _epoll;
     private readonly CountingBackend _backend = new();
+    private readonly SocketBudget _budget = new(new GatewayMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()),
+        TimeProvider.System, NullLogger<SocketBudget>.Instance);
 
     public BackendHttpClientFactoryTests() => _epoll = _sockets.Epoll;
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_backend_connection_past_the_socket_budget_is_refused_and_a_closed_one_gives_its_descriptor_back(bool onLoop)
+    {
+        // Room for one client connection and its backend connection.
+        _budget.Capacity = 2;
+        Assert.True(_budget.TryOpenClient(max: 10));
+        var client = onLoop ? Client(new HttpClientConfig()) : Client(new HttpClientConfig { MaxConnectionsPerServer = 100 });
+
+        Assert.Equal("answer 1", await OnLoopAsync(0, () => GetAsync(client)));
+        Assert.Equal(1, _budget.Backends);
+
+        // The pooled connection stays open, so a second pool (the other loop's, or a second client) finds no room.
+        using var other = Client(new HttpClientConfig());
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => OnLoopAsync(1, () => GetAsync(other)));
+        Assert.Contains("no descriptor left", refused.Message + refused.InnerException?.Message, StringComparison.Ordinal);
+        Assert.Equal(1, _backend.Accepted);
+        Assert.Equal(1, _budget.Backends);
+
+        client.Dispose();
+        await Poll.UntilAsync(() => _budget.Backends == 0, "the closed connection to give its descriptor back", Guard);
+        Assert.Equal("answer 1", await OnLoopAsync(1, () => GetAsync(other)));
+        Assert.Equal(1, _budget.Backends);
+    }
 
     [Fact]
     public async Task An_idle_backend_connection_serves_the_next_request()
@@ -105,7 +137,7 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
     public async Task A_client_a_reload_replaced_closes_its_idle_connections_once_its_last_requests_had_time_to_start()
     {
         var time = new FakeTimeProvider();
-        var factory = new BackendHttpClientFactory(_epoll, time, NullLogger<ForwarderHttpClientFactory>.Instance, PooledConnectionGuards.None);
+        var factory = new BackendHttpClientFactory(_epoll, time, NullLogger<ForwarderHttpClientFactory>.Instance, PooledConnectionGuards.None, _budget);
         var old = factory.CreateClient(new ForwarderHttpClientContext { ClusterId = "app", NewConfig = new HttpClientConfig() });
         Assert.Equal("answer 1", await OnLoopAsync(0, () => GetAsync(old)));
 
@@ -135,7 +167,7 @@ public sealed class BackendHttpClientFactoryTests : IAsyncDisposable
     }
 
     private HttpMessageInvoker Client(HttpClientConfig config, EpollEngine? engine = null) =>
-        new BackendHttpClientFactory(engine ?? _epoll, TimeProvider.System, NullLogger<ForwarderHttpClientFactory>.Instance, PooledConnectionGuards.None)
+        new BackendHttpClientFactory(engine ?? _epoll, TimeProvider.System, NullLogger<ForwarderHttpClientFactory>.Instance, PooledConnectionGuards.None, _budget)
             .CreateClient(new ForwarderHttpClientContext { ClusterId = "app", NewConfig = config });
 
     private async Task<string> GetAsync(HttpMessageInvoker client)
