@@ -93,13 +93,27 @@ internal static class ConfigReader
             return defaultValue;
         }
 
-        if (!Enum.TryParse<T>(raw, ignoreCase: true, out var value) || !Enum.IsDefined(value) || int.TryParse(raw, out _))
+        if (!TryParseEnum<T>(raw, out var value))
         {
             errors.Add(Path(section, key), $"'{raw}' is not one of: {string.Join(", ", Enum.GetNames<T>())}");
             return defaultValue;
         }
 
         return value;
+    }
+
+    /// <summary>One of <typeparamref name="T"/>'s names, in any case: never a number, nor a list.</summary>
+    public static bool TryParseEnum<T>(string raw, out T value)
+        where T : struct, Enum
+    {
+        // Enum.TryParse reads "Active, Drain" as the two values or-ed together, which may be a third one, and "1" as a value.
+        if (!raw.Contains(',', StringComparison.Ordinal) && Enum.TryParse(raw, ignoreCase: true, out value) && Enum.IsDefined(value) && !int.TryParse(raw, out _))
+        {
+            return true;
+        }
+
+        value = default;
+        return false;
     }
 
     /// <summary>

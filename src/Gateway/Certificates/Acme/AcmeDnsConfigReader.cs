@@ -30,7 +30,7 @@ internal static partial class AcmeDnsConfigReader
             return null;
         }
 
-        if (!Enum.TryParse(raw, ignoreCase: true, out provider) || !Enum.IsDefined(provider) || int.TryParse(raw, out _))
+        if (!ConfigReader.TryParseEnum(raw, out provider))
         {
             errors.Add(providerPath, $"'{raw}' is not a DNS provider{NearMiss.Hint(raw, names)}; use one of: {string.Join(", ", names)}");
             return null;
