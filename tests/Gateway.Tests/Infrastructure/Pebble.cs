@@ -15,6 +15,8 @@ namespace Gateway.Tests.Infrastructure;
 /// </summary>
 public sealed class Pebble : IAsyncDisposable
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, byte> HandedOut = new();
+
     private readonly Process _pebble;
     private readonly Process? _dns;
     private readonly string _directory;
@@ -119,11 +121,22 @@ public sealed class Pebble : IAsyncDisposable
         return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
     }
 
+    /// <summary>
+    /// A port nothing listens on now, and never one handed out before in this run: the kernel may give a closed port
+    /// to the next bind, and three listeners of one gateway then got the same two (a config that clashes).
+    /// </summary>
     public static int FreePort(SocketType type = SocketType.Stream, ProtocolType protocol = ProtocolType.Tcp)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, type, protocol);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+        while (true)
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, type, protocol);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            var port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+            if (HandedOut.TryAdd(port, 0))
+            {
+                return port;
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
