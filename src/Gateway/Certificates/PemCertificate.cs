@@ -7,11 +7,22 @@ namespace Gateway.Certificates;
 /// <summary>Loads a PEM chain (leaf first, then intermediates) and its key into a context that sends the chain.</summary>
 internal static class PemCertificate
 {
+    /// <summary>Far above a chain with every intermediate, or a bundle of CAs appended to it.</summary>
+    public const int MaxFileBytes = 1024 * 1024;
+
+    /// <exception cref="IOException">A file cannot be read, or is larger than <see cref="MaxFileBytes"/>; a pipe or a device reads as empty.</exception>
     public static SslStreamCertificateContext Load(string certificatePath, string keyPath)
     {
-        var chainPem = File.ReadAllText(certificatePath);
-        var keyPem = File.ReadAllText(keyPath);
+        var chainPem = ReadText(certificatePath);
+        var keyPem = ReadText(keyPath);
         return Create(chainPem, keyPem);
+    }
+
+    /// <summary>As <see cref="File.ReadAllText(string)"/> reads it (a byte order mark says the encoding), within <see cref="MaxFileBytes"/>.</summary>
+    public static string ReadText(string path)
+    {
+        using var reader = new StreamReader(new MemoryStream(Gateway.Configuration.SmallFile.ReadAllBytes(path, MaxFileBytes)));
+        return reader.ReadToEnd();
     }
 
     /// <exception cref="CryptographicException">The PEM holds no certificate, no usable key, or a key that does not match.</exception>

@@ -7,7 +7,7 @@ namespace Gateway.Configuration;
 internal static class ConfigSources
 {
     /// <summary>Far above any real configuration; stops a wrong --config (a log, a device) from being read whole.</summary>
-    private const int MaxFileBytes = 16 * 1024 * 1024;
+    public const int MaxFileBytes = 16 * 1024 * 1024;
 
     /// <summary>Builds the configuration, or records why the file cannot be read at all.</summary>
     public static IConfigurationRoot? TryBuild(string configFile, string[] args, ConfigErrors errors)
@@ -46,20 +46,11 @@ internal static class ConfigSources
                 return null;
             }
 
-            using var stream = new FileStream(configFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            var buffer = new MemoryStream();
-            var chunk = new byte[81920];
-            for (int read; (read = stream.Read(chunk)) > 0;)
-            {
-                buffer.Write(chunk, 0, read);
-                if (buffer.Length > MaxFileBytes)
-                {
-                    errors.Add(configFile, $"is larger than {MaxFileBytes / 1024 / 1024} MiB: not a configuration file");
-                    return null;
-                }
-            }
-
-            return buffer.ToArray();
+            return SmallFile.ReadAllBytes(configFile, MaxFileBytes);
+        }
+        catch (FileTooLargeException)
+        {
+            errors.Add(configFile, $"is larger than {MaxFileBytes / 1024 / 1024} MiB: not a configuration file");
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -180,12 +180,14 @@ internal sealed partial class ConfigReloader : BackgroundService
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            hash.AppendData(File.ReadAllBytes(_location.File));
+            // Bounded and never opening a pipe or a device, as the reload's own read: a hash that waited on a pipe
+            // would hold this reload and every later one.
+            hash.AppendData(SmallFile.ReadAllBytes(_location.File, ConfigSources.MaxFileBytes));
             foreach (var path in CertificateFiles(_store.Current))
             {
                 // Certificate files are a few kilobytes: hashing them on each event costs nothing worth avoiding.
                 hash.AppendData(System.Text.Encoding.UTF8.GetBytes(path + "|"));
-                hash.AppendData(File.Exists(path) ? SHA256.HashData(File.ReadAllBytes(path)) : [0]);
+                hash.AppendData(File.Exists(path) ? SHA256.HashData(SmallFile.ReadAllBytes(path, PemCertificate.MaxFileBytes)) : [0]);
             }
 
             return hash.GetHashAndReset();
