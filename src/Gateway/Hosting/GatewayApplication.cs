@@ -28,6 +28,9 @@ internal static class GatewayApplication
         time ??= TimeProvider.System;
         var factory = new GenerationFactory(GatewayFeatures.Create(time));
         var location = commandLine.Location;
+
+        // Read before the first generation is: a save from here until the file is watched is then still seen.
+        var fileAtStart = ConfigFileAtStart.Read(location.File);
         var (configuration, result) = await factory.BuildAsync(location, number: 1);
         var initial = result.Generation ?? throw new ConfigValidationException(result.Errors);
 
@@ -42,7 +45,7 @@ internal static class GatewayApplication
         GatewayLogging.Configure(builder, logger);
 
         builder.Services.AddSingleton(sockets ?? SocketEngines.FromEnvironment());
-        GatewayServices.Add(builder.Services, time, location, factory, initial);
+        GatewayServices.Add(builder.Services, time, location, factory, initial, fileAtStart);
 
         GatewayKestrel.Configure(builder.WebHost, initial, time);
 

@@ -18,14 +18,14 @@ namespace Gateway.Hosting;
 /// <summary>The gateway's services, each capability registering its own, around the first configuration generation.</summary>
 internal static class GatewayServices
 {
-    public static void Add(IServiceCollection services, TimeProvider time, ConfigLocation location, GenerationFactory factory, Generation initial)
+    public static void Add(IServiceCollection services, TimeProvider time, ConfigLocation location, GenerationFactory factory, Generation initial, ConfigFileAtStart fileAtStart)
     {
         services.AddSingleton(time);
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<GatewayListeners>();
         services.AddSingleton<SocketBudget>();
         services.Configure<HostOptions>(options => options.ShutdownTimeout = initial.Get<ShutdownConfig>().Timeout);
-        services.AddReload(location, factory, initial);
+        services.AddReload(location, factory, initial, fileAtStart);
         services.AddLimits();
         services.AddAccessLog();
 

@@ -30,8 +30,9 @@ internal sealed partial class ConfigReloader : BackgroundService
     private byte[]? _appliedHash;
 
     /// <param name="appliers">In registration order: L7 first, then L4, so both serve the new generation within the same instant.</param>
+    /// <param name="fileAtStart">The config file as it was before the first generation was built from it.</param>
     public ConfigReloader(ConfigLocation location, GenerationFactory factory, GenerationStore store, IEnumerable<IGenerationApplier> appliers,
-        GatewayMetrics metrics, TimeProvider time, ILogger<ConfigReloader> logger)
+        GatewayMetrics metrics, TimeProvider time, ILogger<ConfigReloader> logger, ConfigFileAtStart fileAtStart)
     {
         _location = location;
         _factory = factory;
@@ -40,7 +41,8 @@ internal sealed partial class ConfigReloader : BackgroundService
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        _appliedHash = HashFile();
+        // Not the file as it is now: a save since the first generation was built would count as applied and be missed.
+        _appliedHash = fileAtStart.Digest is { } digest ? HashFile(digest) : null;
         _files = new FileChangeWatcher(() => _changes.Writer.TryWrite(true), logger);
     }
 
@@ -53,6 +55,12 @@ internal sealed partial class ConfigReloader : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Watch(_store.Current);
+
+        // A save between the first read and the watch raised no event: compare, now that any later one will.
+        if (!Same(HashFile(), _appliedHash))
+        {
+            _changes.Writer.TryWrite(true);
+        }
 
         try
         {
@@ -90,7 +98,7 @@ internal sealed partial class ConfigReloader : BackgroundService
         try
         {
             var hash = HashFile();
-            if (hash is not null && _appliedHash is not null && hash.AsSpan().SequenceEqual(_appliedHash) && _store.LastFailure is null)
+            if (Same(hash, _appliedHash) && _store.LastFailure is null)
             {
                 return false;
             }
@@ -175,14 +183,13 @@ internal sealed partial class ConfigReloader : BackgroundService
     /// renewing a certificate reloads the certificates. Contents, not sizes and times: behind a Kubernetes Secret
     /// mount tls.crt is a symlink whose own metadata never changes when the data behind it is swapped.
     /// </summary>
-    private byte[]? HashFile()
+    /// <param name="configDigest">The config file's part, read earlier (<see cref="ConfigFileAtStart"/>); read now without it.</param>
+    private byte[]? HashFile(byte[]? configDigest = null)
     {
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            // Bounded and never opening a pipe or a device, as the reload's own read: a hash that waited on a pipe
-            // would hold this reload and every later one.
-            hash.AppendData(SmallFile.ReadAllBytes(_location.File, ConfigSources.MaxFileBytes));
+            hash.AppendData(configDigest ?? ConfigFileAtStart.DigestOf(_location.File));
             foreach (var path in CertificateFiles(_store.Current))
             {
                 // Certificate files are a few kilobytes: hashing them on each event costs nothing worth avoiding.
@@ -197,6 +204,8 @@ internal sealed partial class ConfigReloader : BackgroundService
             return null;
         }
     }
+
+    private static bool Same(byte[]? hash, byte[]? other) => hash is not null && other is not null && hash.AsSpan().SequenceEqual(other);
 
     private static partial class Log
     {
