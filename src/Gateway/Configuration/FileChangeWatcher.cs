@@ -13,7 +13,7 @@ internal sealed partial class FileChangeWatcher(Action changed, ILogger logger) 
     /// <summary>Replaces the watched set; cheap when the files are unchanged. A set that could not be watched is tried again on the next call.</summary>
     public void Watch(IEnumerable<string> paths)
     {
-        var files = paths.Select(p => Path.GetFullPath(p)).ToHashSet(StringComparer.Ordinal);
+        var files = paths.SelectMany(p => LinkChain(Path.GetFullPath(p))).ToHashSet(StringComparer.Ordinal);
         lock (_watchers)
         {
             if (files.SetEquals(_files))
@@ -29,7 +29,14 @@ internal sealed partial class FileChangeWatcher(Action changed, ILogger logger) 
                 {
                     if (folder is not null && Directory.Exists(folder))
                     {
-                        _watchers.Add(Start(folder, files));
+                        try
+                        {
+                            _watchers.Add(Start(folder, files));
+                        }
+                        catch (Exception e) when (e is ArgumentException or DirectoryNotFoundException)
+                        {
+                            // Gone since it was seen (a Kubernetes mount's previous data folder): nothing left there to watch.
+                        }
                     }
                 }
             }
@@ -42,6 +49,37 @@ internal sealed partial class FileChangeWatcher(Action changed, ILogger logger) 
             }
 
             _files = files;
+        }
+    }
+
+    /// <summary>
+    /// The path and every symlink it leads through to the file, so a file replaced where the link points is noticed
+    /// too: <c>/etc/gateway/tls.crt</c> linked to certbot's <c>live/</c> link, which certbot points at the next
+    /// <c>archive/</c> file; a config file linked into a repository checkout edited there.
+    /// </summary>
+    private static IEnumerable<string> LinkChain(string path)
+    {
+        yield return path;
+        for (var hops = 0; hops < 40; hops++)
+        {
+            string? target;
+            try
+            {
+                var info = new FileInfo(path);
+                target = info.LinkTarget is null ? null : Path.GetFullPath(info.LinkTarget, Path.GetDirectoryName(path)!);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                yield break;
+            }
+
+            if (target is null)
+            {
+                yield break;
+            }
+
+            path = target;
+            yield return path;
         }
     }
 
