@@ -9,34 +9,54 @@ internal sealed partial class FileChangeWatcher(Action changed, ILogger logger) 
 {
     private readonly List<FileSystemWatcher> _watchers = [];
     private HashSet<string> _files = new(StringComparer.Ordinal);
+    private HashSet<string> _folders = new(StringComparer.Ordinal);
 
-    /// <summary>Replaces the watched set; cheap when the files are unchanged. A set that could not be watched is tried again on the next call.</summary>
+    /// <summary>
+    /// Replaces the watched set; cheap when the files and their folders are unchanged. A set that could not be watched
+    /// is tried again on the next call. A folder that does not exist (deleted, to be written anew) is watched through
+    /// its nearest parent that does, so its return is noticed and the files in it are watched again.
+    /// </summary>
     public void Watch(IEnumerable<string> paths)
     {
         var files = paths.SelectMany(p => LinkChain(Path.GetFullPath(p))).ToHashSet(StringComparer.Ordinal);
+        var folders = new HashSet<string>(StringComparer.Ordinal);
+        var awaited = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            var folder = Path.GetDirectoryName(file);
+            while (folder is not null && !Directory.Exists(folder))
+            {
+                awaited.Add(folder);
+                folder = Path.GetDirectoryName(folder);
+            }
+
+            if (folder is not null)
+            {
+                folders.Add(folder);
+            }
+        }
+
         lock (_watchers)
         {
-            if (files.SetEquals(_files))
+            if (files.SetEquals(_files) && folders.SetEquals(_folders))
             {
                 return;
             }
 
             StopAll();
             _files = new(StringComparer.Ordinal);
+            _folders = new(StringComparer.Ordinal);
             try
             {
-                foreach (var folder in files.Select(Path.GetDirectoryName).Distinct(StringComparer.Ordinal))
+                foreach (var folder in folders)
                 {
-                    if (folder is not null && Directory.Exists(folder))
+                    try
                     {
-                        try
-                        {
-                            _watchers.Add(Start(folder, files));
-                        }
-                        catch (Exception e) when (e is ArgumentException or DirectoryNotFoundException)
-                        {
-                            // Gone since it was seen (a Kubernetes mount's previous data folder): nothing left there to watch.
-                        }
+                        _watchers.Add(Start(folder, files, awaited));
+                    }
+                    catch (Exception e) when (e is ArgumentException or DirectoryNotFoundException)
+                    {
+                        // Gone since it was seen (a Kubernetes mount's previous data folder): nothing left there to watch.
                     }
                 }
             }
@@ -49,6 +69,7 @@ internal sealed partial class FileChangeWatcher(Action changed, ILogger logger) 
             }
 
             _files = files;
+            _folders = folders;
         }
     }
 
@@ -89,19 +110,22 @@ internal sealed partial class FileChangeWatcher(Action changed, ILogger logger) 
         {
             StopAll();
             _files = new(StringComparer.Ordinal);
+            _folders = new(StringComparer.Ordinal);
         }
     }
 
-    private FileSystemWatcher Start(string folder, HashSet<string> files)
+    /// <param name="awaited">Folders that do not exist yet: one appearing (created or renamed into place) is a change.</param>
+    private FileSystemWatcher Start(string folder, HashSet<string> files, HashSet<string> awaited)
     {
         var watcher = new FileSystemWatcher(folder)
         {
-            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+            // DirectoryName: a watched file's folder that comes back after it was deleted.
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
         };
         FileSystemEventHandler handler = (_, e) =>
         {
             // Kubernetes updates a mounted ConfigMap or Secret by swapping its "..data" symlink, never touching the file's own name.
-            if (files.Contains(e.FullPath) || e.Name == "..data" || (e is RenamedEventArgs renamed && files.Contains(renamed.OldFullPath)))
+            if (files.Contains(e.FullPath) || awaited.Contains(e.FullPath) || e.Name == "..data" || (e is RenamedEventArgs renamed && files.Contains(renamed.OldFullPath)))
             {
                 changed();
             }

@@ -1,0 +1,44 @@
+using System.Text.Json.Nodes;
+using Gateway.Sni;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.EndToEnd;
+
+/// <summary>The config file's folder deleted and written anew (a deploy tool replacing the whole folder) is watched again.</summary>
+public sealed class WatchedFolderTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_config_folder_deleted_and_written_anew_is_reloaded(bool renamedIntoPlace)
+    {
+        var root = Directory.CreateTempSubdirectory("gateway-folder-").FullName;
+        var folder = Path.Combine(root, "conf");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "appsettings.json"), TestGateway.Compose(ClientHello(4096), null));
+        await using var gateway = await TestGateway.StartInAsync(folder, null);
+
+        Directory.Delete(folder, recursive: true);
+        await Poll.UntilAsync(() => gateway.Generations.LastFailure is not null, "the missing file is reported", TimeSpan.FromSeconds(10));
+
+        // Written anew once the gateway has noticed the folder gone (the same reload then watches the parent for it).
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        var written = renamedIntoPlace ? folder + ".new" : folder;
+        Directory.CreateDirectory(written);
+        await File.WriteAllTextAsync(Path.Combine(written, "appsettings.json"), TestGateway.Compose(ClientHello(8192), null));
+        if (renamedIntoPlace)
+        {
+            Directory.Move(written, folder);
+        }
+
+        await Poll.UntilAsync(() => gateway.Generations.Current.Get<ClientHelloConfig>().MaxBytes == 8192 && gateway.Generations.LastFailure is null,
+            "the file in the folder written anew is applied", TimeSpan.FromSeconds(10));
+
+        // And the folder is watched again: a later edit applies too.
+        await File.WriteAllTextAsync(Path.Combine(folder, "appsettings.json"), TestGateway.Compose(ClientHello(2048), null));
+        await Poll.UntilAsync(() => gateway.Generations.Current.Get<ClientHelloConfig>().MaxBytes == 2048, "a later edit is applied", TimeSpan.FromSeconds(10));
+    }
+
+    private static JsonObject ClientHello(int maxBytes) => new() { ["ClientHello"] = new JsonObject { ["MaxBytes"] = maxBytes } };
+}
