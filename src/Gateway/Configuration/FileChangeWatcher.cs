@@ -9,17 +9,24 @@ internal sealed partial class FileChangeWatcher(Action changed, ILogger logger) 
 {
     private readonly List<FileSystemWatcher> _watchers = [];
     private HashSet<string> _files = new(StringComparer.Ordinal);
-    private HashSet<string> _folders = new(StringComparer.Ordinal);
+
+    /// <summary>Each watched folder, with its creation time: a folder deleted and made again under its name is another one.</summary>
+    private Dictionary<string, DateTime> _folders = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Replaces the watched set; cheap when the files and their folders are unchanged. A set that could not be watched
     /// is tried again on the next call. A folder that does not exist (deleted, to be written anew) is watched through
     /// its nearest parent that does, so its return is noticed and the files in it are watched again.
     /// </summary>
-    public void Watch(IEnumerable<string> paths)
+    /// <param name="afresh">
+    /// Start the watches again even if the set is unchanged: a folder deleted and created again under the same name
+    /// is another folder, which the old watch does not see.
+    /// </param>
+    /// <returns>True when the watches were started afresh: a change since the caller last read the files may have raised no event.</returns>
+    public bool Watch(IEnumerable<string> paths, bool afresh = false)
     {
         var files = paths.SelectMany(p => LinkChain(Path.GetFullPath(p))).ToHashSet(StringComparer.Ordinal);
-        var folders = new HashSet<string>(StringComparer.Ordinal);
+        var folders = new Dictionary<string, DateTime>(StringComparer.Ordinal);
         var awaited = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in files)
         {
@@ -32,15 +39,17 @@ internal sealed partial class FileChangeWatcher(Action changed, ILogger logger) 
 
             if (folder is not null)
             {
-                folders.Add(folder);
+                folders[folder] = Directory.GetCreationTimeUtc(folder);
             }
         }
 
         lock (_watchers)
         {
-            if (files.SetEquals(_files) && folders.SetEquals(_folders))
+            // A folder replaced (deleted and made again, as some deploy tools do) took its watch with it.
+            if (!afresh && files.SetEquals(_files) && folders.Count == _folders.Count
+                && folders.All(f => _folders.TryGetValue(f.Key, out var created) && created == f.Value))
             {
-                return;
+                return false;
             }
 
             StopAll();
@@ -48,7 +57,7 @@ internal sealed partial class FileChangeWatcher(Action changed, ILogger logger) 
             _folders = new(StringComparer.Ordinal);
             try
             {
-                foreach (var folder in folders)
+                foreach (var folder in folders.Keys)
                 {
                     try
                     {
@@ -65,11 +74,12 @@ internal sealed partial class FileChangeWatcher(Action changed, ILogger logger) 
                 // Typically the inotify watch or instance limit: edits go unnoticed until the next reload, but serving goes on.
                 StopAll();
                 Log.WatchFailed(logger, string.Join(", ", files), e.Message);
-                return;
+                return true;
             }
 
             _files = files;
             _folders = folders;
+            return true;
         }
     }
 

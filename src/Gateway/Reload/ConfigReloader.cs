@@ -95,9 +95,11 @@ internal sealed partial class ConfigReloader : BackgroundService
     public async Task<bool> ReloadAsync()
     {
         await _reloading.WaitAsync();
+        byte[]? read = null;
         try
         {
             var hash = HashFile();
+            read = hash;
             if (Same(hash, _appliedHash) && _store.LastFailure is null)
             {
                 return false;
@@ -150,8 +152,14 @@ internal sealed partial class ConfigReloader : BackgroundService
         }
         finally
         {
-            // After a failed reload too: a watch the inotify limit refused earlier is tried again.
-            Watch(_store.Current);
+            // After a failed reload too: a watch the inotify limit refused earlier is tried again. After a failed one the
+            // watches start afresh (the file's folder may be gone, or already back as another folder). Watches started
+            // afresh missed what changed since the read above: compare once more.
+            if (Watch(_store.Current, afresh: _store.LastFailure is not null) && !Same(HashFile(), read))
+            {
+                _changes.Writer.TryWrite(true);
+            }
+
             _reloading.Release();
         }
     }
@@ -172,8 +180,8 @@ internal sealed partial class ConfigReloader : BackgroundService
         Log.Rejected(_logger, _location.File, current.Number, problems.Count, string.Join(Environment.NewLine, problems.Select(p => "  " + p)));
     }
 
-    private void Watch(Generation generation) =>
-        _files.Watch([_location.File, .. CertificateFiles(generation)]);
+    private bool Watch(Generation generation, bool afresh = false) =>
+        _files.Watch([_location.File, .. CertificateFiles(generation)], afresh);
 
     private static IEnumerable<string> CertificateFiles(Generation generation) =>
         generation.Get<TlsConfig>().Certificates.SelectMany(c => new[] { c.CertificatePath, c.KeyPath });

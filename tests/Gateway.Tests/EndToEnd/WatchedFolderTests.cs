@@ -8,9 +8,11 @@ namespace Gateway.Tests.EndToEnd;
 public sealed class WatchedFolderTests
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task A_config_folder_deleted_and_written_anew_is_reloaded(bool renamedIntoPlace)
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    public async Task A_config_folder_deleted_and_written_anew_is_reloaded(bool renamedIntoPlace, bool waitForTheWatch)
     {
         var root = Directory.CreateTempSubdirectory("gateway-folder-").FullName;
         var folder = Path.Combine(root, "conf");
@@ -21,8 +23,12 @@ public sealed class WatchedFolderTests
         Directory.Delete(folder, recursive: true);
         await Poll.UntilAsync(() => gateway.Generations.LastFailure is not null, "the missing file is reported", TimeSpan.FromSeconds(10));
 
-        // Written anew once the gateway has noticed the folder gone (the same reload then watches the parent for it).
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // Written anew once the gateway has noticed the folder gone, and has watched the parent for it; or at once,
+        // while the reload that found it gone is still between its read and that watch.
+        if (waitForTheWatch)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
 
         var written = renamedIntoPlace ? folder + ".new" : folder;
         Directory.CreateDirectory(written);
@@ -38,6 +44,25 @@ public sealed class WatchedFolderTests
         // And the folder is watched again: a later edit applies too.
         await File.WriteAllTextAsync(Path.Combine(folder, "appsettings.json"), TestGateway.Compose(ClientHello(2048), null));
         await Poll.UntilAsync(() => gateway.Generations.Current.Get<ClientHelloConfig>().MaxBytes == 2048, "a later edit is applied", TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Deleted and made again before the reload reads it: the reload applies the new file, and must watch the new folder.</summary>
+    [Fact]
+    public async Task A_config_folder_replaced_at_once_is_watched_again()
+    {
+        var root = Directory.CreateTempSubdirectory("gateway-folder-").FullName;
+        var folder = Path.Combine(root, "conf");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "appsettings.json"), TestGateway.Compose(ClientHello(4096), null));
+        await using var gateway = await TestGateway.StartInAsync(folder, null);
+
+        Directory.Delete(folder, recursive: true);
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "appsettings.json"), TestGateway.Compose(ClientHello(8192), null));
+        await Poll.UntilAsync(() => gateway.Generations.Current.Get<ClientHelloConfig>().MaxBytes == 8192, "the file in the folder made again is applied", TimeSpan.FromSeconds(10));
+
+        await File.WriteAllTextAsync(Path.Combine(folder, "appsettings.json"), TestGateway.Compose(ClientHello(2048), null));
+        await Poll.UntilAsync(() => gateway.Generations.Current.Get<ClientHelloConfig>().MaxBytes == 2048, "a later edit in that folder is applied", TimeSpan.FromSeconds(10));
     }
 
     private static JsonObject ClientHello(int maxBytes) => new() { ["ClientHello"] = new JsonObject { ["MaxBytes"] = maxBytes } };
