@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Gateway.Core;
 using Gateway.Metrics;
 using Gateway.Sockets;
@@ -108,6 +109,9 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
         private readonly Lock _creating = new();
         private int? _loop;
 
+        /// <summary>The connections of the client being created: its connect callback adds them, its guard may close them all.</summary>
+        private PooledConnectionSet _pool = new();
+
         public HttpMessageInvoker Create(ForwarderHttpClientContext context, int? loop)
         {
             lock (_creating)
@@ -120,6 +124,34 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
         protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
         {
             base.ConfigureHandler(context, handler);
+            var pool = _pool = new PooledConnectionSet();
+
+            // A TLS connection, from its dial to the end of its handshake, by the request that asked for it: the client
+            // calls the plaintext filter once TLS is up, before the connection carries any request.
+            var handshaking = new ConditionalWeakTable<HttpRequestMessage, PooledConnectionStream>();
+            handler.PlaintextStreamFilter = (filter, _) =>
+            {
+                if (handshaking.TryGetValue(filter.InitialRequestMessage, out var connection))
+                {
+                    handshaking.Remove(filter.InitialRequestMessage);
+                    connection.HandshakeDone();
+                }
+
+                return ValueTask.FromResult(filter.PlaintextStream);
+            };
+
+            Stream Wrap(SocketsHttpConnectionContext dial, Stream stream, Socket socket)
+            {
+                var secure = dial.InitialRequestMessage.RequestUri?.Scheme == Uri.UriSchemeHttps;
+                var wrapped = guards.Wrap(stream, socket, pool, sockets.CloseBackend, handshaking: secure);
+                if (secure && wrapped is PooledConnectionStream connection)
+                {
+                    handshaking.AddOrUpdate(dial.InitialRequestMessage, connection);
+                }
+
+                return wrapped;
+            }
+
             if (_loop is { } loop)
             {
                 handler.ConnectCallback = async (connection, cancellation) =>
@@ -128,7 +160,7 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
                     try
                     {
                         var io = await BackendDialer.ConnectAsync(connection.DnsEndPoint, engine, loop, cancellation);
-                        return guards.Wrap(new SocketStream(io), io.Socket, sockets.CloseBackend);
+                        return Wrap(connection, new SocketStream(io), io.Socket);
                     }
                     catch
                     {
@@ -147,7 +179,7 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
                     try
                     {
                         await socket.ConnectAsync(connection.DnsEndPoint, cancellation);
-                        return guards.Wrap(new NetworkStream(socket, ownsSocket: true), socket, sockets.CloseBackend);
+                        return Wrap(connection, new NetworkStream(socket, ownsSocket: true), socket);
                     }
                     catch
                     {
@@ -169,8 +201,9 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
             }
         }
 
+        // Called after ConfigureHandler for the same client, under the same lock: _pool is that client's.
         protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler) =>
-            guards.Wrap(base.WrapHandler(context, handler), context.ClusterId);
+            guards.Wrap(base.WrapHandler(context, handler), context.ClusterId, _pool);
     }
 
     private sealed class PerLoopHandler(HttpMessageInvoker[] perLoop, SocketEngine engine) : HttpMessageHandler

@@ -12,7 +12,8 @@ namespace Gateway.Proxy;
 /// <see cref="BindingScheme"/>), so that connection never goes back to the pool for another client.
 /// The pooled-cluster check of the proxy pipeline (NtlmGuard) turns the same answer into the client's 502.
 /// </summary>
-internal sealed partial class PooledConnectionGuard(HttpMessageHandler inner, string clusterId, GenerationStore generations, GatewayMetrics metrics, ILogger logger)
+/// <param name="pool">The client's connections: all closed when a bound one cannot be singled out.</param>
+internal sealed partial class PooledConnectionGuard(HttpMessageHandler inner, string clusterId, PooledConnectionSet pool, GenerationStore generations, GatewayMetrics metrics, ILogger logger)
     : DelegatingHandler(inner)
 {
     private int _logged;
@@ -69,6 +70,14 @@ internal sealed partial class PooledConnectionGuard(HttpMessageHandler inner, st
         {
             var scheme = response is null ? null : BindingScheme(response.Headers, generations.Current.Get<ProxyPolicies>().PerRequestAuthSchemes(clusterId));
             exchange.Judge(bound: scheme is not null);
+            var closedAll = 0;
+            if (scheme is not null && !exchange.ConnectionClosed)
+            {
+                // Not known which connection carries the identity (HTTP/2 writes every stream from the connection's
+                // own loop): none of them may serve anyone again.
+                closedAll = pool.AbortAll();
+            }
+
             if (scheme is not null)
             {
                 metrics.BackendConnectionClosed(clusterId, exchange.ConnectionClosed ? BoundConnections.Closed : BoundConnections.NotFound);
@@ -82,7 +91,7 @@ internal sealed partial class PooledConnectionGuard(HttpMessageHandler inner, st
                     }
                     else
                     {
-                        Log.NotFound(logger, clusterId, scheme, response!.Version);
+                        Log.NotFound(logger, clusterId, scheme, response!.Version, closedAll);
                     }
                 }
             }
@@ -94,7 +103,7 @@ internal sealed partial class PooledConnectionGuard(HttpMessageHandler inner, st
         [LoggerMessage(LogEvents.BoundConnectionClosed, LogLevel.Information, "Cluster {ClusterId}: a backend answer showed {Scheme} authentication bound to its connection; that connection was closed instead of going back to the pool. Logged once; gateway_proxy_bound_backend_connections_total counts every one", EventName = "BoundConnectionClosed")]
         public static partial void Closed(ILogger logger, string clusterId, string scheme);
 
-        [LoggerMessage(LogEvents.BoundConnectionNotFound, LogLevel.Warning, "Cluster {ClusterId}: a backend answer over HTTP/{Version} showed {Scheme} authentication bound to its connection, and the connection could not be told apart from the pool's others; the answer was refused. Logged once; gateway_proxy_bound_backend_connections_total counts every one", EventName = "BoundConnectionNotFound")]
-        public static partial void NotFound(ILogger logger, string clusterId, string scheme, Version version);
+        [LoggerMessage(LogEvents.BoundConnectionNotFound, LogLevel.Warning, "Cluster {ClusterId}: a backend answer over HTTP/{Version} showed {Scheme} authentication bound to its connection, and the connection could not be told apart from the pool's others; the answer was refused, and all {Closed} connections of the pool were closed, with the requests in flight on them. Logged once; gateway_proxy_bound_backend_connections_total counts every one. A backend that binds identities should be a connection-pinned cluster", EventName = "BoundConnectionNotFound")]
+        public static partial void NotFound(ILogger logger, string clusterId, string scheme, Version version, int closed);
     }
 }

@@ -11,15 +11,40 @@ namespace Gateway.Proxy;
 /// turned away before it writes (see <see cref="TakenBeforeTheVerdict"/>); the wait covers a connection handed straight
 /// to a request queued for one, which the client does without that read.
 /// </summary>
-/// <param name="closed">Called once the connection is closed: gives its descriptor back to the <see cref="Core.SocketBudget"/>.</param>
-internal sealed class PooledConnectionStream(Stream inner, Socket socket, Action? closed = null) : Stream
+internal sealed class PooledConnectionStream : Stream
 {
     /// <summary>An answer is judged as soon as its headers are in; this bound only matters if something went wrong.</summary>
     private static readonly TimeSpan JudgementLimit = TimeSpan.FromSeconds(30);
 
+    private readonly Stream _inner;
+    private readonly Socket _socket;
+    private readonly Action? _closed;
+    private readonly PooledConnectionSet? _pool;
     private BackendExchange? _last;
     private volatile bool _aborted;
+    private volatile bool _handshaking;
     private int _disposed;
+
+    /// <param name="closed">Called once the connection is closed: gives its descriptor back to the <see cref="Core.SocketBudget"/>.</param>
+    /// <param name="pool">The pool's connections, which this one joins until it is closed.</param>
+    /// <param name="handshaking">
+    /// TLS will be set up over this stream before any request: its writes belong to no exchange until
+    /// <see cref="HandshakeDone"/>. The client sets up a connection in the flow of the request that asked for it, which
+    /// it may then serve on another connection: taken for that request's, the ClientHello made the next request on this
+    /// connection wait for the verdict on a request it never carried (up to 30 s).
+    /// </param>
+    public PooledConnectionStream(Stream inner, Socket socket, Action? closed = null, PooledConnectionSet? pool = null, bool handshaking = false)
+    {
+        _inner = inner;
+        _socket = socket;
+        _closed = closed;
+        _pool = pool;
+        _handshaking = handshaking;
+        pool?.Add(this);
+    }
+
+    /// <summary>TLS is set up: from now on each write is a request's.</summary>
+    public void HandshakeDone() => _handshaking = false;
 
     public override bool CanRead => true;
 
@@ -48,7 +73,7 @@ internal sealed class PooledConnectionStream(Stream inner, Socket socket, Action
         _aborted = true;
         try
         {
-            socket.Shutdown(SocketShutdown.Both);
+            _socket.Shutdown(SocketShutdown.Both);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -63,18 +88,18 @@ internal sealed class PooledConnectionStream(Stream inner, Socket socket, Action
             return ValueTask.FromResult(0);
         }
 
-        return inner.ReadAsync(buffer, cancellationToken);
+        return _inner.ReadAsync(buffer, cancellationToken);
     }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var exchange = BackendExchange.Current.Value;
-        if (exchange is not null && !ReferenceEquals(exchange, _last))
+        if (exchange is not null && !ReferenceEquals(exchange, _last) && !_handshaking)
         {
             return ClaimThenWriteAsync(exchange, buffer, cancellationToken);
         }
 
-        return _aborted ? ValueTask.CompletedTask : inner.WriteAsync(buffer, cancellationToken);
+        return _aborted ? ValueTask.CompletedTask : _inner.WriteAsync(buffer, cancellationToken);
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -84,7 +109,7 @@ internal sealed class PooledConnectionStream(Stream inner, Socket socket, Action
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override Task FlushAsync(CancellationToken cancellationToken) =>
-        _aborted ? Task.CompletedTask : inner.FlushAsync(cancellationToken);
+        _aborted ? Task.CompletedTask : _inner.FlushAsync(cancellationToken);
 
     public override void Flush()
     {
@@ -104,11 +129,12 @@ internal sealed class PooledConnectionStream(Stream inner, Socket socket, Action
         {
             try
             {
-                inner.Dispose();
+                _inner.Dispose();
             }
             finally
             {
-                closed?.Invoke();
+                _pool?.Remove(this);
+                _closed?.Invoke();
             }
         }
 
@@ -145,7 +171,7 @@ internal sealed class PooledConnectionStream(Stream inner, Socket socket, Action
         exchange.CarriedBy(this);
         if (!_aborted)
         {
-            await inner.WriteAsync(buffer, cancellationToken);
+            await _inner.WriteAsync(buffer, cancellationToken);
         }
     }
 }

@@ -141,19 +141,22 @@ internal sealed class ProxyPolicies
     }
 
     /// <summary>
-    /// What a preset or pinning implies for YARP's own cluster config: HTTP/1.1 exactly (NTLM binds to one
-    /// connection, HTTP/2 would multiplex users onto it), long request activity, and for Exchange its health probe
-    /// unless the operator configured one.
+    /// What Gateway and a cluster's preset or pinning imply for YARP's own cluster config. HTTP/1.1 to the backend unless
+    /// the cluster's <c>HttpRequest:Version</c> says otherwise, as nginx speaks to its upstreams: over HTTP/2 one backend
+    /// connection carries several clients' requests at once, and a backend that binds an identity to its connection
+    /// (IIS's Persistent-Auth, a completed Negotiate) answers the others as that identity before any answer can be
+    /// judged. Pinning: HTTP/1.1 exactly (NTLM binds to one connection) and long request activity. Exchange: its health
+    /// probe unless the operator configured one.
     /// </summary>
     public static YarpConfig ApplyPresets(YarpConfig proxy, ProxyPoliciesConfig config)
     {
-        if (config.Clusters.Count == 0)
-        {
-            return proxy;
-        }
-
         var clusters = proxy.Clusters.Select(cluster =>
         {
+            if (cluster.HttpRequest?.Version is null)
+            {
+                cluster = cluster with { HttpRequest = (cluster.HttpRequest ?? new ForwarderRequestConfig()) with { Version = HttpVersion.Version11 } };
+            }
+
             if (!config.Clusters.TryGetValue(cluster.ClusterId, out var policy))
             {
                 return cluster;

@@ -36,12 +36,17 @@ public sealed class IdentityBindingBackend : IAsyncDisposable
     /// <summary>Connections that were bound to a user.</summary>
     public int Bindings => Volatile.Read(ref _bindings);
 
+    /// <summary>The protocols the answered requests came in ("HTTP/1.1", "HTTP/2").</summary>
+    public System.Collections.Concurrent.ConcurrentBag<string> Protocols { get; } = [];
+
     /// <summary>Requests without credentials answered as the user their connection was bound to.</summary>
     public int Leaks => Volatile.Read(ref _leaks);
 
-    public static async Task<IdentityBindingBackend> StartAsync()
+    /// <param name="protocols">HTTP/1.1 by default; <see cref="HttpProtocols.Http2"/> alone serves HTTP/2 in clear text (prior knowledge).</param>
+    /// <param name="certificate">Serve TLS with it, offering <paramref name="protocols"/> by ALPN.</param>
+    public static async Task<IdentityBindingBackend> StartAsync(HttpProtocols protocols = HttpProtocols.Http1, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
-        var (builder, endPoint) = LoopbackKestrel.CreateBuilder(HttpProtocols.Http1);
+        var (builder, endPoint) = LoopbackKestrel.CreateBuilder(protocols, certificate);
         var app = builder.Build();
         IdentityBindingBackend? backend = null;
         app.Run(context => backend!.AnswerAsync(context));
@@ -81,6 +86,7 @@ public sealed class IdentityBindingBackend : IAsyncDisposable
             Interlocked.Increment(ref _leaks);
         }
 
+        Protocols.Add(context.Request.Protocol);
         return context.Response.WriteAsync("user=" + (items.TryGetValue(UserKey, out var bound) ? bound : ""));
     }
 

@@ -234,6 +234,99 @@ public sealed class ConnectionBoundAuthTests : IAsyncLifetime
         return await response.Content.ReadAsStringAsync();
     }
 
+    /// <summary>
+    /// A TLS backend that offers HTTP/2 (IIS does) is spoken to in HTTP/1.1 unless the cluster asks for HTTP/2: over
+    /// HTTP/2 one backend connection carries several clients' requests at once, and a backend that binds an identity
+    /// to it answers the others as that identity before anything can be judged.
+    /// </summary>
+    [Fact]
+    public async Task A_backend_that_offers_http2_is_spoken_to_in_http11_and_no_anonymous_client_is_answered_as_anyone()
+    {
+        await using var backend = await IdentityBindingBackend.StartAsync(Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2, TestCertificates.Get("h2.test").Certificate);
+        await using var gateway = await TestGateway.StartAsync(null, Http2Cluster($"https://{backend.Address}/", """ "HttpClient": { "DangerousAcceptAnyServerCertificate": true } """));
+
+        var (refused, answeredAs) = await LoginWhileOthersAskAsync(gateway, logins: 10);
+
+        Assert.Equal(10, refused);
+        Assert.All(backend.Protocols, p => Assert.Equal("HTTP/1.1", p));
+        Assert.True(answeredAs.All(a => a == "user="), $"leaks at the backend {backend.Leaks}; answers: {string.Join(" ", answeredAs.Where(a => a != "user="))}");
+        Assert.Equal(0, backend.Leaks);
+    }
+
+    /// <summary>
+    /// A cluster that asks for HTTP/2: a bound answer's connection cannot be singled out (every stream is written from
+    /// its connection's own loop), so every connection of the pool is closed. Requests in flight beside the login may
+    /// still have been answered as its user by such a backend (docs/exchange.md says so); none after it is.
+    /// </summary>
+    [Fact]
+    public async Task Over_http2_to_the_backend_an_answer_that_binds_a_connection_closes_the_whole_pool()
+    {
+        await using var backend = await IdentityBindingBackend.StartAsync(Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+        await using var gateway = await TestGateway.StartAsync(null, Http2Cluster($"http://{backend.Address}/", """ "HttpRequest": { "Version": "2", "VersionPolicy": "RequestVersionExact" } """));
+        using var client = HostClient.Create(gateway.Https, "h2.test");
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal("user=", await client.GetStringAsync("/whoami"));
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var login = await client.GetAsync($"/login?user=bob{i}&how=persistent");
+            Assert.Equal(HttpStatusCode.BadGateway, login.StatusCode);
+
+            // The next requests, from this client or another, go out on a connection dialled after the login's.
+            using var other = HostClient.Create(gateway.Https, "h2.test", from: IPAddress.Parse($"127.0.0.{i + 20}"));
+            for (var j = 0; j < 5; j++)
+            {
+                Assert.Equal("user=", await other.GetStringAsync("/whoami"));
+                Assert.Equal("user=", await client.GetStringAsync("/whoami"));
+            }
+        }
+
+        Assert.Equal(0, backend.Leaks);
+        Assert.All(backend.Protocols, p => Assert.Equal("HTTP/2", p));
+        using var admin = new HttpClient();
+        var samples = MetricsTests.Parse(await admin.GetStringAsync(new Uri($"http://{gateway.Admin}/metrics")));
+        // A login that opened its connection wrote in its own flow, so that connection was found (closed); the others were not.
+        Assert.Equal(3, samples.Where(s => s.Name == "gateway_proxy_bound_backend_connections_total" && s.Labels.GetValueOrDefault("cluster") == "h2").Sum(s => s.Value));
+    }
+
+    private static JsonObject Http2Cluster(string address, string settings) => JsonNode.Parse($$"""
+        {
+          "Routes": { "h2": { "ClusterId": "h2", "Match": { "Hosts": [ "h2.test" ], "Path": "{**catch-all}" } } },
+          "Clusters": { "h2": { "Destinations": { "d1": { "Address": "{{address}}" } }, {{settings}} } }
+        }
+        """)!.AsObject();
+
+    private static async Task<(int Refused, List<string> AnsweredAs)> LoginWhileOthersAskAsync(TestGateway gateway, int logins)
+    {
+        var answeredAs = new List<string>();
+        var refused = 0;
+        using var sender = HostClient.Create(gateway.Https, "h2.test");
+        var loggingIn = Task.Run(async () =>
+        {
+            for (var i = 0; i < logins; i++)
+            {
+                using var response = await sender.GetAsync($"/login?user=bob{i}&how=persistent");
+                refused += response.StatusCode == HttpStatusCode.BadGateway ? 1 : 0;
+            }
+        });
+        var anonymous = Enumerable.Range(0, AnonymousClients).Select(client => Task.Run(async () =>
+        {
+            using var http = HostClient.Create(gateway.Https, "h2.test", from: IPAddress.Parse($"127.0.0.{client + 2}"));
+            for (var i = 0; i < 50; i++)
+            {
+                var answer = await http.GetStringAsync("/whoami");
+                lock (answeredAs)
+                {
+                    answeredAs.Add(answer);
+                }
+            }
+        }));
+        await Task.WhenAll(anonymous.Append(loggingIn));
+        return (refused, answeredAs);
+    }
+
     private async Task AskAnonymouslyAsync(int client, List<string> answeredAs, int rounds)
     {
         using var http = HostClient.Create(_gateway.Https, PooledHost, from: IPAddress.Parse($"127.0.0.{client + 2}"));

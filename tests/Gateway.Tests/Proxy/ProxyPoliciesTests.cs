@@ -3,6 +3,7 @@ using Gateway.Configuration;
 using Gateway.Proxy;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Tests.Proxy;
 
@@ -35,7 +36,8 @@ public sealed class ProxyPoliciesTests
         Assert.Null(generation.Get<ProxyPolicies>().Pinned("app"));
         Assert.True(generation.Get<ProxyPolicies>().Http11Only("MAIL.example."));
         Assert.False(generation.Get<ProxyPolicies>().Http11Only("app.example"));
-        Assert.Null(generation.Get<YarpConfig>().Clusters.Single(c => c.ClusterId == "app").HttpRequest);
+        // An ordinary cluster keeps YARP's settings, but for HTTP/1.1 to the backend (one client per connection).
+        Assert.Equal(new ForwarderRequestConfig { Version = HttpVersion.Version11 }, generation.Get<YarpConfig>().Clusters.Single(c => c.ClusterId == "app").HttpRequest);
     }
 
     [Fact]
