@@ -42,7 +42,7 @@ internal sealed class LoginThrottle(TimeProvider time)
         // A user's lock holds back only clients that failed lately themselves: others guessing alice's password
         // must not lock alice out, and each guessing address still gets no more than one try per lock.
         var clientLock = clientEntry.LockedFor(now);
-        retryAfter = clientEntry.HasFailures ? Max(clientLock, userEntry.LockedFor(now)) : clientLock;
+        retryAfter = clientEntry.FailedWithin(now, Forget) ? Max(clientLock, userEntry.LockedFor(now)) : clientLock;
         if (retryAfter > TimeSpan.Zero)
         {
             return false;
@@ -58,7 +58,11 @@ internal sealed class LoginThrottle(TimeProvider time)
         return true;
     }
 
-    /// <summary>Ends a check <see cref="TryEnter"/> started: a success clears the client's failures, a failure counts against both keys.</summary>
+    /// <summary>
+    /// Ends a check <see cref="TryEnter"/> started: a success forgives the client one failure, a failure counts against
+    /// both keys. Forgiving all of them would let a guesser who knows one password (any route's user: one throttle serves
+    /// them all) start afresh after every few guesses, never reaching the longer locks.
+    /// </summary>
     public void Exit(IPAddress? client, string user, bool verified)
     {
         var now = time.GetUtcNow();
@@ -66,7 +70,7 @@ internal sealed class LoginThrottle(TimeProvider time)
         Interlocked.Decrement(ref clientEntry.InFlight);
         if (verified)
         {
-            clientEntry.Clear();
+            clientEntry.ForgiveOne();
             return;
         }
 
@@ -124,14 +128,12 @@ internal sealed class LoginThrottle(TimeProvider time)
 
         public DateTimeOffset LastFailure { get; private set; }
 
-        public bool HasFailures
+        /// <summary>A failure lately, forgiven or not: a success between guesses does not lift a user's lock off the guesser.</summary>
+        public bool FailedWithin(DateTimeOffset now, TimeSpan window)
         {
-            get
+            lock (_lock)
             {
-                lock (_lock)
-                {
-                    return _failures > 0;
-                }
+                return now - LastFailure <= window;
             }
         }
 
@@ -170,12 +172,11 @@ internal sealed class LoginThrottle(TimeProvider time)
             }
         }
 
-        public void Clear()
+        public void ForgiveOne()
         {
             lock (_lock)
             {
-                _failures = 0;
-                _lockedUntil = default;
+                _failures = Math.Max(0, _failures - 1);
             }
         }
     }

@@ -39,7 +39,7 @@ public sealed class LoginThrottleTests
     }
 
     [Fact]
-    public void Another_client_is_not_held_back_and_a_success_clears_the_count()
+    public void Another_client_is_not_held_back_and_a_success_forgives_a_failure()
     {
         var throttle = new LoginThrottle(_time);
         for (var i = 0; i < LoginThrottle.FreeFailures; i++)
@@ -60,6 +60,55 @@ public sealed class LoginThrottleTests
         throttle.Exit(Other, "carol", verified: true);
         Fail(throttle, Other, "typo");
         Assert.True(throttle.TryEnter(Other, "carol", out _)); // one failure after a success: not locked
+    }
+
+    /// <summary>
+    /// A guesser who knows one password (any route's user: one throttle serves them all) logs in between guesses. Its
+    /// locks still grow to the longest, and logging in after each guess does not lift the guessed user's lock off it.
+    /// </summary>
+    [Fact]
+    public void Successes_between_guesses_do_not_start_the_count_afresh()
+    {
+        var throttle = new LoginThrottle(_time);
+        var longest = TimeSpan.Zero;
+        for (var round = 0; round < 60; round++)
+        {
+            for (var guess = 0; guess < 4; guess++)
+            {
+                if (!throttle.TryEnter(Guesser, "alice", out var wait))
+                {
+                    longest = wait > longest ? wait : longest;
+                    _time.Advance(wait);
+                    continue;
+                }
+
+                throttle.Exit(Guesser, "alice", verified: false);
+            }
+
+            Assert.True(throttle.TryEnter(Guesser, "known", out _));
+            throttle.Exit(Guesser, "known", verified: true);
+        }
+
+        Assert.Equal(LoginThrottle.MaxClientLockout, longest);
+
+        // One guess, one login, again and again: the client's own count stays low, but alice's lock holds it back.
+        var alternating = new LoginThrottle(_time);
+        var guesses = 0;
+        var start = _time.GetUtcNow();
+        while (_time.GetUtcNow() - start < TimeSpan.FromHours(1))
+        {
+            if (alternating.TryEnter(Other, "alice", out var wait))
+            {
+                alternating.Exit(Other, "alice", verified: false);
+                guesses++;
+                Assert.True(alternating.TryEnter(Other, "known", out _));
+                alternating.Exit(Other, "known", verified: true);
+            }
+
+            _time.Advance(wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
+        }
+
+        Assert.InRange(guesses, 1, LoginThrottle.FreeFailures + (3600 / LoginThrottle.MaxUserLockout.TotalSeconds) + 10);
     }
 
     [Fact]
