@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using Gateway.Configuration;
 
 namespace Gateway.Access;
@@ -25,6 +27,8 @@ internal sealed class LoginThrottle(TimeProvider time)
     // Bounds the memory a flood of addresses can take; past it, forgotten entries go first, then the oldest half.
     private const int MaxEntries = 100_000;
 
+    private const int MaxKeptUserLength = 64;
+
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
     /// <summary>Keys tracked now (clients and users).</summary>
@@ -38,11 +42,14 @@ internal sealed class LoginThrottle(TimeProvider time)
     {
         var now = time.GetUtcNow();
         var clientEntry = EntryFor(ClientKey(client), now);
-        var userEntry = EntryFor(UserKey(user), now);
         // A user's lock holds back only clients that failed lately themselves: others guessing alice's password
         // must not lock alice out, and each guessing address still gets no more than one try per lock.
+        // The user's entry is only looked up here: it is made by a failed check, so a name that was merely sent
+        // (a locked client can send thousands a second) keeps nothing.
         var clientLock = clientEntry.LockedFor(now);
-        retryAfter = clientEntry.FailedWithin(now, Forget) ? Max(clientLock, userEntry.LockedFor(now)) : clientLock;
+        retryAfter = clientEntry.FailedWithin(now, Forget) && _entries.TryGetValue(UserKey(user), out var userEntry)
+            ? Max(clientLock, userEntry.LockedFor(now))
+            : clientLock;
         if (retryAfter > TimeSpan.Zero)
         {
             return false;
@@ -82,7 +89,13 @@ internal sealed class LoginThrottle(TimeProvider time)
 
     private static string ClientKey(IPAddress? client) => client is null ? "ip:" : "ip:" + Networks.Subscriber(client);
 
-    private static string UserKey(string user) => "user:" + user;
+    /// <summary>
+    /// The key of a user name. A name is as long as a request head allows (tens of kilobytes), so a long one is kept
+    /// as its SHA-256: an entry costs the same whatever name a client sends.
+    /// </summary>
+    private static string UserKey(string user) => user.Length <= MaxKeptUserLength
+        ? "user:" + user
+        : "user#" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(user)));
 
     private Entry EntryFor(string key, DateTimeOffset now)
     {

@@ -181,6 +181,39 @@ public sealed class LoginThrottleTests
         Assert.True(throttle.TryEnter(Guesser, "v", out _));
     }
 
+    [Fact]
+    public void User_names_a_locked_client_sends_are_not_kept()
+    {
+        var throttle = new LoginThrottle(_time);
+        for (var i = 0; i < LoginThrottle.FreeFailures; i++)
+        {
+            Fail(throttle, Guesser, "alice");
+        }
+
+        var tracked = throttle.Count; // the client and alice
+        for (var i = 0; i < 10_000; i++)
+        {
+            Assert.False(throttle.TryEnter(Guesser, "guess" + i, out _));
+        }
+
+        Assert.Equal(tracked, throttle.Count);
+    }
+
+    [Fact]
+    public void A_long_user_name_is_locked_like_a_short_one()
+    {
+        var throttle = new LoginThrottle(_time);
+        var longName = new string('a', 20_000);
+        for (var i = 0; i < LoginThrottle.FreeFailures; i++)
+        {
+            Fail(throttle, IPAddress.Parse($"127.0.1.{i}"), longName);
+        }
+
+        Assert.False(throttle.TryEnter(IPAddress.Parse("127.0.1.0"), longName, out var wait));
+        Assert.Equal(TimeSpan.FromSeconds(1), wait);
+        Assert.True(throttle.TryEnter(IPAddress.Parse("127.0.1.0"), longName + "b", out _)); // another name
+    }
+
     private static void Fail(LoginThrottle throttle, IPAddress client, string user)
     {
         Assert.True(throttle.TryEnter(client, user, out _));
