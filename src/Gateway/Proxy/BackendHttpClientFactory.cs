@@ -126,15 +126,20 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
             base.ConfigureHandler(context, handler);
             var pool = _pool = new PooledConnectionSet();
 
-            // A TLS connection, from its dial to the end of its handshake, by the request that asked for it: the client
-            // calls the plaintext filter once TLS is up, before the connection carries any request.
-            var handshaking = new ConditionalWeakTable<HttpRequestMessage, PooledConnectionStream>();
+            // TLS connections, from their dial to the end of their handshake, by the request that asked for them: the
+            // client calls the plaintext filter once TLS is up, before the connection carries any request. Should one
+            // request have asked for two at once, both are done at the first: a handshake write then taken for a request
+            // costs a wait, while a connection left handshaking would go unguarded.
+            var handshaking = new ConditionalWeakTable<HttpRequestMessage, List<PooledConnectionStream>>();
             handler.PlaintextStreamFilter = (filter, _) =>
             {
-                if (handshaking.TryGetValue(filter.InitialRequestMessage, out var connection))
+                if (handshaking.TryGetValue(filter.InitialRequestMessage, out var connections))
                 {
                     handshaking.Remove(filter.InitialRequestMessage);
-                    connection.HandshakeDone();
+                    lock (connections)
+                    {
+                        connections.ForEach(c => c.HandshakeDone());
+                    }
                 }
 
                 return ValueTask.FromResult(filter.PlaintextStream);
@@ -146,7 +151,11 @@ internal sealed class BackendHttpClientFactory(SocketEngine engine, TimeProvider
                 var wrapped = guards.Wrap(stream, socket, pool, sockets.CloseBackend, handshaking: secure);
                 if (secure && wrapped is PooledConnectionStream connection)
                 {
-                    handshaking.AddOrUpdate(dial.InitialRequestMessage, connection);
+                    var connections = handshaking.GetOrCreateValue(dial.InitialRequestMessage);
+                    lock (connections)
+                    {
+                        connections.Add(connection);
+                    }
                 }
 
                 return wrapped;

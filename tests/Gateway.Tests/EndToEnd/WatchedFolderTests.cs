@@ -14,11 +14,8 @@ public sealed class WatchedFolderTests
     [InlineData(true, false)]
     public async Task A_config_folder_deleted_and_written_anew_is_reloaded(bool renamedIntoPlace, bool waitForTheWatch)
     {
-        var root = Directory.CreateTempSubdirectory("gateway-folder-").FullName;
-        var folder = Path.Combine(root, "conf");
-        Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(Path.Combine(folder, "appsettings.json"), TestGateway.Compose(ClientHello(4096), null));
-        await using var gateway = await TestGateway.StartInAsync(folder, null);
+        var (folder, started) = await StartInFolderAsync();
+        await using var gateway = started;
 
         Directory.Delete(folder, recursive: true);
         await Poll.UntilAsync(() => gateway.Generations.LastFailure is not null, "the missing file is reported", TimeSpan.FromSeconds(10));
@@ -50,11 +47,8 @@ public sealed class WatchedFolderTests
     [Fact]
     public async Task A_config_folder_replaced_at_once_is_watched_again()
     {
-        var root = Directory.CreateTempSubdirectory("gateway-folder-").FullName;
-        var folder = Path.Combine(root, "conf");
-        Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(Path.Combine(folder, "appsettings.json"), TestGateway.Compose(ClientHello(4096), null));
-        await using var gateway = await TestGateway.StartInAsync(folder, null);
+        var (folder, started) = await StartInFolderAsync();
+        await using var gateway = started;
 
         Directory.Delete(folder, recursive: true);
         Directory.CreateDirectory(folder);
@@ -63,6 +57,15 @@ public sealed class WatchedFolderTests
 
         await File.WriteAllTextAsync(Path.Combine(folder, "appsettings.json"), TestGateway.Compose(ClientHello(2048), null));
         await Poll.UntilAsync(() => gateway.Generations.Current.Get<ClientHelloConfig>().MaxBytes == 2048, "a later edit in that folder is applied", TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>A gateway whose config file (ClientHello:MaxBytes 4096) is in a folder of its own, "conf", under a temp folder.</summary>
+    private static async Task<(string Folder, TestGateway Gateway)> StartInFolderAsync()
+    {
+        var folder = Path.Combine(Directory.CreateTempSubdirectory("gateway-folder-").FullName, "conf");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "appsettings.json"), TestGateway.Compose(ClientHello(4096), null));
+        return (folder, await TestGateway.StartInAsync(folder, null));
     }
 
     private static JsonObject ClientHello(int maxBytes) => new() { ["ClientHello"] = new JsonObject { ["MaxBytes"] = maxBytes } };
