@@ -95,11 +95,12 @@ internal sealed partial class ConfigReloader : BackgroundService
     public async Task<bool> ReloadAsync()
     {
         await _reloading.WaitAsync();
-        byte[]? read = null;
+        // The config file as this reload reads it: the certificates it names change with the generation, so the
+        // comparison after the watches are renewed is of the file alone.
+        var read = ConfigDigest();
         try
         {
             var hash = HashFile();
-            read = hash;
             if (Same(hash, _appliedHash) && _store.LastFailure is null)
             {
                 return false;
@@ -155,7 +156,7 @@ internal sealed partial class ConfigReloader : BackgroundService
             // After a failed reload too: a watch the inotify limit refused earlier is tried again. After a failed one the
             // watches start afresh (the file's folder may be gone, or already back as another folder). Watches started
             // afresh missed what changed since the read above: compare once more.
-            if (Watch(_store.Current, afresh: _store.LastFailure is not null) && !Same(HashFile(), read))
+            if (Watch(_store.Current, afresh: _store.LastFailure is not null) && !Same(ConfigDigest(), read))
             {
                 _changes.Writer.TryWrite(true);
             }
@@ -185,6 +186,19 @@ internal sealed partial class ConfigReloader : BackgroundService
 
     private static IEnumerable<string> CertificateFiles(Generation generation) =>
         generation.Get<TlsConfig>().Certificates.SelectMany(c => new[] { c.CertificatePath, c.KeyPath });
+
+    /// <summary>The config file's digest; null when it cannot be read.</summary>
+    private byte[]? ConfigDigest()
+    {
+        try
+        {
+            return ConfigFileAtStart.DigestOf(_location.File);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// The content of the config file and of every certificate file it names: saving the file unchanged after

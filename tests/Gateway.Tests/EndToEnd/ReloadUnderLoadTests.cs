@@ -91,6 +91,11 @@ public sealed class ReloadUnderLoadTests
         Assert.Empty(failures);
         Assert.True(Interlocked.Read(ref requests) > Reloads, $"only {requests} requests ran during the reloads");
         Assert.Equal(10, gateway.ActiveTunnels);
+
+        // One generation per save: a reload whose certificates differ from the last one's reads nothing twice (a second
+        // generation of the same file once made "reload i is applied" true before the save of i was read).
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(Reloads + 1, gateway.Generations.Current.Number);
         foreach (var tunnel in stableTunnels.Concat(orphanTunnels))
         {
             tunnel.Dispose();
