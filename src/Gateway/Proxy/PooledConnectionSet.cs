@@ -13,8 +13,6 @@ internal sealed class PooledConnectionSet
 {
     private readonly ConcurrentDictionary<PooledConnectionStream, byte> _open = new();
 
-    public int Count => _open.Count;
-
     public void Add(PooledConnectionStream connection) => _open.TryAdd(connection, 0);
 
     public void Remove(PooledConnectionStream connection) => _open.TryRemove(connection, out _);
